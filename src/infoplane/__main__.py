@@ -1,0 +1,5 @@
+"""``python -m infoplane`` runs the command-line interface."""
+
+from infoplane.cli import main
+
+main()

@@ -1,0 +1,10 @@
+"""`infoplane mi` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def mi() -> None:
+    """Not implemented yet."""
+    raise typer.Exit(code=1)

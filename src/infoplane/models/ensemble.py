@@ -1,0 +1,127 @@
+"""R independent MLPs trained as one batched computation (stacked weights, batched matmul).
+
+Member r of :class:`EnsembleMLP` starts from exactly the weights of ``MLP(seed=seeds[r])``; because the
+loss is a sum of the members' losses and Adam/SGD act element-wise, each member's trajectory is the
+one it would follow trained alone (up to floating-point summation order). This is what lets
+infoplane average the information plane over 50 networks at the cost of a few (Shwartz-Ziv & Tishby
+2017, arXiv 1703.00810, average over 50 runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from infoplane.interface import InfoplaneError
+from infoplane.models.mlp import MLP
+
+
+class StackedLinear(nn.Module):
+    """``n_models`` linear maps applied in one batched matmul.
+
+    Shapes: input (n_models, batch, in_features) -> output (n_models, batch, out_features).
+    Parameters: ``weight`` (n_models, out_features, in_features), ``bias`` (n_models, out_features).
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(weight.clone())
+        self.bias = nn.Parameter(bias.clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
+
+    def extra_repr(self) -> str:
+        r, o, i = self.weight.shape
+        return f"n_models={r}, in_features={i}, out_features={o}"
+
+
+class EnsembleMLP(nn.Module):
+    """A stack of :class:`~infoplane.models.mlp.MLP` networks with different seeds.
+
+    Module names match :class:`MLP` (``layers.{i}.act``, ``layers.{L}.softmax``), so the same layer
+    names select the same representations; captured tensors have shape (n_models, n_samples, units).
+
+    Args:
+        seeds: one initialisation seed per member (length R >= 1).
+        n_inputs, hidden, n_classes, activation, quantize_bits: as for :class:`MLP`.
+
+    Shapes: input (batch, n_inputs) (shared by all members) or (R, batch, n_inputs) -> logits
+    (R, batch, n_classes).
+
+    Raises:
+        InfoplaneError: for no seeds, or the errors of :class:`MLP`.
+    """
+
+    def __init__(
+        self,
+        seeds: Sequence[int],
+        n_inputs: int = 12,
+        hidden: Sequence[int] = (10, 7, 5, 4, 3),
+        n_classes: int = 2,
+        activation: str = "tanh",
+        *,
+        quantize_bits: int | None = None,
+    ) -> None:
+        super().__init__()
+        seeds = [int(s) for s in seeds]
+        if not seeds:
+            raise InfoplaneError("seeds must name at least one member of the ensemble.")
+        self.seeds = seeds
+        self.hidden = tuple(int(h) for h in hidden)
+        self.activation = activation
+        self.quantize_bits = quantize_bits
+        members = [
+            MLP(n_inputs, hidden, n_classes, activation, seed=s, quantize_bits=quantize_bits)
+            for s in seeds
+        ]
+        self._template = members[0]
+        blocks = []
+        for i, block0 in enumerate(members[0].layers):
+            block = nn.Sequential()
+            lin = StackedLinear(
+                torch.stack([m.layers[i].linear.weight.detach() for m in members]),
+                torch.stack([m.layers[i].linear.bias.detach() for m in members]),
+            )
+            block.add_module("linear", lin)
+            for name, mod in block0.named_children():
+                if name != "linear":
+                    block.add_module(name, mod)
+            blocks.append(block)
+        self.layers = nn.Sequential(*blocks)
+
+    @property
+    def n_models(self) -> int:
+        """Number of members R."""
+        return len(self.seeds)
+
+    def layer_names(self, include_output: bool = True) -> list[str]:
+        """Module names of the representations T_1..T_L (and the softmax output), as in :class:`MLP`."""
+        return self._template.layer_names(include_output)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return logits (R, batch, n_classes); ``x`` is (batch, n_inputs) or (R, batch, n_inputs)."""
+        if x.dim() == 2:
+            x = x.unsqueeze(0).expand(self.n_models, -1, -1)
+        h = x
+        for block in self.layers[:-1]:
+            h = block(h)
+        logits = self.layers[-1].linear(h)
+        sm = self.layers[-1].softmax
+        if sm._forward_hooks or sm._forward_pre_hooks:
+            sm(logits)  # let hooks on the softmax observe the output layer
+        return logits
+
+    def member(self, r: int) -> MLP:
+        """Return member ``r`` as a stand-alone :class:`MLP` with a copy of its current weights."""
+        t = self._template
+        net = MLP(t.layers[0].linear.in_features, self.hidden,
+                  self.layers[-1].linear.weight.shape[1], self.activation, seed=self.seeds[r],
+                  quantize_bits=self.quantize_bits)
+        with torch.no_grad():
+            for block, stacked in zip(net.layers, self.layers, strict=True):
+                block.linear.weight.copy_(stacked.linear.weight[r])
+                block.linear.bias.copy_(stacked.linear.bias[r])
+        return net
