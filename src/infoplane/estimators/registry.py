@@ -13,7 +13,15 @@ from typing import Any
 from infoplane.interface import InfoplaneError
 
 # Modules whose import registers estimators. Add a module here when you add an estimator file.
-_ESTIMATOR_MODULES: tuple[str, ...] = ("infoplane.estimators.binning",)
+_ESTIMATOR_MODULES: tuple[str, ...] = (
+    "infoplane.estimators.binning",
+    "infoplane.estimators.kde",
+    "infoplane.estimators.ksg",
+    "infoplane.estimators.noisy",
+    "infoplane.estimators.renyi",
+    "infoplane.estimators.edge",
+    "infoplane.estimators.variational",
+)
 
 _REGISTRY: dict[str, type] = {}
 _loaded = False

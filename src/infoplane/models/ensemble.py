@@ -77,7 +77,9 @@ class EnsembleMLP(nn.Module):
             MLP(n_inputs, hidden, n_classes, activation, seed=s, quantize_bits=quantize_bits)
             for s in seeds
         ]
-        self._template = members[0]
+        self._layer_names = (members[0].layer_names(False), members[0].layer_names(True))
+        self.n_inputs = int(n_inputs)
+        self.n_classes = int(n_classes)
         blocks = []
         for i, block0 in enumerate(members[0].layers):
             block = nn.Sequential()
@@ -99,7 +101,7 @@ class EnsembleMLP(nn.Module):
 
     def layer_names(self, include_output: bool = True) -> list[str]:
         """Module names of the representations T_1..T_L (and the softmax output), as in :class:`MLP`."""
-        return self._template.layer_names(include_output)
+        return list(self._layer_names[bool(include_output)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return logits (R, batch, n_classes); ``x`` is (batch, n_inputs) or (R, batch, n_inputs)."""
@@ -116,10 +118,8 @@ class EnsembleMLP(nn.Module):
 
     def member(self, r: int) -> MLP:
         """Return member ``r`` as a stand-alone :class:`MLP` with a copy of its current weights."""
-        t = self._template
-        net = MLP(t.layers[0].linear.in_features, self.hidden,
-                  self.layers[-1].linear.weight.shape[1], self.activation, seed=self.seeds[r],
-                  quantize_bits=self.quantize_bits)
+        net = MLP(self.n_inputs, self.hidden, self.n_classes, self.activation,
+                  seed=self.seeds[r], quantize_bits=self.quantize_bits)
         with torch.no_grad():
             for block, stacked in zip(net.layers, self.layers, strict=True):
                 block.linear.weight.copy_(stacked.linear.weight[r])

@@ -1,0 +1,260 @@
+"""Run configuration (pydantic), presets, and reading/writing configs as YAML or TOML.
+
+A :class:`RunConfig` is everything needed to reproduce a run; it is written, resolved, into every run
+directory as ``config.yaml``. Presets live in ``infoplane/presets/*.yaml``:
+
+- ``default``: a few minutes on 2 CPU cores; tanh on the 12-bit task showing fitting then compression.
+- ``tishby2017``: the scale of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810 (50 networks, 8000
+  epochs, Adam 4e-4, batch 512, 30 bins on [-1, 1], 85% training data as in their Fig. 2 panel).
+- ``saxe2018``: the 12-bit setting of Saxe et al. (2018), ICLR (their published split, batch 256,
+  fixed bin width 0.07).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from infoplane.interface import InfoplaneError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Strict):
+    """Which task, split and evaluation set.
+
+    Attributes:
+        task: ``12bit`` (built in).
+        split: ``stratified`` (seeded, default), ``saxe2018`` (published split) or ``idnns``
+            (unshuffled first rows; label-imbalanced).
+        train_fraction: share of the data used for training, in (0, 1).
+        split_seed: seed of the stratified split.
+        mi_on: rows on which information is estimated: ``all`` (default, the 4096 inputs), ``train``
+            or ``test``.
+    """
+
+    task: str = "12bit"
+    split: Literal["stratified", "saxe2018", "idnns"] = "stratified"
+    train_fraction: float = Field(0.8, gt=0.0, lt=1.0)
+    split_seed: int = 0
+    mi_on: Literal["all", "train", "test"] = "all"
+
+
+class ModelConfig(_Strict):
+    """The network: hidden widths, activation, optional k-bit quantisation of activations."""
+
+    hidden: list[int] = Field(default_factory=lambda: [10, 7, 5, 4, 3])
+    activation: Literal["tanh", "relu", "sigmoid", "linear", "elu", "softplus", "softsign"] = "tanh"
+    quantize_bits: int | None = Field(None, ge=1)
+
+    @field_validator("hidden")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if not v or min(v) < 1:
+            raise ValueError("hidden widths must be a non-empty list of positive integers")
+        return v
+
+
+class TrainingConfig(_Strict):
+    """Optimisation: epochs, optimiser, learning rate, batch size (``None`` or ``full``: full batch).
+
+    ``threads`` is the number of torch CPU threads while training (1 is fastest for these small
+    networks; ``None`` keeps torch's default).
+    """
+
+    epochs: int = Field(2000, ge=1)
+    optimizer: Literal["adam", "sgd"] = "adam"
+    lr: float = Field(4e-4, gt=0.0)
+    batch_size: int | None = Field(512, ge=1)
+    momentum: float = Field(0.0, ge=0.0, lt=1.0)
+    device: str = "auto"
+    threads: int | None = Field(1, ge=1)
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _full(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and v.lower() == "full" else v
+
+
+class CaptureConfig(_Strict):
+    """When and what to capture.
+
+    Attributes:
+        n_points: size of the IDNNs log-spaced grid of epochs before de-duplication (400 gives 274
+            distinct epochs for 8000 epochs); epoch 0 and the last epoch are always added.
+        layers: module names or globs to capture; ``None`` = every hidden layer and the softmax output.
+        include_output: with ``layers=None``, also capture the softmax output layer.
+    """
+
+    n_points: int = Field(400, ge=1)
+    layers: list[str] | None = None
+    include_output: bool = True
+
+
+class EstimatorConfig(_Strict):
+    """One estimator by registry name with its hyper-parameters."""
+
+    name: str = "binning"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnalysisConfig(_Strict):
+    """Optional analyses run with the training."""
+
+    gradient_stats: bool = True
+    ib_bound: bool = True
+    layer_check: bool = True
+
+
+class RunConfig(_Strict):
+    """Everything that defines a run. Unknown keys are errors (a typo never passes silently).
+
+    Attributes:
+        name: a label for the run.
+        seed: member r of the ensemble is initialised and shuffled with seed ``seed + r``.
+        repeats: number of networks R (trained together as one batched computation).
+    """
+
+    name: str = "default"
+    seed: int = 0
+    repeats: int = Field(1, ge=1)
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    training: TrainingConfig = Field(default_factory=lambda: TrainingConfig())
+    capture: CaptureConfig = Field(default_factory=CaptureConfig)
+    estimators: list[EstimatorConfig] = Field(default_factory=lambda: [EstimatorConfig()])
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+
+    @model_validator(mode="after")
+    def _estimators_known(self) -> RunConfig:
+        from infoplane.estimators.registry import make_estimator
+
+        if not self.estimators:
+            raise ValueError("estimators must name at least one estimator")
+        for est in self.estimators:
+            try:
+                make_estimator(est.name, **est.params)
+            except InfoplaneError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+    def seeds(self) -> list[int]:
+        """Seeds of the R members: ``seed, seed + 1, ..., seed + R - 1``."""
+        return [self.seed + r for r in range(self.repeats)]
+
+    def to_yaml(self) -> str:
+        """Return the resolved config as YAML."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def _format_validation_error(exc: ValidationError, source: str) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "config"
+        parts.append(f"{loc}: {err['msg']}")
+    return f"bad config ({source}): " + "; ".join(parts)
+
+
+def validate_config(data: dict[str, Any], source: str = "config") -> RunConfig:
+    """Build a :class:`RunConfig` from a dict.
+
+    Raises:
+        InfoplaneError: listing each bad or unknown key with the reason.
+    """
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InfoplaneError(_format_validation_error(exc, source)) from None
+
+
+def available_presets() -> list[str]:
+    """Names of the built-in presets."""
+    folder = resources.files("infoplane").joinpath("presets")
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_dict(name: str) -> dict[str, Any]:
+    """Return the raw dict of a built-in preset.
+
+    Raises:
+        InfoplaneError: for an unknown preset (the message lists the known ones).
+    """
+    if name not in available_presets():
+        raise InfoplaneError(f"unknown preset {name!r}; choose one of: {', '.join(available_presets())}.")
+    text = resources.files("infoplane").joinpath(f"presets/{name}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text) or {}
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config file into a dict.
+
+    Raises:
+        FileNotFoundError: if the file does not exist.
+        InfoplaneError: for another suffix or a file that does not parse.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist.")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        elif path.suffix == ".toml":
+            import tomllib
+
+            data = tomllib.loads(text)
+        else:
+            raise InfoplaneError(f"config file {str(path)!r} must end in .yaml, .yml or .toml.")
+    except (yaml.YAMLError, ValueError) as exc:
+        if isinstance(exc, InfoplaneError):
+            raise
+        raise InfoplaneError(f"config file {str(path)!r} does not parse: {exc}") from None
+    if not isinstance(data, dict):
+        raise InfoplaneError(f"config file {str(path)!r} must hold a mapping at the top level.")
+    return data
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Recursively merge ``override`` into a copy of ``base`` (lists and scalars are replaced)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(
+    preset: str | None = "default",
+    config_file: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> RunConfig:
+    """Resolve a run config: preset, then a config file on top, then explicit overrides.
+
+    Args:
+        preset: built-in preset name (``default``, ``tishby2017``, ``saxe2018``) or ``None``.
+        config_file: YAML or TOML file whose keys override the preset.
+        overrides: nested dict applied last (e.g. ``{"model": {"activation": "relu"}}``).
+
+    Returns:
+        The validated :class:`RunConfig`.
+
+    Raises:
+        InfoplaneError: unknown preset, unparsable file, or invalid values (named by key).
+        FileNotFoundError: missing config file.
+    """
+    data: dict[str, Any] = preset_dict(preset) if preset else {}
+    source = f"preset {preset!r}" if preset else "config"
+    if config_file is not None:
+        data = merge(data, read_config_file(config_file))
+        source = str(config_file)
+    if overrides:
+        data = merge(data, overrides)
+    return validate_config(data, source)

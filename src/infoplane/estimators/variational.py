@@ -1,0 +1,402 @@
+"""Variational (neural) lower bounds on mutual information: MINE, NWJ and InfoNCE (torch).
+
+- MINE: the Donsker-Varadhan bound ``I >= E_p[f] - ln E_{p(x)p(y)}[e^f]`` with the moving-average
+  gradient correction of Belghazi et al. (2018), "Mutual Information Neural Estimation", ICML,
+  arXiv 1801.04062.
+- NWJ: ``I >= E_p[f] - e^{-1} E_{p(x)p(y)}[e^f]``, Nguyen, Wainwright & Jordan (2010), "Estimating
+  Divergence Functionals and the Likelihood Ratio by Convex Risk Minimization", IEEE Trans. Inf.
+  Theory 56(11):5847-5861, arXiv 0809.0853.
+- InfoNCE: ``I >= E[ f(x_i, y_i) - ln 1/K sum_j e^{f(x_i, y_j)} ]`` over batches of K, van den Oord,
+  Li & Vinyals (2018), arXiv 1807.03748; it cannot exceed ln K (Poole et al. 2019, "On Variational
+  Bounds of Mutual Information", ICML, arXiv 1905.06922, which also analyses the other two).
+
+A critic network is trained on one half of the samples and the bound is evaluated on the other half
+(so over-fitting does not inflate it). These bounds suit I(T;Y) with a discrete Y and moderate MI:
+on the plane, the critic is ``f(t, y) = g(t)_y`` with g an MLP from T to one score per class, trained
+for all representations of a batch at once (one batched network, ``torch.bmm``), and the expectation
+over the product of marginals is exact over the classes.
+
+I(X;T) on the plane is returned as NaN, on purpose: X is n distinct inputs each seen once, so a critic
+f(x, t) has one sample per value of x and cannot be trained, and for a deterministic network the
+quantity being bounded is infinite -- any finite number the bound returned would only reflect the
+optimiser's budget (and InfoNCE would saturate at ln K). Use ``kde_upper``, ``sample_propagation`` or
+``binning`` for I(X;T).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from infoplane.estimators._common import (
+    check_float,
+    check_int,
+    is_discrete,
+    plane_inputs,
+    row_codes,
+    stratified_subset,
+)
+from infoplane.estimators.base import BaseEstimator
+from infoplane.estimators.registry import register
+from infoplane.interface import InfoplaneError, convert
+
+_EMA = 0.01  # MINE's moving-average rate for the gradient correction
+_AUTO_STEPS = {"estimate": 400, "plane": 100}
+_AUTO_SAMPLES = {"estimate": None, "plane": 512}
+
+
+def _bound_from_scores(kind: str, joint: Any, marg_lse: Any, marg_mean_exp: Any) -> Any:
+    """Bound value (per batch element) from the critic's scores.
+
+    joint: mean of f on the joint samples; marg_lse: ln E_q[e^f]; marg_mean_exp: E_q[e^f].
+    """
+    if kind == "mine":
+        return joint - marg_lse
+    if kind == "nwj":
+        return joint - marg_mean_exp / math.e
+    raise AssertionError(kind)
+
+
+class _VariationalBase(BaseEstimator):
+    kind: str = "mine"
+
+    def __init__(
+        self,
+        *,
+        hidden: int = 32,
+        n_steps: int | None = None,
+        learning_rate: float = 5e-3,
+        batch_size: int = 128,
+        n_samples_max: int | None = None,
+        test_fraction: float = 0.5,
+        seed: int = 0,
+        unit: str = "bits",
+    ) -> None:
+        super().__init__(unit=unit)
+        self.hidden = check_int(hidden, "hidden", minimum=1)
+        self.n_steps = check_int(n_steps, "n_steps", minimum=1, allow_none=True)
+        self.learning_rate = check_float(learning_rate, "learning_rate", low=0.0)
+        self.batch_size = check_int(batch_size, "batch_size", minimum=2)
+        self.n_samples_max = check_int(n_samples_max, "n_samples_max", minimum=4, allow_none=True)
+
+        self.test_fraction = check_float(test_fraction, "test_fraction", low=0.0, high=0.9)
+        self.seed = check_int(seed, "seed", minimum=0)
+
+    def _steps(self, mode: str) -> int:
+        return self.n_steps if self.n_steps is not None else _AUTO_STEPS[mode]
+
+    def _samples(self, mode: str) -> int | None:
+        return self.n_samples_max if self.n_samples_max is not None else _AUTO_SAMPLES[mode]
+
+    # -- general pairs: concatenation critic f([x, y]) ---------------------------------------------
+    def _mutual_information_nats(self, x: np.ndarray, y: np.ndarray) -> float:
+        import torch
+
+        gen = torch.Generator().manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        n = x.shape[0]
+        n_max = self._samples("estimate")
+        if n_max is not None and n > n_max:
+            idx = rng.choice(n, n_max, replace=False)
+            x, y = x[idx], y[idx]
+            n = n_max
+        xf = _features(x)
+        yf = _features(y)
+        perm = rng.permutation(n)
+        n_test = max(2, int(round(self.test_fraction * n)))
+        te, tr = perm[:n_test], perm[n_test:]
+        if len(tr) < 2:
+            raise InfoplaneError("too few samples to train the critic; pass more samples.")
+        xt, yt = torch.as_tensor(xf, dtype=torch.float32), torch.as_tensor(yf, dtype=torch.float32)
+        d_in = xt.shape[1] + yt.shape[1]
+        critic = torch.nn.Sequential(
+            torch.nn.Linear(d_in, self.hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(self.hidden, self.hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(self.hidden, 1),
+        )
+        with torch.no_grad():
+            for p in critic.parameters():
+                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / math.sqrt(max(p.shape[-1], 1))))
+        opt = torch.optim.Adam(critic.parameters(), lr=self.learning_rate)
+        k = min(self.batch_size, len(tr))
+        ema = None
+        for _ in range(self._steps("estimate")):
+            b = torch.as_tensor(tr[torch.randperm(len(tr), generator=gen)[:k].numpy()])
+            loss, ema = self._pair_loss(critic, xt[b], yt[b], gen, ema)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            return float(self._pair_eval(critic, xt[te], yt[te], gen))
+
+    def _pair_scores(self, critic: Any, xb: Any, yb: Any) -> Any:
+        """Critic on all pairs (K, K): row i = x_i with every y_j."""
+        import torch
+
+        k = xb.shape[0]
+        pairs = torch.cat(
+            [xb[:, None, :].expand(k, k, xb.shape[1]), yb[None, :, :].expand(k, k, yb.shape[1])], -1
+        )
+        return critic(pairs)[..., 0]
+
+    def _pair_loss(self, critic: Any, xb: Any, yb: Any, gen: Any, ema: Any) -> tuple[Any, Any]:
+        import torch
+
+        if self.kind == "infonce":
+            s = self._pair_scores(critic, xb, yb)
+            return -(s.diagonal() - torch.logsumexp(s, 1)).mean(), ema
+        f_joint = critic(torch.cat([xb, yb], 1))[:, 0]
+        yb_shuf = yb[torch.randperm(yb.shape[0], generator=gen)]
+        f_marg = critic(torch.cat([xb, yb_shuf], 1))[:, 0]
+        if self.kind == "nwj":
+            return -(f_joint.mean() - torch.exp(f_marg - 1).mean()), ema
+        mean_exp = torch.exp(f_marg).mean()
+        ema = mean_exp.detach() if ema is None else (1 - _EMA) * ema + _EMA * mean_exp.detach()
+        # gradient of ln E[e^f] with the denominator replaced by its moving average (Belghazi 2018)
+        return -(f_joint.mean() - mean_exp / ema), ema
+
+    def _pair_eval(self, critic: Any, xb: Any, yb: Any, gen: Any) -> float:
+        import torch
+
+        s = self._pair_scores(critic, xb, yb)  # all pairs of the held-out set
+        k = s.shape[0]
+        if self.kind == "infonce":
+            return float((s.diagonal() - torch.logsumexp(s, 1)).mean() + math.log(k))
+        joint = s.diagonal().mean()
+        off = s[~torch.eye(k, dtype=torch.bool)]  # product of marginals: all i != j pairs
+        lse = torch.logsumexp(off, 0) - math.log(off.numel())
+        return float(_bound_from_scores(self.kind, joint, lse, torch.exp(lse)))
+
+    # -- the plane: class-score critic g(t)_y, batched over representations -----------------------
+    def information_plane(
+        self, t: np.ndarray, labels: np.ndarray, *, x: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(NaN, I(T;Y) lower bound) for each representation; the critics are trained in one batch.
+
+        Args:
+            t: (..., n_samples, n_units).
+            labels: (n_samples,) integer labels.
+            x: ignored except that it must be ``None`` (see the module docstring on I(X;T)).
+
+        Returns:
+            (i_xt, i_ty) of shape ``t.shape[:-2]``: i_xt all NaN (documented), i_ty in
+            ``self.unit``, clipped at 0 (a negative bound carries no information).
+
+        Raises:
+            InfoplaneError: on bad input, or ``x`` given.
+        """
+        import torch
+
+        if x is not None:
+            raise InfoplaneError(f"{self.name} information_plane supports only x=None.")
+        flat, lab, batch = plane_inputs(t, labels)
+        gen = torch.Generator().manual_seed(self.seed)
+        idx = stratified_subset(lab, self._samples("plane"), self.seed)
+        rng = np.random.default_rng(self.seed)
+        idx = rng.permutation(idx)
+        n_test = max(2, int(round(self.test_fraction * len(idx))))
+        te, tr = idx[:n_test], idx[n_test:]
+        classes, y_all = np.unique(lab, return_inverse=True)
+        c = len(classes)
+        p_y = torch.as_tensor(np.bincount(y_all, minlength=c) / len(y_all), dtype=torch.float32)
+        y_tr = torch.as_tensor(y_all[tr])
+        y_te = torch.as_tensor(y_all[te])
+        b_all, d = flat.shape[0], flat.shape[-1]
+        out = np.empty(b_all)
+        chunk = 256
+        for s in range(0, b_all, chunk):
+            tt = torch.as_tensor(flat[s : s + chunk], dtype=torch.float32)
+            mu = tt[:, tr].mean(1, keepdim=True)
+            sd = tt[:, tr].std(1, keepdim=True).clamp_(min=1e-6)
+            tt = (tt - mu) / sd  # per-representation standardisation (MI is invariant to it)
+            out[s : s + chunk] = self._fit_plane(tt[:, tr], y_tr, tt[:, te], y_te, p_y, c, d, gen)
+        i_ty = convert(np.maximum(out, 0.0).reshape(batch), self.unit)
+        return np.full(batch, np.nan), i_ty
+
+    def _fit_plane(self, t_tr: Any, y_tr: Any, t_te: Any, y_te: Any, p_y: Any, c: int, d: int, gen: Any) -> np.ndarray:
+        import torch
+
+        b = t_tr.shape[0]
+        h = self.hidden
+
+        def init(*shape: int) -> Any:
+            w = torch.randn(shape, generator=gen) / math.sqrt(shape[-2])
+            return w.requires_grad_()
+
+        w1, w2 = init(b, d, h), init(b, h, c)
+        b1 = torch.zeros(b, 1, h, requires_grad=True)
+        b2 = torch.zeros(b, 1, c, requires_grad=True)
+        params = [w1, b1, w2, b2]
+        opt = torch.optim.Adam(params, lr=self.learning_rate)
+
+        def scores(tb: Any) -> Any:
+            return torch.baddbmm(b2, torch.relu(torch.baddbmm(b1, tb, w1)), w2)  # (b, m, c)
+
+        n_tr = t_tr.shape[1]
+        k = min(self.batch_size, n_tr)
+        ema = None
+        for _ in range(self._steps("plane")):
+            sel = torch.randperm(n_tr, generator=gen)[:k]
+            g = scores(t_tr[:, sel])
+            loss, ema = self._plane_objective(g, y_tr[sel], p_y, ema, train=True)
+            opt.zero_grad()
+            loss.sum().backward()
+            opt.step()
+        with torch.no_grad():
+            val, _ = self._plane_objective(scores(t_te), y_te, p_y, None, train=False)
+        return val.numpy().astype(np.float64)
+
+    def _plane_objective(self, g: Any, y: Any, p_y: Any, ema: Any, *, train: bool) -> tuple[Any, Any]:
+        """Per-representation bound (eval) or loss (train) for class scores g (b, m, c)."""
+        import torch
+
+        f_joint = g.gather(2, y[None, :, None].expand(g.shape[0], -1, 1))[..., 0]  # (b, m)
+        if self.kind == "infonce":
+            counts = torch.bincount(y, minlength=g.shape[2]).to(g.dtype)
+            # sum over the batch's y_j of e^{g(t_i)_{y_j}} = sum_c count_c e^{g(t_i)_c}
+            lse = torch.logsumexp(g + torch.log(counts.clamp(min=1e-30)), 2) - math.log(y.shape[0])
+            bound = (f_joint - lse).mean(1)
+            return (-bound if train else bound), ema
+        # E over p(t)p(y), exact over the classes: e^{g(t)_y} weighted by p(y)
+        marg = torch.logsumexp(g + torch.log(p_y), 2)  # ln sum_y p(y) e^{g(t)_y}, (b, m)
+        lse = torch.logsumexp(marg, 1) - math.log(marg.shape[1])  # ln E_q[e^f]
+        mean_exp = torch.exp(marg).mean(1)
+        if self.kind == "nwj":
+            bound = f_joint.mean(1) - torch.exp(marg - 1).mean(1)
+            return (-bound if train else bound), ema
+        if not train:
+            return f_joint.mean(1) - lse, ema
+        ema = mean_exp.detach() if ema is None else (1 - _EMA) * ema + _EMA * mean_exp.detach()
+        return -(f_joint.mean(1) - mean_exp / ema), ema
+
+
+def _features(a: np.ndarray) -> np.ndarray:
+    """Critic inputs: one-hot rows for discrete arrays, standardised columns for continuous ones."""
+    if is_discrete(a):
+        codes = row_codes(a)
+        return np.eye(int(codes.max()) + 1, dtype=np.float32)[codes]
+    a = a.astype(np.float64)
+    sd = a.std(0)
+    return ((a - a.mean(0)) / np.where(sd > 0, sd, 1.0)).astype(np.float32)
+
+
+_ARGS_DOC = """
+    Args:
+        hidden: width of the critic's hidden layer(s) (default 32).
+        n_steps: Adam steps; ``None`` (default) = 400 for ``estimate``, 100 on the plane (fast
+            defaults: every representation of a run gets its own critic).
+        learning_rate: Adam learning rate (default 5e-3).
+        batch_size: samples per step; InfoNCE's K in training (default 128).
+        n_samples_max: at most this many samples (class-stratified on the plane, seeded) are used,
+            split into training and held-out parts; ``None`` (default) = all samples for
+            ``estimate``, 512 on the plane.
+        test_fraction: held-out fraction on which the bound is evaluated (default 0.5).
+        seed: seed of the subsample, split, initialisation and batches (default 0).
+        unit: ``"bits"`` (default) or ``"nats"``.
+
+    Raises:
+        InfoplaneError: for invalid parameters.
+"""
+
+
+@register
+class MINEEstimator(_VariationalBase):
+    """MINE: Donsker-Varadhan lower bound with a trained critic (Belghazi et al. 2018).
+
+    .. math:: I(X;Y) \\ge \\mathbb E_p[f] - \\ln \\mathbb E_{p(x)p(y)}[e^{f}]
+    """
+
+    __doc__ = (__doc__ or "") + _ARGS_DOC + """
+    Notes:
+        Biased, high variance for large MI (McAllester & Stratos 2020). On the plane: I(X;T) is NaN
+        (see the module docstring), I(T;Y) is the bound on held-out samples.
+
+    References:
+        Belghazi, M. I. et al. (2018). Mutual Information Neural Estimation. ICML. arXiv 1801.04062.
+    """
+    name = "mine"
+    kind = "mine"
+
+
+@register
+class NWJEstimator(_VariationalBase):
+    """NWJ (f-divergence) lower bound with a trained critic (Nguyen, Wainwright & Jordan 2010).
+
+    .. math:: I(X;Y) \\ge \\mathbb E_p[f] - e^{-1} \\mathbb E_{p(x)p(y)}[e^{f}]
+    """
+
+    __doc__ = (__doc__ or "") + _ARGS_DOC + """
+    Notes:
+        Unbiased gradient, variance grows as e^I (Poole et al. 2019).
+
+    References:
+        Nguyen, X., Wainwright, M. J., Jordan, M. I. (2010). IEEE Trans. Inf. Theory
+        56(11):5847-5861. arXiv 0809.0853.
+    """
+    name = "nwj"
+    kind = "nwj"
+
+
+@register
+class InfoNCEEstimator(_VariationalBase):
+    """InfoNCE contrastive lower bound (van den Oord et al. 2018); never exceeds ln K.
+
+    .. math:: I(X;Y) \\ge \\mathbb E\\left[f(x_i,y_i) - \\ln \\frac1K \\sum_{j} e^{f(x_i,y_j)}\\right]
+    """
+
+    __doc__ = (__doc__ or "") + _ARGS_DOC + """
+    Notes:
+        Low variance; saturates at ln K (K = batch_size in training, the held-out size in the
+        evaluation: ln 256 = 8 bits on the plane at the defaults).
+
+    References:
+        1. van den Oord, A., Li, Y., Vinyals, O. (2018). Representation Learning with Contrastive
+           Predictive Coding. arXiv 1807.03748.
+        2. Poole, B. et al. (2019). On Variational Bounds of Mutual Information. ICML.
+           arXiv 1905.06922.
+    """
+    name = "infonce"
+    kind = "infonce"
+
+
+def _function(cls: type) -> Any:
+    def mutual_information(x: np.ndarray, y: np.ndarray, **params: Any) -> float:
+        return cls(**params).estimate(x, y).value
+
+    def information_plane(t: np.ndarray, labels: np.ndarray, **params: Any) -> tuple[np.ndarray, np.ndarray]:
+        return cls(**params).information_plane(t, labels)
+
+    return mutual_information, information_plane
+
+
+mine_mutual_information, mine_information_plane = _function(MINEEstimator)
+nwj_mutual_information, nwj_information_plane = _function(NWJEstimator)
+infonce_mutual_information, infonce_information_plane = _function(InfoNCEEstimator)
+for _f, _c in (
+    (mine_mutual_information, "MINE"),
+    (nwj_mutual_information, "NWJ"),
+    (infonce_mutual_information, "InfoNCE"),
+):
+    _f.__doc__ = f"Function form of the {_c} estimator: lower bound on I(X;Y) in ``unit``; params as the class."
+for _f, _c in (
+    (mine_information_plane, "MINE"),
+    (nwj_information_plane, "NWJ"),
+    (infonce_information_plane, "InfoNCE"),
+):
+    _f.__doc__ = f"Function form of the {_c} plane: (NaN, I(T;Y) bound); params as the class."
+
+__all__ = [
+    "InfoNCEEstimator",
+    "MINEEstimator",
+    "NWJEstimator",
+    "infonce_information_plane",
+    "infonce_mutual_information",
+    "mine_information_plane",
+    "mine_mutual_information",
+    "nwj_information_plane",
+    "nwj_mutual_information",
+]

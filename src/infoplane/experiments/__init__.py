@@ -1,0 +1,25 @@
+"""The experiments of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, and Saxe et al. (2018), ICLR.
+
+Each function runs a few settings with :func:`~infoplane.pipeline.run_experiment` and writes a
+table, the per-layer phases and a figure into its output directory:
+
+- :func:`depth_experiment`: 1 to 6 hidden layers, time to convergence (our definition).
+- :func:`train_size_experiment`: 5%, 45%, 85% of the data.
+- :func:`activation_experiment`: tanh, ReLU, linear (Saxe et al. 2018).
+- :func:`batch_experiment`: full-batch against mini-batch training.
+"""
+
+from infoplane.experiments._common import ExperimentResult, convergence_epoch
+from infoplane.experiments.activation import activation_experiment
+from infoplane.experiments.batch import batch_experiment
+from infoplane.experiments.depth import depth_experiment
+from infoplane.experiments.train_size import train_size_experiment
+
+__all__ = [
+    "ExperimentResult",
+    "activation_experiment",
+    "batch_experiment",
+    "convergence_epoch",
+    "depth_experiment",
+    "train_size_experiment",
+]

@@ -1,0 +1,208 @@
+"""The information plane of an infinite ensemble of infinitely wide networks over training time.
+
+Puts together :mod:`~infoplane.ntk.kernels`, :mod:`~infoplane.ntk.dynamics` and
+:mod:`~infoplane.ntk.information` as in Shwartz-Ziv & Alemi (2020), arXiv 1911.09189, and Shwartz-Ziv's
+thesis (2022), arXiv 2202.06749, Ch. on infinite ensembles: a fully connected network of given depth
+and activation, trained by gradient flow on the MSE to one-hot targets; at each time t the ensemble's
+output Z at each evaluation input is Gaussian, and the table records I(X;Z) (bounds), the label
+side, the KL from initialisation, and the ensemble mean's accuracy and loss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from infoplane.interface import InfoplaneError, check_unit
+from infoplane.ntk.dynamics import GradientFlowEnsemble, as_times
+from infoplane.ntk.information import (
+    kl_from_initialisation,
+    label_information,
+    mixture_mi_bounds,
+    one_hot,
+)
+from infoplane.ntk.kernels import fc_kernels, make_spec
+
+#: Default training times: 0, 25 log-spaced values in [1e-1, 1e5], and inf.
+DEFAULT_TIMES: tuple[float, ...] = (0.0, *np.logspace(-1, 5, 25).tolist(), math.inf)
+
+
+def ntk_information_plane(
+    x: Any,
+    labels: Any,
+    train_idx: Any,
+    *,
+    eval_idx: Any | None = None,
+    times: Any = DEFAULT_TIMES,
+    depth: int = 1,
+    activation: str = "relu",
+    weight_var: float | None = None,
+    bias_var: float = 0.05,
+    learning_rate: float = 1.0,
+    diag_reg: float = 0.0,
+    noise_var: float = 1e-3,
+    channel_var: float = 1.0,
+    n_samples: int = 8,
+    batch_size: int | None = None,
+    seed: int = 0,
+    unit: str = "bits",
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """Table over training time of the information plane of an infinite ensemble (NTK regime).
+
+    Args:
+        x: inputs, shape (N, d).
+        labels: class indices, shape (N,).
+        train_idx: rows used for training, shape (n,).
+        eval_idx: rows on which the information is computed (X uniform over them); ``None`` means all
+            N rows (the convention of Shwartz-Ziv & Tishby 2017 on the 12-bit task).
+        times: training times (units of 1 / learning_rate), >= 0, ``inf`` allowed.
+        depth: hidden layers L >= 0.
+        activation: ``"erf"`` or ``"relu"``.
+        weight_var: sigma_w^2; ``None`` picks 2.0 (ReLU) or 1.0 (erf).
+        bias_var: sigma_b^2 >= 0.
+        learning_rate: eta > 0 of the gradient flow on L = (1/2n) sum ||f - y||^2.
+        diag_reg: ridge on the train NTK, relative to its mean eigenvalue (default 0).
+        noise_var: variance of the Gaussian channel added to Z (default 1e-3), which keeps I(X;Z)
+            finite where the ensemble's variance vanishes (training inputs late in training).
+        channel_var: variance s^2 of the label-side Gaussian channel (default 1).
+        n_samples: Monte Carlo draws of z per input (default 8).
+        batch_size: inputs per batch of the I(X;Z) bounds; ``None`` uses all evaluation inputs.
+        seed: seed of the Monte Carlo draws.
+        unit: ``"bits"`` (default) or ``"nats"``.
+        progress: optional callback ``progress(i, T)`` called after each time.
+
+    Returns:
+        A pandas DataFrame with one row per time and columns ``t``, ``i_xz_lower_<unit>``,
+        ``i_xz_upper_<unit>``, ``i_zy_gibbs_<unit>`` (lower bound on I(Z;Y)), ``i_zy_bayes_<unit>``,
+        ``h_y_<unit>``, ``log_lik_gibbs_<unit>``, ``log_lik_bayes_<unit>`` (per example),
+        ``kl_init_<unit>`` (on the training inputs), ``mean_variance`` (mean ensemble variance on the
+        evaluation inputs), ``train_mse``, ``test_mse``, ``train_accuracy``, ``test_accuracy`` (of
+        the ensemble mean; NaN where a split has no evaluation rows). ``df.attrs["params"]`` holds
+        the parameters.
+
+    Raises:
+        InfoplaneError: for bad inputs, indices or parameters.
+
+    Notes:
+        Cost: one O(n^3) eigendecomposition, O(T m n^2) for the variances at m evaluation inputs and
+        O(T S m^2) for the bounds. The 12-bit task (n = 3277, m = 4096) takes about a minute on 2 CPU
+        cores.
+
+    References:
+        Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189; Shwartz-Ziv (2022), PhD thesis,
+        arXiv:2202.06749; Lee et al. (2019), NeurIPS, arXiv:1902.06720.
+    """
+    import pandas as pd
+
+    from infoplane._validation import as_labels, as_samples
+
+    check_unit(unit)
+    spec = make_spec(depth, activation, weight_var, bias_var)
+    xs = as_samples(x, "x", allow_1d=False)
+    y = as_labels(labels, "labels")
+    if len(y) != len(xs):
+        raise InfoplaneError(f"x has {len(xs)} rows but labels has {len(y)}; pass paired data.")
+    n_all = len(y)
+    tr = _as_index(train_idx, "train_idx", n_all)
+    ev = np.arange(n_all) if eval_idx is None else _as_index(eval_idx, "eval_idx", n_all)
+    if len(tr) < 2:
+        raise InfoplaneError("train_idx must hold at least 2 rows.")
+    t = as_times(times)
+    n_classes = int(y.max()) + 1
+    targets = one_hot(y, n_classes)
+    xt = torch.as_tensor(xs, dtype=torch.float64)
+    kw = spec.to_dict()
+    k_train = fc_kernels(xt[tr], **kw)
+    k_cross = fc_kernels(xt[ev], xt[tr], **kw)
+    k_diag = fc_kernels(xt[ev], **kw, diag=True)
+    ens = GradientFlowEnsemble(
+        k_train.nngp,
+        k_train.ntk,
+        targets[tr],
+        learning_rate=learning_rate,
+        diag_reg=diag_reg,
+    )
+    pred = ens.predict(t, k_cross.nngp, k_cross.ntk, k_diag.nngp, full_covariance=False)
+    kl = kl_from_initialisation(ens, t, unit=unit)
+    is_train = np.isin(ev, tr)
+    y_ev = y[ev]
+    rows = []
+    for i in range(len(t)):  # loop over training times
+        mean = pred.mean[i]
+        var = pred.variance[i]
+        bounds = mixture_mi_bounds(
+            mean,
+            var,
+            noise_var=noise_var,
+            n_samples=n_samples,
+            batch_size=batch_size,
+            seed=seed + i,
+            unit=unit,
+        )
+        lab = label_information(
+            y_ev,
+            mean,
+            var,
+            channel_var=channel_var,
+            noise_var=noise_var,
+            n_samples=n_samples,
+            seed=seed + i,
+            unit=unit,
+        )
+        sq = ((mean - targets[ev]) ** 2).sum(-1).numpy()
+        correct = (mean.argmax(1).numpy() == y_ev).astype(np.float64)
+        rows.append(
+            {
+                "t": float(t[i]),
+                f"i_xz_lower_{unit}": bounds.lower,
+                f"i_xz_upper_{unit}": bounds.upper,
+                f"i_zy_gibbs_{unit}": lab.i_zy_gibbs,
+                f"i_zy_bayes_{unit}": lab.i_zy_bayes,
+                f"h_y_{unit}": lab.h_y,
+                f"log_lik_gibbs_{unit}": lab.log_lik_gibbs,
+                f"log_lik_bayes_{unit}": lab.log_lik_bayes,
+                f"kl_init_{unit}": float(kl[i]),
+                "mean_variance": float(var.mean()),
+                "train_mse": _masked_mean(sq, is_train) / 2,
+                "test_mse": _masked_mean(sq, ~is_train) / 2,
+                "train_accuracy": _masked_mean(correct, is_train),
+                "test_accuracy": _masked_mean(correct, ~is_train),
+            }
+        )
+        if progress is not None:
+            progress(i + 1, len(t))
+    df = pd.DataFrame(rows)
+    df.attrs["params"] = {
+        **kw,
+        "learning_rate": learning_rate,
+        "diag_reg": diag_reg,
+        "noise_var": noise_var,
+        "channel_var": channel_var,
+        "n_samples": n_samples,
+        "batch_size": batch_size,
+        "seed": seed,
+        "unit": unit,
+        "n_train": len(tr),
+        "n_eval": len(ev),
+    }
+    return df
+
+
+def _as_index(idx: Any, name: str, n: int) -> np.ndarray:
+    a = np.asarray(idx)
+    if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
+        raise InfoplaneError(f"{name} must be a 1-D array of integer row indices.")
+    if len(a) and (a.min() < 0 or a.max() >= n):
+        raise InfoplaneError(f"{name} holds indices outside 0..{n - 1}.")
+    if len(np.unique(a)) != len(a):
+        raise InfoplaneError(f"{name} holds repeated indices; pass each row once.")
+    return a.astype(np.int64)
+
+
+def _masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
+    return float(values[mask].mean()) if mask.any() else math.nan

@@ -1,0 +1,188 @@
+"""The gradient signal-to-noise figure of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, Fig. 4.
+
+Per layer, the norm of the mean of the mini-batch gradients and the square root of the trace of
+their covariance, against the epoch, on log-log axes, averaged (geometrically) over repetitions.
+The drift-to-diffusion transition (where the two curves cross, see
+:mod:`infoplane.analysis.phases`) is marked by a vertical dashed line, and the compression onset,
+if given, by a dotted one, so that a reader can see whether they coincide.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from infoplane.interface import InfoplaneError
+
+_REQUIRED = ("epoch", "layer", "grad_mean", "grad_std")
+
+
+def mean_gradients(gradients: Any) -> Any:
+    """Geometric mean over repeats of ``grad_mean`` and ``grad_std`` per (layer, epoch).
+
+    Args:
+        gradients: table with columns epoch, layer, grad_mean, grad_std (and repeat).
+
+    Returns:
+        DataFrame with columns layer, epoch, grad_mean, grad_std, snr, sorted by layer and epoch.
+
+    Raises:
+        InfoplaneError: for missing columns.
+    """
+    missing = [c for c in _REQUIRED if c not in gradients.columns]
+    if missing:
+        raise InfoplaneError(
+            f"gradients lacks column(s) {', '.join(missing)}; pass GradientStatistics.to_frame()."
+        )
+    g = gradients.assign(
+        grad_mean=np.log10(gradients["grad_mean"].clip(lower=1e-300)),
+        grad_std=np.log10(gradients["grad_std"].clip(lower=1e-300)),
+    )
+    avg = g.groupby(["layer", "epoch"], as_index=False)[["grad_mean", "grad_std"]].mean()
+    avg["snr"] = 10.0 ** (avg["grad_mean"] - avg["grad_std"])
+    avg["grad_mean"] = 10.0 ** avg["grad_mean"]
+    avg["grad_std"] = 10.0 ** avg["grad_std"]
+    return avg.sort_values(["layer", "epoch"], ignore_index=True)
+
+
+def _phase_lookup(phases: Any, column: str) -> dict[int, float]:
+    if phases is None or column not in getattr(phases, "columns", ()):
+        return {}
+    return {int(r.layer): float(getattr(r, column)) for r in phases.itertuples(index=False)}
+
+
+def plot_snr(
+    gradients: Any,
+    path: str | Path | None = None,
+    *,
+    phases: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Plot mean and std of the gradients against epochs (log-log), one panel per layer.
+
+    Args:
+        gradients: table from :meth:`~infoplane.training.gradients.GradientStatistics.to_frame`
+            (columns repeat, epoch, layer, grad_mean, grad_std); repeats are averaged
+            geometrically.
+        path: where to save a PNG (atomically); ``None`` to only return the figure.
+        phases: optional table from :func:`~infoplane.analysis.phases.detect_phases` (columns
+            layer, transition_epoch, compression_epoch): the transition is drawn as a dashed
+            vertical line, the compression onset as a dotted one.
+        title: figure title.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        InfoplaneError: for missing columns or an empty table.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv:1703.00810, Fig. 4.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    if gradients is None or len(gradients) == 0:
+        raise InfoplaneError(
+            "gradients is empty; enable analysis.gradient_stats and train >= 1 epoch."
+        )
+    avg = mean_gradients(gradients)
+    avg = avg[avg["epoch"] > 0]
+    layers = sorted(avg["layer"].unique())
+    n = len(layers)
+    ncols = min(n, 3)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows), squeeze=False, sharex=True, sharey=True
+    )
+    trans = _phase_lookup(phases, "transition_epoch")
+    comp = _phase_lookup(phases, "compression_epoch")
+    n_last = len(layers) - 1
+    for k, (ax, layer) in enumerate(zip(axes.ravel(), layers, strict=False)):
+        sub = avg[avg["layer"] == layer]
+        ax.loglog(sub["epoch"], sub["grad_mean"], color="tab:red", lw=1.4, label="mean")
+        ax.loglog(sub["epoch"], sub["grad_std"], color="tab:blue", lw=1.4, label="std")
+        if np.isfinite(trans.get(layer, np.nan)):
+            ax.axvline(trans[layer], color="k", ls="--", lw=1.0, label="drift → diffusion")
+        if np.isfinite(comp.get(layer, np.nan)):
+            ax.axvline(comp[layer], color="tab:green", ls=":", lw=1.4, label="compression onset")
+        suffix = " (output)" if k == n_last and n > 1 else ""
+        ax.set_title(f"layer {layer}{suffix}", fontsize=10)
+        ax.grid(alpha=0.2, which="both")
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("Epochs")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("gradient norm")
+    axes.ravel()[0].legend(fontsize=7, loc="lower left", framealpha=0.8)
+    n_rep = gradients["repeat"].nunique() if "repeat" in gradients.columns else 1
+    default = f"Gradient mean and std (geometric mean of {n_rep} networks)"
+    fig.suptitle(title or default, fontsize=11)
+    fig.tight_layout()
+    if path is not None:
+        from infoplane.storage import save_figure
+
+        save_figure(path, fig, dpi=150, bbox_inches="tight")
+    return fig
+
+
+def mark_phases(
+    ax: Any,
+    plane_mean: Any,
+    phases: Any,
+    *,
+    size: float = 90.0,
+) -> None:
+    """Mark the transition and compression epochs on an information-plane Axes.
+
+    For each layer, the repeat-averaged point (I(X;T), I(T;Y)) at the captured epoch nearest (on a
+    log scale) to the transition epoch is drawn as a black star, and the one at the compression
+    epoch as a green cross. Layers with NaN epochs get no marker.
+
+    Args:
+        ax: the matplotlib Axes of the information plane.
+        plane_mean: DataFrame with columns epoch, layer, i_xt, i_ty averaged over repeats (e.g.
+            :func:`infoplane.plots.information_plane.mean_over_repeats`).
+        phases: table from :func:`~infoplane.analysis.phases.detect_phases`.
+        size: marker area.
+
+    Raises:
+        InfoplaneError: if ``plane_mean`` lacks epoch, layer, i_xt or i_ty.
+    """
+    missing = [c for c in ("epoch", "layer", "i_xt", "i_ty") if c not in plane_mean.columns]
+    if missing:
+        raise InfoplaneError(
+            f"plane_mean lacks column(s) {', '.join(missing)}; pass mean_over_repeats(table)."
+        )
+    styles = {
+        "transition_epoch": {"marker": "*", "color": "k", "label": "drift → diffusion"},
+        "compression_epoch": {"marker": "X", "color": "tab:green", "label": "compression onset"},
+    }
+    for column, style in styles.items():
+        xs, ys = [], []
+        for layer, epoch in _phase_lookup(phases, column).items():
+            sub = plane_mean[plane_mean["layer"] == layer]
+            if not np.isfinite(epoch) or sub.empty:
+                continue
+            ep = sub["epoch"].to_numpy()
+            i = int(np.argmin(np.abs(np.log1p(ep) - np.log1p(epoch))))
+            xs.append(sub["i_xt"].to_numpy()[i])
+            ys.append(sub["i_ty"].to_numpy()[i])
+        if xs:
+            ax.scatter(
+                xs,
+                ys,
+                s=size,
+                marker=style["marker"],
+                facecolors=style["color"],
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=5,
+                label=style["label"],
+            )
