@@ -120,3 +120,26 @@ def test_compression_onset_is_the_first_peak_followed_by_a_real_drop():
     assert np.isnan(compression_epoch(EPOCHS, pinned))
     with pytest.raises(InfoplaneError, match="min_drop"):
         compression_epoch(EPOCHS, pinned, min_drop=-1.0)
+
+
+def test_snr_figure_and_phase_markers(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from infoplane.plots.snr import mark_phases, mean_gradients, plot_snr
+
+    grads = _gradients(transition=100.0)
+    plane = _plane(peak=300.0)
+    phases = detect_phases(plane, grads)
+    fig = plot_snr(grads, tmp_path / "snr.png", phases=phases)
+    assert (tmp_path / "snr.png").stat().st_size > 10_000
+    assert len(fig.axes) == 2  # one panel per layer
+    plt.close(fig)
+    avg = mean_gradients(grads)
+    assert {"layer", "epoch", "grad_mean", "grad_std", "snr"} <= set(avg.columns)
+    fig, ax = plt.subplots()
+    mean = plane.groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]].mean()
+    mark_phases(ax, mean, phases)
+    assert len(ax.collections) == 2  # transition stars and compression crosses
+    plt.close(fig)
+    with pytest.raises(InfoplaneError, match="empty"):
+        plot_snr(grads.iloc[:0])

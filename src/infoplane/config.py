@@ -8,6 +8,9 @@ directory as ``config.yaml``. Presets live in ``infoplane/presets/*.yaml``:
   epochs, Adam 4e-4, batch 512, 30 bins on [-1, 1], 85% training data as in their Fig. 2 panel).
 - ``saxe2018``: the 12-bit setting of Saxe et al. (2018), ICLR (their published split, batch 256,
   fixed bin width 0.07).
+- ``saxe2018-mnist``: Saxe et al. (2018)'s MNIST network 784-1024-20-20-20-10 (ReLU, SGD lr 0.001,
+  batch 128), MI on the 10,000 test images; the bundled 8x8 digits when no MNIST path is given.
+- ``mnist-cnn``: a small CNN (:class:`~infoplane.models.cnn.SmallCNN`) on MNIST (or the digits).
 """
 
 from __future__ import annotations
@@ -30,28 +33,57 @@ class DataConfig(_Strict):
     """Which task, split and evaluation set.
 
     Attributes:
-        task: ``12bit`` (built in).
+        task: ``12bit`` (built in), ``mnist`` (local files at ``path``; the 8x8 ``digits`` when
+            ``path`` is empty), ``digits`` (scikit-learn's, bundled), ``npz`` (arrays at ``path``)
+            or ``torch`` (a ``torch.utils.data.Dataset`` from ``factory``).
+        path: MNIST folder (IDX files or ``mnist.npz``) or ``.npz`` file of user arrays.
+        factory: ``package.module:function`` returning a torch ``Dataset`` or a (train, test) pair.
         split: ``stratified`` (seeded, default), ``saxe2018`` (published split) or ``idnns``
-            (unshuffled first rows; label-imbalanced).
-        train_fraction: share of the data used for training, in (0, 1).
-        split_seed: seed of the stratified split.
+            (unshuffled first rows; label-imbalanced). 12-bit task only; MNIST keeps its split.
+        train_fraction: share of the data used for training, in (0, 1) (data without a split).
+        split_seed: seed of the stratified split and of the ``mi_n`` subset.
         mi_on: rows on which information is estimated: ``all`` (default, the 4096 inputs), ``train``
             or ``test``.
+        mi_n: estimate on a fixed random subset of this many of those rows (``None``: all of them).
+        fallback: set by the run when the data set used differs from ``task`` (e.g. ``digits``
+            because no MNIST path was given); leave empty.
     """
 
-    task: str = "12bit"
+    task: Literal["12bit", "mnist", "digits", "npz", "torch"] = "12bit"
+    path: str | None = None
+    factory: str | None = None
     split: Literal["stratified", "saxe2018", "idnns"] = "stratified"
     train_fraction: float = Field(0.8, gt=0.0, lt=1.0)
     split_seed: int = 0
     mi_on: Literal["all", "train", "test"] = "all"
+    mi_n: int | None = Field(None, ge=2)
+    fallback: str | None = None
 
 
 class ModelConfig(_Strict):
-    """The network: hidden widths, activation, optional k-bit quantisation of activations."""
+    """The network.
 
+    Attributes:
+        arch: ``mlp`` (default; the stacked ensemble of the 2017 network), ``cnn``
+            (:class:`~infoplane.models.cnn.SmallCNN`: ``channels``, dense width ``hidden[0]``) or
+            ``factory``.
+        hidden: hidden widths (MLP) or the dense width (CNN).
+        activation: hidden activation of the MLP.
+        quantize_bits: k-bit quantisation of the MLP's activations.
+        channels: channels of the CNN's two conv layers.
+        factory: ``package.module:function`` building one member as
+            ``function(seed=..., in_shape=..., n_classes=..., **kwargs)`` -> ``nn.Module`` (logits);
+            name the layers to analyse in ``capture.layers`` (or give the module a ``layer_names()``).
+        kwargs: extra keyword arguments of the factory.
+    """
+
+    arch: Literal["mlp", "cnn", "factory"] = "mlp"
     hidden: list[int] = Field(default_factory=lambda: [10, 7, 5, 4, 3])
     activation: Literal["tanh", "relu", "sigmoid", "linear", "elu", "softplus", "softsign"] = "tanh"
     quantize_bits: int | None = Field(None, ge=1)
+    channels: list[int] = Field(default_factory=lambda: [8, 16])
+    factory: str | None = None
+    kwargs: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("hidden")
     @classmethod
@@ -95,6 +127,29 @@ class CaptureConfig(_Strict):
     n_points: int = Field(400, ge=1)
     layers: list[str] | None = None
     include_output: bool = True
+    batch_size: int | None = Field(None, ge=1)
+
+
+class StorageConfig(_Strict):
+    """Where captured activations go, and checkpoints.
+
+    Attributes:
+        activations: ``zarr`` (default): written as captured to ``activations.zarr`` in the run
+            directory (shape (repeat, epoch, sample, unit) per layer), estimated from there in epoch
+            chunks; ``none``: not kept (needs ``online``).
+        dtype: ``float32`` (exact) or ``float16`` (half the disk; estimates may change slightly).
+        online: estimate at each capture epoch during training (needs an estimator whose settings
+            do not depend on the whole run, e.g. not ``range: data`` binning).
+        checkpoint_every: write a checkpoint (model, optimiser, RNG states, history) every this many
+            epochs, and after the last; ``infoplane run --resume DIR`` goes on from the latest.
+        chunk_mb: memory budget (MiB of float32) of one chunk of epochs read for estimation.
+    """
+
+    activations: Literal["zarr", "none"] = "zarr"
+    dtype: Literal["float32", "float16"] = "float32"
+    online: bool = False
+    checkpoint_every: int = Field(100, ge=1)
+    chunk_mb: float = Field(256.0, gt=0.0)
 
 
 class EstimatorConfig(_Strict):
@@ -130,6 +185,22 @@ class RunConfig(_Strict):
     capture: CaptureConfig = Field(default_factory=CaptureConfig)
     estimators: list[EstimatorConfig] = Field(default_factory=lambda: [EstimatorConfig()])
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+
+    @model_validator(mode="after")
+    def _storage_usable(self) -> RunConfig:
+        if self.storage.activations == "none" and not self.storage.online:
+            raise ValueError(
+                "storage.activations='none' keeps no activations; set storage.online=true to "
+                "estimate during training, or keep activations='zarr'"
+            )
+        if self.model.arch == "factory" and not self.model.factory:
+            raise ValueError("model.arch='factory' needs model.factory='package.module:function'")
+        if self.data.task in ("npz",) and not self.data.path:
+            raise ValueError("data.task='npz' needs data.path (an .npz with x and y)")
+        if self.data.task == "torch" and not self.data.factory:
+            raise ValueError("data.task='torch' needs data.factory='package.module:function'")
+        return self
 
     @model_validator(mode="after")
     def _estimators_known(self) -> RunConfig:
@@ -186,7 +257,9 @@ def preset_dict(name: str) -> dict[str, Any]:
         InfoplaneError: for an unknown preset (the message lists the known ones).
     """
     if name not in available_presets():
-        raise InfoplaneError(f"unknown preset {name!r}; choose one of: {', '.join(available_presets())}.")
+        raise InfoplaneError(
+            f"unknown preset {name!r}; choose one of: {', '.join(available_presets())}."
+        )
     text = resources.files("infoplane").joinpath(f"presets/{name}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text) or {}
 
@@ -239,7 +312,7 @@ def load_config(
     """Resolve a run config: preset, then a config file on top, then explicit overrides.
 
     Args:
-        preset: built-in preset name (``default``, ``tishby2017``, ``saxe2018``) or ``None``.
+        preset: built-in preset name (see :func:`available_presets`) or ``None``.
         config_file: YAML or TOML file whose keys override the preset.
         overrides: nested dict applied last (e.g. ``{"model": {"activation": "relu"}}``).
 

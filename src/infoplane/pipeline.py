@@ -2,18 +2,31 @@
 
 Reproduces the experiment of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810 (Sec. 3): the 12-bit
 task, a tanh MLP trained with Adam, activations of all inputs captured at log-spaced epochs, I(X;T)
-and I(T;Y) per layer and epoch, averaged over repetitions. Data flow::
+and I(T;Y) per layer and epoch, averaged over repetitions; and, with other presets, MNIST (or the 8x8
+digits), a CNN or any model from a factory. Data flow::
 
-    RunConfig -> data -> EnsembleMLP (R members) -> train_ensemble (capture at log-spaced epochs)
-              -> every estimator on the same activations -> tidy table -> figures
+    RunConfig -> data -> stacked model (R members: EnsembleMLP, or ModuleEnsemble for any nn.Module)
+              -> train_ensemble (capture at log-spaced epochs -> activation store, or online estimates)
+              -> every estimator, layer by layer, in epoch chunks read from the store -> tidy table
+              -> figures
 
-A run directory holds (all written atomically)::
+Peak memory does not grow with the number of captured epochs: each capture is written to the zarr
+store (:mod:`infoplane.storage.activations`) at once and estimation reads it back in chunks of
+``storage.chunk_mb``. A run directory holds (all written atomically)::
 
     config.yaml                 the resolved RunConfig
     information_plane.parquet   repeat, epoch, layer, layer_name, estimator, i_xt, i_ty, unit (bits)
     history.parquet             repeat, epoch, train_loss, train_acc, test_loss, test_acc (nats, share)
     gradients.parquet           gradient statistics per repeat, epoch, layer (if enabled)
     information_plane.png       the paper's figure (averaged over repeats), one panel per estimator
+    activations.zarr/           the activation store (``storage.activations: zarr``)
+    state/                      checkpoint.pt, status.json, estimates/ (what a resume needs)
+
+Resume: a checkpoint (model, optimiser, each member's RNG state, history, online estimates, gradient
+statistics) is written every ``storage.checkpoint_every`` epochs and after the last; the store's
+manifest says which epochs are complete, and each (estimator, layer) estimate is saved once done.
+``run_experiment(config, out_dir, resume=True)`` (``infoplane run --resume DIR``) goes on from there
+and ends with the same table as an uninterrupted run (bit-identical on the CPU).
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +53,12 @@ HISTORY_FILE = "history.parquet"
 GRADIENTS_FILE = "gradients.parquet"
 CONFIG_FILE = "config.yaml"
 FIGURE_FILE = "information_plane.png"
+STORE_DIR = "activations.zarr"
+STATE_DIR = "state"
+CHECKPOINT_FILE = "state/checkpoint.pt"
+STATUS_FILE = "state/status.json"
+ESTIMATES_DIR = "state/estimates"
+DIGITS_FALLBACK = "digits: no MNIST path was given (data.path or --mnist-dir), so the bundled 8x8 digits were used"
 
 
 @dataclass
@@ -60,16 +80,74 @@ class RunResult:
     seconds: dict[str, float]
 
 
+# ---------------------------------------------------------------------------------------------- data
+def resolve_config(config: RunConfig) -> RunConfig:
+    """Return ``config`` with ``data.fallback`` set when the data set used differs from ``data.task``.
+
+    A ``mnist`` task without ``data.path`` runs on the bundled 8x8 digits; this is logged as a
+    warning and recorded in the resolved config (``data.fallback``).
+    """
+    if config.data.task == "mnist" and not config.data.path and not config.data.fallback:
+        log.warning(
+            "no MNIST path given: using the bundled 8x8 digits (pass --mnist-dir DIR for MNIST)"
+        )
+        config = config.model_copy(deep=True)
+        config.data.fallback = DIGITS_FALLBACK
+    return config
+
+
 def load_dataset(config: RunConfig) -> Dataset:
     """Load the data set named by ``config.data``.
 
     Raises:
-        InfoplaneError: for an unknown task.
+        InfoplaneError: for an unknown task, or missing files (the message names them).
     """
     d = config.data
     if d.task == "12bit":
         return load_twelve_bit(d.split, d.train_fraction, d.split_seed)
-    raise InfoplaneError(f"data.task={d.task!r} is unknown; built in: '12bit'.")
+    if d.task == "digits" or (d.task == "mnist" and not d.path):
+        from infoplane.data.digits import load_digits
+
+        return load_digits(d.train_fraction, d.split_seed)
+    if d.task == "mnist":
+        from infoplane.data.mnist import load_mnist
+
+        return load_mnist(d.path)  # type: ignore[arg-type]
+    if d.task == "npz":
+        from infoplane.data.arrays import load_arrays
+
+        return load_arrays(d.path, d.train_fraction, d.split_seed)  # type: ignore[arg-type]
+    if d.task == "torch":
+        from infoplane.data.arrays import from_torch_dataset
+        from infoplane.training.module_trainer import import_factory
+
+        made = import_factory(d.factory)()  # type: ignore[arg-type]
+        train, test = made if isinstance(made, tuple) else (made, None)
+        return from_torch_dataset(
+            train, test, train_fraction=d.train_fraction, seed=d.split_seed, name=str(d.factory)
+        )
+    raise InfoplaneError(
+        f"data.task={d.task!r} is unknown; built in: 12bit, mnist, digits, npz, torch."
+    )
+
+
+def evaluation_indices(ds: Dataset, config: RunConfig) -> np.ndarray:
+    """Rows on which information is estimated: ``data.mi_on``, then a fixed subset of ``data.mi_n``.
+
+    The subset is drawn once with ``numpy.random.default_rng(data.split_seed)`` and sorted.
+
+    Raises:
+        InfoplaneError: if ``mi_n`` exceeds the number of rows available.
+    """
+    idx = ds.evaluation_indices(config.data.mi_on)
+    n = config.data.mi_n
+    if n is None or n == len(idx):
+        return idx
+    if n > len(idx):
+        raise InfoplaneError(
+            f"data.mi_n={n} exceeds the {len(idx)} rows of mi_on={config.data.mi_on!r}."
+        )
+    return np.sort(np.random.default_rng(config.data.split_seed).choice(idx, size=n, replace=False))
 
 
 def prepare_run_dir(out_dir: str | Path, overwrite: bool) -> Path:
@@ -82,8 +160,8 @@ def prepare_run_dir(out_dir: str | Path, overwrite: bool) -> Path:
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise FileExistsError(
-                f"run directory {str(out)!r} exists and is not empty; choose another --out or pass "
-                "--overwrite to replace it."
+                f"run directory {str(out)!r} exists and is not empty; choose another --out, pass "
+                "--overwrite to replace it, or --resume it."
             )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -96,6 +174,121 @@ def _default_progress() -> Callable[..., Any]:
     return tqdm
 
 
+# --------------------------------------------------------------------------------------------- model
+@dataclass
+class Network:
+    """A stacked model ready for :func:`~infoplane.training.trainer.train_ensemble`.
+
+    Attributes:
+        model: the stacked model (R members).
+        x: all inputs in the shape the model takes (vectors flattened for an MLP).
+        layers: the module names whose representations are analysed, in network order.
+        capture: ``capture(x_eval)`` -> dict layer -> float32 array (R, n_samples, n_units).
+    """
+
+    model: Any
+    x: np.ndarray
+    layers: list[str]
+    capture: Callable[[Any], dict[str, np.ndarray]]
+
+
+def build_network(config: RunConfig, ds: Dataset) -> Network:
+    """Build the R members named by ``config.model`` for data set ``ds``.
+
+    Raises:
+        InfoplaneError: a CNN on vector data, a factory that fails to import, or layers that match
+            no module.
+    """
+    from infoplane.capture import run_and_capture, select_layers
+
+    m = config.model
+    bs = config.capture.batch_size
+    if m.arch == "mlp":
+        from infoplane.models.ensemble import EnsembleMLP
+
+        x = ds.x.reshape(len(ds.x), -1)
+        model = EnsembleMLP(
+            config.seeds(),
+            n_inputs=x.shape[1],
+            hidden=m.hidden,
+            n_classes=ds.n_classes,
+            activation=m.activation,
+            quantize_bits=m.quantize_bits,
+        )
+        layers = (
+            select_layers(model, config.capture.layers)
+            if config.capture.layers
+            else model.layer_names(config.capture.include_output)
+        )
+
+        def capture(x_eval: Any) -> dict[str, np.ndarray]:
+            acts = run_and_capture(model, x_eval, layers, sample_dims=2, batch_size=bs)
+            return {k: v.numpy() for k, v in acts.items()}
+
+        return Network(model, x, layers, capture)
+
+    from infoplane.training.module_trainer import ModuleEnsemble, import_factory
+
+    shape = tuple(int(v) for v in ds.x.shape[1:])
+    if m.arch == "cnn":
+        from infoplane.models.cnn import SmallCNN
+
+        if len(shape) != 3:
+            raise InfoplaneError(
+                f"model.arch='cnn' needs images (n, C, H, W); data {ds.name!r} has inputs of shape {shape}."
+            )
+
+        def factory(seed: int) -> Any:
+            return SmallCNN(shape, ds.n_classes, tuple(m.channels), m.hidden[0], seed=seed)  # type: ignore[arg-type]
+    else:
+        fn = import_factory(m.factory)  # type: ignore[arg-type]
+
+        def factory(seed: int) -> Any:
+            return fn(seed=seed, in_shape=shape, n_classes=ds.n_classes, **m.kwargs)
+
+    model = ModuleEnsemble(factory, config.seeds(), sample_ndim=len(shape))
+    first = model.members[0]
+    if config.capture.layers:
+        layers = select_layers(first, config.capture.layers)
+    elif hasattr(first, "layer_names"):
+        layers = list(first.layer_names(config.capture.include_output))
+    else:
+        raise InfoplaneError(
+            f"{type(first).__name__} has no layer_names(); name the layers to analyse in capture.layers "
+            "(module names or globs, e.g. ['features.*', 'classifier.1'])."
+        )
+    return Network(
+        model, ds.x, layers, lambda x_eval: model.capture(x_eval, layers, batch_size=bs or 2048)
+    )
+
+
+# ---------------------------------------------------------------------------------------- estimation
+def _plane_frame(
+    i_xt: np.ndarray,
+    i_ty: np.ndarray,
+    epochs: np.ndarray,
+    layer: int,
+    name: str,
+    estimator: str,
+    unit: str,
+) -> Any:
+    import pandas as pd
+
+    r, e = i_xt.shape
+    return pd.DataFrame(
+        {
+            "repeat": np.repeat(np.arange(r), e),
+            "epoch": np.tile(np.asarray(epochs), r),
+            "layer": layer,
+            "layer_name": name,
+            "estimator": estimator,
+            "i_xt": np.asarray(i_xt, dtype=float).ravel(),
+            "i_ty": np.asarray(i_ty, dtype=float).ravel(),
+            "unit": unit,
+        }
+    )
+
+
 def estimate_plane(
     activations: dict[str, np.ndarray],
     labels: np.ndarray,
@@ -103,7 +296,7 @@ def estimate_plane(
     config: RunConfig,
     progress: Callable[..., Any] | None = None,
 ) -> Any:
-    """Run every configured estimator on the captured activations and return the tidy table.
+    """Run every configured estimator on in-memory activations and return the tidy table.
 
     Args:
         activations: module name -> array (n_repeats, n_epochs, n_samples, n_units), layers in order.
@@ -125,24 +318,210 @@ def estimate_plane(
     frames = []
     for est_cfg, layer, name in iterator:
         est = make_estimator(est_cfg.name, **est_cfg.params)
-        t = activations[name]
-        i_xt, i_ty = est.information_plane(t, labels)
-        r, e = t.shape[:2]
+        i_xt, i_ty = est.information_plane(activations[name], labels)
         frames.append(
-            pd.DataFrame(
-                {
-                    "repeat": np.repeat(np.arange(r), e),
-                    "epoch": np.tile(epochs, r),
-                    "layer": layer,
-                    "layer_name": name,
-                    "estimator": est_cfg.name,
-                    "i_xt": np.asarray(i_xt, dtype=float).ravel(),
-                    "i_ty": np.asarray(i_ty, dtype=float).ravel(),
-                    "unit": getattr(est, "unit", "bits"),
-                }
+            _plane_frame(
+                np.asarray(i_xt),
+                np.asarray(i_ty),
+                epochs,
+                layer,
+                name,
+                est_cfg.name,
+                getattr(est, "unit", "bits"),
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _needs_whole_run(name: str, params: dict[str, Any]) -> bool:
+    """True for estimator settings that depend on every epoch at once (binning on the data range)."""
+    return (
+        name == "binning"
+        and params.get("range") == "data"
+        and params.get("scope", "global") == "global"
+    )
+
+
+def estimate_layer_from_store(
+    store: Any,
+    layer: str,
+    name: str,
+    params: dict[str, Any],
+    *,
+    max_bytes: int = 256 * 2**20,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Estimate one layer's information plane from an activation store, in chunks of epochs.
+
+    Settings that depend on the whole run are resolved first: binning with ``range="data"`` gets
+    the layer's [min, max] over all repeats and complete epochs, read from the store's manifest
+    (the same range as estimating everything at once).
+
+    Args:
+        store: an :class:`~infoplane.storage.activations.ActivationStore`.
+        layer: the layer name.
+        name, params: estimator registry name and hyper-parameters.
+        max_bytes: float32 bytes of activations per chunk (bounds peak memory).
+
+    Returns:
+        ``(epochs (E,), i_xt (R, E), i_ty (R, E), unit)``.
+
+    Raises:
+        InfoplaneError: for a bad estimator or an empty store.
+    """
+    from infoplane.estimators import make_estimator
+
+    epochs = store.completed_epochs
+    if len(epochs) == 0:
+        raise InfoplaneError(
+            f"the activation store at {str(store.path)!r} holds no complete epoch."
+        )
+    params = dict(params)
+    per_epoch = store.n_repeats * store.n_samples * store.n_units[layer] * 4
+    # one chunk: the estimator sees everything at once, exactly as for in-memory activations
+    whole = _needs_whole_run(name, params) and per_epoch * len(epochs) > max_bytes
+    quiet = False
+    if whole:
+        lo, hi = store.value_range(layer)
+        if not hi > lo:
+            hi = lo + 1.0
+        params["range"] = [lo, hi]
+        quiet = True
+    est = make_estimator(name, **params)
+    xs, ys = [], []
+    labels = store.labels
+    for _eps, t in store.iter_epoch_chunks(layer, max_bytes=max_bytes, epochs=epochs):
+        with warnings.catch_warnings():
+            if quiet:  # the range is the data's own: nothing is out of range
+                warnings.filterwarnings("ignore", message=".*outside the binning range.*")
+            i_xt, i_ty = est.information_plane(t, labels)
+        xs.append(np.asarray(i_xt, dtype=float))
+        ys.append(np.asarray(i_ty, dtype=float))
+    return (
+        epochs,
+        np.concatenate(xs, axis=1),
+        np.concatenate(ys, axis=1),
+        getattr(est, "unit", "bits"),
+    )
+
+
+def estimate_from_store(
+    store: Any,
+    estimators: list[Any],
+    *,
+    max_bytes: int = 256 * 2**20,
+    progress: Callable[..., Any] | None = None,
+    done_dir: Path | None = None,
+    labels_for: dict[int, str] | None = None,
+) -> Any:
+    """Estimate every estimator on every layer of a store and return the tidy table.
+
+    Args:
+        store: an :class:`~infoplane.storage.activations.ActivationStore`.
+        estimators: :class:`~infoplane.config.EstimatorConfig` items (``name``, ``params``).
+        max_bytes: memory budget per chunk of epochs.
+        progress: tqdm-like factory, or ``None``.
+        done_dir: if given, each (estimator, layer) table is saved there atomically once computed
+            and reused if present (what makes estimation resumable).
+        labels_for: estimator index -> the value of the ``estimator`` column (default: its name).
+
+    Returns:
+        pandas DataFrame (repeat, epoch, layer, layer_name, estimator, i_xt, i_ty, unit).
+    """
+    import pandas as pd
+
+    from infoplane.storage import write_table
+
+    jobs = [
+        (k, e, i, name)
+        for k, e in enumerate(estimators)
+        for i, name in enumerate(store.layers, start=1)
+    ]
+    iterator = progress(jobs, desc="estimating", unit="layer") if progress else jobs
+    frames = []
+    for k, est_cfg, layer, name in iterator:
+        label = (labels_for or {}).get(k, est_cfg.name)
+        path = None if done_dir is None else done_dir / f"{k:02d}-{layer:03d}.parquet"
+        if path is not None and path.is_file():
+            frames.append(pd.read_parquet(path))
+            continue
+        epochs, i_xt, i_ty, unit = estimate_layer_from_store(
+            store, name, est_cfg.name, est_cfg.params, max_bytes=max_bytes
+        )
+        frame = _plane_frame(i_xt, i_ty, epochs, layer, name, label, unit)
+        if path is not None:
+            write_table(path, frame)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+class OnlineEstimates:
+    """Estimates computed at each capture epoch during training (no activations kept).
+
+    Args:
+        estimators: :class:`~infoplane.config.EstimatorConfig` items.
+        labels: labels of the evaluated samples, shape (n_samples,).
+
+    Raises:
+        InfoplaneError: for an estimator setting that needs the whole run (binning with
+            ``range="data"`` and ``scope="global"``): use ``bin_width``, a fixed ``range``,
+            ``scope="layer"`` or keep the activation store.
+    """
+
+    def __init__(self, estimators: list[Any], labels: np.ndarray) -> None:
+        from infoplane.estimators import make_estimator
+
+        for e in estimators:
+            if _needs_whole_run(e.name, e.params):
+                raise InfoplaneError(
+                    f"estimator {e.name!r} with range='data' needs the range over the whole run, which "
+                    "online estimation does not know; use bin_width=..., a fixed range, scope='layer', "
+                    "or storage.online=false (estimate from the activation store)."
+                )
+        self.configs = list(estimators)
+        self.estimators = [make_estimator(e.name, **e.params) for e in estimators]
+        self.labels = labels
+        #: (estimator index, layer index) -> {epoch: (i_xt (R,), i_ty (R,))}
+        self.values: dict[tuple[int, int], dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def update(self, epoch: int, acts: dict[str, np.ndarray]) -> None:
+        """Estimate every layer of one epoch; ``acts`` maps layer -> (R, n_samples, n_units)."""
+        for k, est in enumerate(self.estimators):
+            for i, a in enumerate(acts.values(), start=1):
+                i_xt, i_ty = est.information_plane(a[:, None], self.labels)
+                self.values.setdefault((k, i), {})[int(epoch)] = (
+                    np.asarray(i_xt, float)[:, 0],
+                    np.asarray(i_ty, float)[:, 0],
+                )
+
+    def forget_after(self, epoch: int) -> None:
+        """Drop estimates of epochs after ``epoch`` (resume from a checkpoint)."""
+        for per_epoch in self.values.values():
+            for e in [e for e in per_epoch if e > epoch]:
+                del per_epoch[e]
+
+    def to_frame(self, layers: list[str]) -> Any:
+        """The tidy table, in the same row order as offline estimation."""
+        import pandas as pd
+
+        frames = []
+        for k, est_cfg in enumerate(self.configs):
+            for i, name in enumerate(layers, start=1):
+                per_epoch = self.values.get((k, i), {})
+                epochs = np.array(sorted(per_epoch), dtype=np.int64)
+                i_xt = np.stack([per_epoch[e][0] for e in epochs], axis=1)
+                i_ty = np.stack([per_epoch[e][1] for e in epochs], axis=1)
+                frames.append(
+                    _plane_frame(
+                        i_xt,
+                        i_ty,
+                        epochs,
+                        i,
+                        name,
+                        est_cfg.name,
+                        getattr(self.estimators[k], "unit", "bits"),
+                    )
+                )
+        return pd.concat(frames, ignore_index=True)
 
 
 def history_frame(history: dict[str, np.ndarray]) -> Any:
@@ -157,6 +536,49 @@ def history_frame(history: dict[str, np.ndarray]) -> Any:
     return pd.DataFrame(out).sort_values(["repeat", "epoch"], ignore_index=True)
 
 
+# ----------------------------------------------------------------------------------- checkpoints
+def _object_state(obj: Any) -> dict[str, Any]:
+    """State of a helper object (e.g. GradientStatistics) without its references to the model."""
+    if hasattr(obj, "state_dict"):
+        return {"state_dict": obj.state_dict()}
+    return {"vars": {k: v for k, v in vars(obj).items() if k != "_weights"}}
+
+
+def _restore_object(obj: Any, state: dict[str, Any]) -> None:
+    if "state_dict" in state:
+        obj.load_state_dict(state["state_dict"])
+    else:
+        vars(obj).update(state["vars"])
+
+
+def read_checkpoint(run_dir: str | Path) -> dict[str, Any] | None:
+    """Load a run directory's checkpoint (``state/checkpoint.pt``), or ``None`` if there is none.
+
+    The file is only ever replaced atomically, so what is read is a complete checkpoint.
+    """
+    import torch
+
+    path = Path(run_dir) / CHECKPOINT_FILE
+    if not path.is_file():
+        return None
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def _write_checkpoint(run_dir: Path, payload: dict[str, Any]) -> None:
+    import torch
+
+    from infoplane.storage import atomic_write
+
+    atomic_write(run_dir / CHECKPOINT_FILE, lambda p: torch.save(payload, p))
+
+
+def _set_status(run_dir: Path, stage: str) -> None:
+    from infoplane.storage import write_json
+
+    write_json(run_dir / STATUS_FILE, {"stage": stage, "time": time.strftime("%Y-%m-%dT%H:%M:%S")})
+
+
+# ------------------------------------------------------------------------------------------- run
 def run_experiment(
     config: RunConfig,
     out_dir: str | Path,
@@ -164,72 +586,152 @@ def run_experiment(
     overwrite: bool = False,
     progress: bool | Callable[..., Any] = True,
     make_figures: bool = True,
+    resume: bool = False,
 ) -> RunResult:
     """Train, capture, estimate and write a run directory (see the module docstring).
 
     Args:
         config: the resolved run config.
-        out_dir: the run directory to create.
+        out_dir: the run directory to create (or, with ``resume``, the one to go on with).
         overwrite: replace an existing non-empty ``out_dir``.
         progress: ``True`` for tqdm bars, ``False`` for none, or a tqdm-like factory.
         make_figures: write the PNG figures.
+        resume: go on with the interrupted run in ``out_dir`` from its last checkpoint (the config
+            must be the one in ``out_dir/config.yaml``; see :func:`resume_experiment`).
 
     Returns:
         A :class:`RunResult`.
 
     Raises:
-        FileExistsError: ``out_dir`` exists and is not empty (without ``overwrite``).
-        InfoplaneError: bad configuration values or diverged (NaN) activations.
+        FileExistsError: ``out_dir`` exists and is not empty (without ``overwrite`` or ``resume``).
+        FileNotFoundError: ``resume`` of a directory without ``config.yaml``.
+        InfoplaneError: bad configuration values, diverged (NaN) activations, or a resume whose
+            config differs from the saved one.
     """
     import torch
 
-    from infoplane.capture import run_and_capture
-    from infoplane.models.ensemble import EnsembleMLP
     from infoplane.storage import write_table, write_text
+    from infoplane.storage.activations import ActivationStore
     from infoplane.training import TrainSettings, log_spaced_epochs, train_ensemble
 
     bar = _default_progress() if progress is True else (progress or None)
-    out = prepare_run_dir(out_dir, overwrite)
-    write_text(out / CONFIG_FILE, config.to_yaml())
+    config = resolve_config(config)
+    out = Path(out_dir)
+    ckpt = None
+    if resume:
+        from infoplane.config import read_config_file, validate_config
+
+        if not (out / CONFIG_FILE).is_file():
+            raise FileNotFoundError(
+                f"{str(out)!r} has no {CONFIG_FILE}; it is not a run directory to resume."
+            )
+        saved = validate_config(read_config_file(out / CONFIG_FILE), str(out / CONFIG_FILE))
+        if saved.model_dump() != config.model_dump():
+            raise InfoplaneError(
+                f"the config differs from the one saved in {str(out / CONFIG_FILE)!r}; resume with "
+                "that config (infoplane run --resume DIR takes it from there)."
+            )
+        ckpt = read_checkpoint(out)
+    else:
+        out = prepare_run_dir(out, overwrite)
+        write_text(out / CONFIG_FILE, config.to_yaml())
+    (out / STATE_DIR).mkdir(exist_ok=True)
     timings: dict[str, float] = {}
 
     ds = load_dataset(config)
-    eval_idx = ds.evaluation_indices(config.data.mi_on)
-    model = EnsembleMLP(
-        config.seeds(),
-        n_inputs=ds.x.shape[1],
-        hidden=config.model.hidden,
-        n_classes=ds.n_classes,
-        activation=config.model.activation,
-        quantize_bits=config.model.quantize_bits,
-    )
-    layers = config.capture.layers or model.layer_names(config.capture.include_output)
+    eval_idx = evaluation_indices(ds, config)
+    labels = ds.y[eval_idx]
+    net = build_network(config, ds)
+    model, layers = net.model, net.layers
     capture_epochs = log_spaced_epochs(config.training.epochs, config.capture.n_points)
-    x_eval = torch.as_tensor(ds.x[eval_idx])
-    captured: dict[str, list[np.ndarray]] = {}
+    x_eval = torch.as_tensor(net.x[eval_idx])
+    st = config.storage
+    keep = st.activations == "zarr"
+    store_path = out / STORE_DIR
+    done_epoch = -1 if ckpt is None else int(ckpt["loop"]["epoch"])
+    store: ActivationStore | None = None
+    if keep and ckpt is not None and (store_path / "manifest.json").is_file():
+        store = ActivationStore.open(store_path, mode="a")
+        store.forget_after(done_epoch)
+    elif store_path.exists():
+        shutil.rmtree(store_path)
+    if ckpt is None:
+        shutil.rmtree(out / ESTIMATES_DIR, ignore_errors=True)
+    online = OnlineEstimates(config.estimators, labels) if st.online else None
+    if online is not None and ckpt is not None:
+        online.values = ckpt["online"]
+        online.forget_after(done_epoch)
 
-    def capture(epoch: int, net: EnsembleMLP) -> None:
-        acts = run_and_capture(net, x_eval.to(next(net.parameters()).device), layers, sample_dims=2)
-        for name, value in acts.items():
-            captured.setdefault(name, []).append(value.numpy())
+    def capture(epoch: int, _model: Any) -> None:
+        nonlocal store
+        acts = net.capture(x_eval.to(next(model.parameters()).device))
+        if keep:
+            if store is None:
+                store = ActivationStore.create(
+                    store_path,
+                    {k: v.shape[-1] for k, v in acts.items()},
+                    n_repeats=config.repeats,
+                    labels=labels,
+                    epochs=capture_epochs,
+                    sample_index=eval_idx,
+                    dtype=st.dtype,
+                    attrs={"run": config.name, "layers": layers},
+                )
+            store.write_epoch(epoch, acts)
+        if online is not None:
+            online.update(epoch, acts)
 
     grad_stats = None
     step_fn = None
-    if config.analysis.gradient_stats:
+    if config.analysis.gradient_stats and config.model.arch == "mlp":
         try:
             from infoplane.training.gradients import GradientStatistics
         except ImportError:  # pragma: no cover - until the gradient module lands
-            GradientStatistics = None  # noqa: N806
+            GradientStatistics = None
         if GradientStatistics is not None:
             grad_stats = GradientStatistics(model, capture_epochs)
             step_fn = grad_stats.step_fn
+            if ckpt is not None and ckpt.get("gradients") is not None:
+                _restore_object(grad_stats, ckpt["gradients"])
+
+    every = st.checkpoint_every
+    total = config.training.epochs
+
+    def checkpoint(state: Any) -> None:
+        if state.epoch == 0 or (state.epoch % every and state.epoch != total):
+            return
+        _write_checkpoint(
+            out,
+            {
+                "loop": state.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "online": online.values if online is not None else None,
+                "gradients": _object_state(grad_stats) if grad_stats is not None else None,
+            },
+        )
 
     t0 = time.perf_counter()
     settings = TrainSettings(**config.training.model_dump())
-    history = train_ensemble(
-        model, ds.x, ds.y, ds.train_idx, ds.test_idx, settings,
-        capture_epochs=capture_epochs, capture_fn=capture, step_fn=step_fn, progress=bar,
-    )
+    _set_status(out, "training")
+    if ckpt is not None and done_epoch >= total:  # training finished before the interruption
+        history = {"epoch": np.arange(1, total + 1), **ckpt["loop"]["history"]}
+    else:
+        if ckpt is not None:
+            torch.set_rng_state(ckpt["torch_rng"])
+        history = train_ensemble(
+            model,
+            net.x,
+            ds.y,
+            ds.train_idx,
+            ds.test_idx,
+            settings,
+            capture_epochs=capture_epochs,
+            capture_fn=capture,
+            step_fn=step_fn,
+            progress=bar,
+            resume=None if ckpt is None else ckpt["loop"],
+            epoch_end_fn=checkpoint,
+        )
     timings["training"] = time.perf_counter() - t0
     history_df = history_frame(history)
     write_table(out / HISTORY_FILE, history_df)
@@ -239,9 +741,19 @@ def run_experiment(
         write_table(out / GRADIENTS_FILE, gradients_df)
 
     t0 = time.perf_counter()
-    # (n_epochs, R, n, u) -> (R, n_epochs, n, u): one array per layer for vectorised estimation.
-    activations = {name: np.stack(v, axis=1) for name, v in captured.items()}
-    plane = estimate_plane(activations, ds.y[eval_idx], capture_epochs, config, bar)
+    _set_status(out, "estimating")
+    if online is not None:
+        plane = online.to_frame(layers)
+    else:
+        assert store is not None
+        store = ActivationStore.open(store_path)
+        plane = estimate_from_store(
+            store,
+            config.estimators,
+            max_bytes=int(st.chunk_mb * 2**20),
+            progress=bar,
+            done_dir=out / ESTIMATES_DIR,
+        )
     timings["estimation"] = time.perf_counter() - t0
     write_table(out / PLANE_FILE, plane)
 
@@ -250,6 +762,32 @@ def run_experiment(
         from infoplane.plots.run_figures import write_run_figures
 
         t0 = time.perf_counter()
-        write_run_figures(result, config, ds, activations=activations, epochs=capture_epochs)
+        write_run_figures(result, config, ds, activations=None, epochs=capture_epochs)
         timings["figures"] = time.perf_counter() - t0
+    _set_status(out, "complete")
     return result
+
+
+def resume_experiment(
+    run_dir: str | Path, *, progress: bool | Callable[..., Any] = True, make_figures: bool = True
+) -> RunResult:
+    """Go on with an interrupted run from its last checkpoint, with the config saved in ``run_dir``.
+
+    A run killed at any point (training, capture, estimation, figures) ends with the same table as
+    an uninterrupted run with the same seed; a finished run is re-finished (tables and figures
+    rewritten from its checkpoint and store, nothing retrained).
+
+    Raises:
+        FileNotFoundError: if ``run_dir`` has no ``config.yaml``.
+    """
+    from infoplane.config import read_config_file, validate_config
+
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{str(run_dir)!r} has no {CONFIG_FILE}; it is not a run directory to resume."
+        )
+    config = validate_config(read_config_file(path), str(path))
+    return run_experiment(
+        config, run_dir, progress=progress, make_figures=make_figures, resume=True
+    )

@@ -14,3 +14,19 @@ from infoplane.analysis.phases import (
 )
 
 __all__ = ["compression_epoch", "detect_phases", "smooth_log_epochs", "transition_epoch"]
+
+# Geometric diagnostics, estimator consistency (DPI, parameter sensitivity) and the generalisation
+# link (Geiger 2021, arXiv 2003.09671): see the modules for the full API.
+from infoplane.analysis.consistency import dpi_checks, dpi_summary, parameter_sensitivity
+from infoplane.analysis.diagnostics import compute_diagnostics, diagnostic_correlations
+from infoplane.analysis.generalization import compression_amount, compression_vs_generalization
+
+__all__ += [
+    "compression_amount",
+    "compression_vs_generalization",
+    "compute_diagnostics",
+    "diagnostic_correlations",
+    "dpi_checks",
+    "dpi_summary",
+    "parameter_sensitivity",
+]

@@ -27,17 +27,22 @@ LOG_FLOOR = -700.0  # log of a probability treated as zero (exp(-700) ~ 1e-304)
 DROP_TOL = 1e-13  # clusters with p(t) below this are removed
 
 
+
 @dataclass
 class Problem:
-    """Tensors of p(x, y) precomputed once (float64)."""
+    """Tensors of p(x, y) precomputed once (float64, nats)."""
 
     p_x: torch.Tensor  # (n_x,)
     pyx: torch.Tensor  # (n_x, n_y)
     log_pyx: torch.Tensor  # (n_x, n_y), floored at LOG_FLOOR
     neg_h: torch.Tensor  # (n_x,): sum_y p(y|x) log p(y|x)
-    pxy: torch.Tensor  # (n_x, n_y)
+    cols_t: torch.Tensor  # (1 + 2 n_y, n_x): rows p(x), p(x, y), p(x) log p(y|x)
     h_y: float
-    i_xy: float  # nats
+    i_xy: float
+
+    @property
+    def n_y(self) -> int:
+        return int(self.pyx.shape[1])
 
     @classmethod
     def from_arrays(cls, p_x: np.ndarray, p_y_given_x: np.ndarray) -> Problem:
@@ -46,21 +51,30 @@ class Problem:
         log_pyx = torch.log(pyx).clamp_min(LOG_FLOOR)
         neg_h = torch.special.xlogy(pyx, pyx).sum(1)
         pxy = px[:, None] * pyx
+        cols_t = torch.cat([px[:, None], pxy, px[:, None] * log_pyx], dim=1).T.contiguous()
         py = pxy.sum(0)
         h_y = float(-torch.special.xlogy(py, py).sum())
         i_xy = max(h_y + float(px @ neg_h), 0.0)
-        return cls(px, pyx, log_pyx, neg_h, pxy, h_y, i_xy)
+        return cls(px, pyx, log_pyx, neg_h, cols_t, h_y, i_xy)
 
 
 @dataclass
 class State:
-    """An encoder with the marginals it implies, and the quantities of the Lagrangian (nats)."""
+    """An encoder q(t|x), the marginals it implies and its Lagrangian terms (nats).
 
-    q: torch.Tensor  # (n_x, n_t) encoder p(t|x)
-    log_q: torch.Tensor  # (n_x, n_t)
-    p_t: torch.Tensor = field(default=None)  # type: ignore[assignment]
-    log_pyt: torch.Tensor = field(default=None)  # type: ignore[assignment]
-    dist: torch.Tensor = field(default=None)  # type: ignore[assignment]
+    ``sum_qlogq[x] = sum_t q(t|x) log q(t|x)``; after an encoder step it is obtained without a pass
+    over q from ``a_cols`` (the columns of the logits a = bias + left @ W^T) and ``lse`` (their
+    log-normaliser): sum_t q log q = sum_t q a - lse.
+    """
+
+    q: torch.Tensor  # (n_x, n_t)
+    sum_qlogq: torch.Tensor | None = None  # (n_x,)
+    a_cols: torch.Tensor | None = None  # (n_t, 1 + n_y)
+    a_left: torch.Tensor | None = None  # (n_x, n_y)
+    lse: torch.Tensor | None = None  # (n_x,)
+    alpha_used: float = 1.0
+    p_t: torch.Tensor | None = None
+    log_pyt: torch.Tensor | None = None
     h_t: float = 0.0
     h_t_given_x: float = 0.0
     i_ty: float = 0.0
@@ -69,142 +83,172 @@ class State:
     n_iter: int = 0
     converged: bool = False
     trace: list[float] = field(default_factory=list)
+    n_t_kept: int | None = None  # |T| of a snapshot that does not keep its encoder
 
     @property
     def i_xt(self) -> float:
         return max(self.h_t - self.h_t_given_x, 0.0)
 
+    @property
+    def n_t(self) -> int:
+        return int(self.q.shape[1]) if self.n_t_kept is None else self.n_t_kept
 
-def encoder_from_probs(q: torch.Tensor) -> State:
-    """State from an encoder given as probabilities (zeros allowed)."""
-    log_q = torch.where(q > 0, torch.log(q.clamp_min(1e-300)), torch.full_like(q, -torch.inf))
-    return State(q=q, log_q=log_q)
+    def copy(self) -> State:
+        return State(q=self.q.clone(), sum_qlogq=_plain_sum_qlogq(self.q))
+
+
+def _plain_sum_qlogq(q: torch.Tensor) -> torch.Tensor:
+    return torch.special.xlogy(q, q).sum(1)
+
+
+def encoder_from_probs(q: torch.Tensor | np.ndarray) -> State:
+    """State from an encoder given as probabilities (zeros allowed), shape (n_x, n_t)."""
+    q = torch.as_tensor(np.asarray(q, dtype=np.float64)) if isinstance(q, np.ndarray) else q
+    return State(q=q, sum_qlogq=_plain_sum_qlogq(q))
 
 
 def identity_encoder(n_x: int) -> State:
-    """T = X."""
-    return encoder_from_probs(torch.eye(n_x, dtype=torch.float64))
+    """T = X (the start of reverse annealing)."""
+    q = torch.eye(n_x, dtype=torch.float64)
+    return State(q=q, sum_qlogq=torch.zeros(n_x, dtype=torch.float64))
 
 
 def random_encoder(n_x: int, n_t: int, rng: np.random.Generator, hard: bool = False) -> State:
     """A random soft encoder (Dirichlet(1) rows) or a random hard assignment."""
     if hard:
         idx = torch.as_tensor(rng.integers(0, n_t, size=n_x))
-        q = torch.nn.functional.one_hot(idx, n_t).to(torch.float64)
-    else:
-        q = torch.as_tensor(rng.dirichlet(np.ones(n_t), size=n_x))
-    return encoder_from_probs(q)
+        return State(q=torch.nn.functional.one_hot(idx, n_t).to(torch.float64),
+                     sum_qlogq=torch.zeros(n_x, dtype=torch.float64))
+    return encoder_from_probs(rng.dirichlet(np.ones(n_t), size=n_x))
 
 
-def _drop_empty(st: State, p_x: torch.Tensor) -> None:
-    p_t = p_x @ st.q
-    keep = p_t > DROP_TOL
+def _set_q(st: State, q: torch.Tensor) -> None:
+    st.q = q
+    st.sum_qlogq = _plain_sum_qlogq(q)
+    st.a_cols = None
+
+
+def marginals(st: State, pb: Problem, kind: str) -> None:
+    """Fill p(t) and log p(y|t) for the encoder of ``st``; drop clusters with p(t) ~ 0."""
+    n_y = pb.n_y
+    s = (pb.cols_t @ st.q).T  # (n_t, 1 + 2 n_y), one pass over q
+    keep = s[:, 0] > DROP_TOL
     if not bool(keep.all()):
         q = st.q[:, keep]
-        q = q / q.sum(1, keepdim=True)
-        st.q = q
-        st.log_q = torch.log_softmax(st.log_q[:, keep], dim=1)
-
-
-def marginals(st: State, pb: Problem, decoder: str) -> None:
-    """Fill p(t), log p(y|t) and the distortion matrix for the encoder of ``st``."""
-    _drop_empty(st, pb.p_x)
-    q = st.q
-    p_t = pb.p_x @ q
+        _set_q(st, q / q.sum(1, keepdim=True))
+        s = (pb.cols_t @ st.q).T
+    p_t = s[:, 0]
     st.p_t = p_t
-    if decoder == "ib":
-        pyt = (q.T @ pb.pxy) / p_t[:, None]
-        st.log_pyt = torch.log(pyt).clamp_min(LOG_FLOOR)
-    else:  # dual: normalised geometric mean
-        m = ((q * pb.p_x[:, None]).T @ pb.log_pyx) / p_t[:, None]
-        st.log_pyt = torch.log_softmax(m, dim=1)
-
-
-def distortion(log_pyt: torch.Tensor, pb: Problem, kind: str) -> torch.Tensor:
-    """D[x, t] in nats, shape (n_x, n_t): KL[p(y|x)||p(y|t)] (ib) or KL[p(y|t)||p(y|x)] (dual)."""
     if kind == "ib":
-        d = pb.neg_h[:, None] - pb.pyx @ log_pyt.T
-    else:
-        pyt = torch.exp(log_pyt)
-        d = (pyt * log_pyt).sum(1)[None, :] - pb.log_pyx @ pyt.T
-    return d.clamp_min(0.0)
+        st.log_pyt = torch.log(s[:, 1 : 1 + n_y] / p_t[:, None]).clamp_min(LOG_FLOOR)
+    else:  # dual IB: normalised geometric mean of p(y|x) under p(x|t)
+        st.log_pyt = torch.log_softmax(s[:, 1 + n_y :] / p_t[:, None], dim=1)
+
+
+def _encoder_factors(
+    st: State, pb: Problem, beta: float, kind: str
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(bias (n_t,), left (n_x, n_y), W (n_t, n_y)) with log p(t) - beta D = bias + left @ W^T + c(x)."""
+    assert st.p_t is not None and st.log_pyt is not None
+    log_p_t = torch.log(st.p_t)
+    if kind == "ib":  # D = neg_h(x) - p(y|x) . log p(y|t)
+        return log_p_t, pb.pyx, beta * st.log_pyt
+    pyt = torch.exp(st.log_pyt)  # dual: D = p(y|t) . log p(y|t) - log p(y|x) . p(y|t)
+    neg_h_t = (pyt * st.log_pyt).sum(1)
+    return log_p_t - beta * neg_h_t, pb.log_pyx, beta * pyt
 
 
 def evaluate(st: State, pb: Problem, beta: float, alpha: float, kind: str) -> None:
-    """Marginals, distortion, information terms and the Lagrangian of the encoder in ``st``.
+    """Marginals and the Lagrangian terms of the encoder in ``st`` (one extra pass over q).
 
     IB (alpha = 1): L = I(X;T) - beta I(T;Y). Generalised: L = H(T) - alpha H(T|X) - beta I(T;Y).
-    Dual IB: L = I(X;T) + beta E[KL[p_beta(y|t) || p(y|x)]] (the functional it minimises).
+    Dual IB: L = H(T) - alpha H(T|X) + beta E[KL[p_beta(y|t) || p(y|x)]] (the functional it
+    minimises). I(T;Y) is always that of the Markov chain T - X - Y.
     """
     marginals(st, pb, kind)
-    st.dist = distortion(st.log_pyt, pb, kind)
+    assert st.p_t is not None and st.log_pyt is not None
+    n_y = pb.n_y
     p_t = st.p_t
+    if kind == "ib":
+        new_cols = st.log_pyt
+    else:
+        pyt = torch.exp(st.log_pyt)
+        new_cols = torch.cat([(pyt * st.log_pyt).sum(1, keepdim=True), pyt], 1)
+    cols = new_cols if st.a_cols is None else torch.cat([new_cols, st.a_cols], 1)
+    r = st.q @ cols  # (n_x, k), the one pass over q
+    k = new_cols.shape[1]
+    if kind == "ib":
+        e_d = pb.neg_h - (pb.pyx * r[:, :k]).sum(1)
+    else:
+        e_d = r[:, 0] - (pb.log_pyx * r[:, 1:k]).sum(1)
+    if st.a_cols is not None:
+        assert st.a_left is not None and st.lse is not None
+        qa = r[:, k] + (st.a_left * r[:, k + 1 :]).sum(1)
+        st.sum_qlogq = (qa - st.lse) / st.alpha_used if st.alpha_used != 1.0 else qa - st.lse
+        st.a_cols = None
+    assert st.sum_qlogq is not None
     st.h_t = float(-torch.special.xlogy(p_t, p_t).sum())
-    qlogq = torch.where(st.q > 0, st.q * st.log_q, torch.zeros((), dtype=st.q.dtype))
-    st.h_t_given_x = max(float(-(pb.p_x @ qlogq.sum(1))), 0.0)
-    st.exp_dist = float(pb.p_x @ (st.q * st.dist).sum(1))
+    st.h_t_given_x = max(float(-(pb.p_x @ st.sum_qlogq)), 0.0)
+    st.exp_dist = max(float(pb.p_x @ e_d), 0.0)
     if kind == "ib":
         st.i_ty = max(pb.i_xy - st.exp_dist, 0.0)
         st.lagrangian = st.h_t - alpha * st.h_t_given_x - beta * st.i_ty
     else:
-        pyt = (st.q.T @ pb.pxy) / p_t[:, None]  # the Markov-chain decoder, for I(T;Y)
-        h_y_t = float(-(p_t @ torch.special.xlogy(pyt, pyt).sum(1)))
+        s = (pb.cols_t[: 1 + n_y] @ st.q).T
+        pyt_m = s[:, 1:] / p_t[:, None]  # the Markov-chain decoder
+        h_y_t = float(-(p_t @ torch.special.xlogy(pyt_m, pyt_m).sum(1)))
         st.i_ty = max(pb.h_y - h_y_t, 0.0)
         st.lagrangian = st.h_t - alpha * st.h_t_given_x + beta * st.exp_dist
 
 
-def update_encoder(st: State, beta: float, alpha: float) -> None:
-    """The encoder step: q(t|x) = softmax((log p(t) - beta D) / alpha); argmax when alpha = 0."""
-    logits = torch.log(st.p_t)[None, :] - beta * st.dist
+def update_encoder(st: State, pb: Problem, beta: float, alpha: float, kind: str) -> None:
+    """The encoder step q(t|x) = softmax_t((log p(t) - beta D[x,t]) / alpha); argmax at alpha = 0."""
+    bias, left, w = _encoder_factors(st, pb, beta, kind)
     if alpha == 0.0:
-        idx = torch.argmax(logits, dim=1)
-        q = torch.nn.functional.one_hot(idx, logits.shape[1]).to(torch.float64)
-        st.q = q
-        st.log_q = torch.where(q > 0, 0.0, -torch.inf).to(torch.float64)
-    else:
-        if alpha != 1.0:
-            logits = logits / alpha
-        st.log_q = torch.log_softmax(logits, dim=1)
-        st.q = torch.exp(st.log_q)
+        a = torch.addmm(bias[None, :], left, w.T)
+        idx = torch.argmax(a, dim=1)
+        st.q = torch.nn.functional.one_hot(idx, a.shape[1]).to(torch.float64)
+        st.sum_qlogq = torch.zeros(a.shape[0], dtype=torch.float64)
+        st.a_cols = None
+        return
+    if alpha != 1.0:
+        bias, w = bias / alpha, w / alpha
+    a = torch.addmm(bias[None, :], left, w.T)  # (n_x, n_t)
+    m = a.amax(dim=1)
+    a.sub_(m[:, None]).exp_()  # one exp per step: the dominant cost at large n_t
+    s = a.sum(dim=1)
+    a.div_(s[:, None])
+    lse = m + torch.log(s)
+    st.q = a
+    st.a_cols = torch.cat([bias[:, None], w], 1) * (alpha if alpha != 1.0 else 1.0)
+    st.a_left = left
+    st.lse = lse * (alpha if alpha != 1.0 else 1.0)
+    st.alpha_used = alpha
 
 
-def merge_clusters(st: State, beta: float, tol: float) -> None:
-    """Merge clusters whose decoders are equal to within ``tol`` (in beta * max_y |d log p(y|t)|).
+def merge_clusters(st: State, beta: float, tol: float) -> bool:
+    """Merge clusters whose decoders agree to within ``tol`` (in beta * max_y |delta log p(y|t)|).
 
     Two clusters with equal p(y|t) split p(t) in a fixed ratio for every x, so merging them changes
-    neither I(X;T) nor I(T;Y) (to first order in the difference).
+    neither I(X;T) nor I(T;Y) (to first order in the difference). Returns whether any merged.
     """
-    n_t = st.log_pyt.shape[0]
+    assert st.log_pyt is not None
+    n_t = st.n_t
     if n_t < 2:
-        return
+        return False
     lp = st.log_pyt
-    if lp.shape[1] == 2:  # one coordinate suffices: sort and group neighbours
-        coord = lp[:, 1] - lp[:, 0]
-        order = torch.argsort(coord)
-        gaps = torch.diff(coord[order]).abs() * beta
-        new_group = torch.cat([torch.ones(1, dtype=torch.bool), gaps > tol])
-        group_sorted = torch.cumsum(new_group.long(), 0) - 1
-        labels = torch.empty_like(group_sorted)
-        labels[order] = group_sorted
-        n_groups = int(group_sorted[-1]) + 1
-    else:
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        dist = torch.cdist(lp, lp, p=float("inf")) * beta
-        adj = csr_matrix((dist <= tol).numpy())
-        n_groups, lab = connected_components(adj, directed=False)
-        labels = torch.as_tensor(lab, dtype=torch.long)
+    if lp.shape[1] == 2:  # the log-odds is the one coordinate that matters
+        lp = lp[:, 1:] - lp[:, :1]
+    # Buckets of width tol / beta (no chaining: a bucket never spans more than its width).
+    cells = torch.floor((lp * (beta / tol)).clamp(-1e18, 1e18)).to(torch.int64)
+    _, labels = torch.unique(cells, dim=0, return_inverse=True)
+    n_groups = int(labels.max()) + 1
     if n_groups == n_t:
-        return
+        return False
     q = torch.zeros(st.q.shape[0], n_groups, dtype=torch.float64)
     q.index_add_(1, labels, st.q)
-    m = torch.full((st.q.shape[0], n_groups), -torch.inf, dtype=torch.float64)
-    m = m.scatter_reduce(1, labels[None, :].expand_as(st.log_q), st.log_q, reduce="amax")
-    safe_m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
-    s = torch.zeros_like(m).index_add_(1, labels, torch.exp(st.log_q - safe_m[:, labels]))
-    st.log_q = torch.where(torch.isfinite(m), safe_m + torch.log(s), m)
-    st.q = q
+    _set_q(st, q)
+    return True
 
 
 def solve(
@@ -223,8 +267,9 @@ def solve(
     """Iterate the self-consistent equations from ``st`` at one beta until convergence.
 
     Converged when the Lagrangian changes by less than ``tol`` * max(1, |L|) nats and the decoders
-    by less than ``sqrt(tol)`` (hard encoders: when the assignment stops changing). The Lagrangian
-    is evaluated at consistent marginals before each encoder step, so it is non-increasing.
+    by less than sqrt(tol) (hard encoders: when the assignment stops changing). The Lagrangian is
+    evaluated at consistent marginals before each encoder step, so without merging it is
+    non-increasing.
     """
     st.trace = []
     st.converged = False
@@ -233,30 +278,29 @@ def solve(
     prev_assign: torch.Tensor | None = None
     for it in range(1, max_iter + 1):
         evaluate(st, pb, beta, alpha, kind)
+        assert st.log_pyt is not None
         if record:
             st.trace.append(st.lagrangian)
         st.n_iter = it
-        dl = abs(prev_l - st.lagrangian)
-        same_shape = prev_pyt is not None and prev_pyt.shape == st.log_pyt.shape
         if alpha == 0.0:
             assign = torch.argmax(st.q, 1)
             if prev_assign is not None and torch.equal(assign, prev_assign):
                 st.converged = True
                 break
             prev_assign = assign
-        elif same_shape and dl <= tol * max(1.0, abs(st.lagrangian)):
-            dpyt = float((torch.exp(st.log_pyt) - torch.exp(prev_pyt)).abs().max())  # type: ignore[arg-type]
-            if dpyt <= np.sqrt(tol):
-                st.converged = True
-                break
+        elif prev_pyt is not None and prev_pyt.shape == st.log_pyt.shape:
+            if abs(prev_l - st.lagrangian) <= tol * max(1.0, abs(st.lagrangian)):
+                dpyt = float((torch.exp(st.log_pyt) - torch.exp(prev_pyt)).abs().max())
+                if dpyt <= np.sqrt(tol):
+                    st.converged = True
+                    break
         prev_l = st.lagrangian
         prev_pyt = st.log_pyt
-        update_encoder(st, beta, alpha)
+        update_encoder(st, pb, beta, alpha, kind)
         if merge_tol is not None and alpha != 0.0 and it % merge_every == 0:
             marginals(st, pb, kind)
-            merge_clusters(st, beta, merge_tol)
-            prev_pyt = None
-    if merge_tol is not None:
-        merge_clusters(st, beta, merge_tol)
+            if merge_clusters(st, beta, merge_tol):
+                prev_pyt = None
+    if merge_tol is not None and merge_clusters(st, beta, merge_tol):
         evaluate(st, pb, beta, alpha, kind)
     return st

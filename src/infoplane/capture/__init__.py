@@ -1,4 +1,7 @@
-"""Capture of layer representations with forward hooks on any ``nn.Module`` (after pytorch/captum)."""
+"""Capture of layer representations with forward hooks on any ``nn.Module`` (after pytorch/captum).
+
+:class:`Recorder` analyses a user's own model and training loop (call it at the epochs you want).
+"""
 
 from infoplane.capture.hooks import (
     ActivationCapture,
@@ -6,5 +9,6 @@ from infoplane.capture.hooks import (
     run_and_capture,
     select_layers,
 )
+from infoplane.capture.recorder import Recorder
 
-__all__ = ["ActivationCapture", "capture_activations", "run_and_capture", "select_layers"]
+__all__ = ["ActivationCapture", "Recorder", "capture_activations", "run_and_capture", "select_layers"]

@@ -43,11 +43,26 @@ def _numbers(text: str, kind: type, flag: str) -> list[Any]:
     return values
 
 
+#: Columns shown in the terminal for per-layer tables (the CSV has them all).
+_BRIEF = (
+    "setting",
+    "activation",
+    "layer",
+    "compression_bits",
+    "transition_epoch",
+    "compression_epoch",
+    "final_train_acc",
+    "final_test_acc",
+)
+
+
 def _report(result: Any, name: str) -> None:
     from rich.table import Table
 
     table = Table(title=name, show_lines=False)
     frame = result.table
+    if "layer" in frame.columns:
+        frame = frame[[c for c in frame.columns if c in _BRIEF]]
     for col in frame.columns:
         table.add_column(str(col), overflow="fold")
     for row in frame.itertuples(index=False):

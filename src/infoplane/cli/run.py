@@ -27,6 +27,16 @@ def _overrides(
     device: str | None,
     estimators: list[str] | None,
     params: list[str] | None,
+    data: str | None = None,
+    data_path: str | None = None,
+    mnist_dir: str | None = None,
+    mi_n: int | None = None,
+    store: str | None = None,
+    store_dtype: str | None = None,
+    online: bool | None = None,
+    checkpoint_every: int | None = None,
+    model_factory: str | None = None,
+    layers: list[str] | None = None,
 ) -> dict[str, Any]:
     from infoplane.interface import InfoplaneError
 
@@ -55,6 +65,22 @@ def _overrides(
     put("data", "train_fraction", train_fraction)
     put("data", "mi_on", mi_on)
     put("capture", "n_points", n_capture)
+    if mnist_dir is not None:
+        if data not in (None, "mnist"):
+            raise InfoplaneError(f"--mnist-dir reads MNIST; it cannot go with --data {data}.")
+        data, data_path = "mnist", mnist_dir
+    put("data", "task", data)
+    put("data", "path", data_path)
+    put("data", "mi_n", mi_n)
+    put("storage", "activations", store)
+    put("storage", "dtype", store_dtype)
+    put("storage", "online", online)
+    put("storage", "checkpoint_every", checkpoint_every)
+    if model_factory is not None:
+        put("model", "arch", "factory")
+        put("model", "factory", model_factory)
+    if layers:
+        put("capture", "layers", list(layers))
     est_params: dict[str, dict[str, Any]] = {}
     for key, value in parse_params(params).items():
         if "." not in key:
@@ -77,50 +103,172 @@ def _apply_param_only(config_dict: dict[str, Any], extra: dict[str, dict[str, An
     for name, values in extra.items():
         hits = [e for e in ests if e.get("name") == name]
         if not hits:
-            raise InfoplaneError(f"--param {name}.… names estimator {name!r}, which this run does not use.")
+            raise InfoplaneError(
+                f"--param {name}.… names estimator {name!r}, which this run does not use."
+            )
         for e in hits:
             e.setdefault("params", {}).update(values)
 
 
 def run(
-    preset: Annotated[str, typer.Option(help="Built-in preset: default, tishby2017, saxe2018.")] = "default",
-    config: Annotated[Path | None, typer.Option("--config", help="YAML or TOML config file (on top of the preset).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/<name>-<time>).")] = None,
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="Built-in preset: default, tishby2017, saxe2018, saxe2018-mnist, mnist-cnn."
+        ),
+    ] = "default",
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="YAML or TOML config file (on top of the preset)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default: runs/<name>-<time>).")
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
-    activation: Annotated[str | None, typer.Option(help="tanh, relu, sigmoid, linear, elu, softplus, softsign.")] = None,
+    activation: Annotated[
+        str | None, typer.Option(help="tanh, relu, sigmoid, linear, elu, softplus, softsign.")
+    ] = None,
     epochs: Annotated[int | None, typer.Option(help="Training epochs.")] = None,
-    repeats: Annotated[int | None, typer.Option(help="Number of networks (different seeds).")] = None,
+    repeats: Annotated[
+        int | None, typer.Option(help="Number of networks (different seeds).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Base seed; network r uses seed + r.")] = None,
     hidden: Annotated[str | None, typer.Option(help="Hidden widths, e.g. 10,7,5,4,3.")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     optimizer: Annotated[str | None, typer.Option(help="adam or sgd.")] = None,
     batch_size: Annotated[str | None, typer.Option(help="Mini-batch size, or 'full'.")] = None,
     split: Annotated[str | None, typer.Option(help="stratified, saxe2018 or idnns.")] = None,
-    train_fraction: Annotated[float | None, typer.Option(help="Share of data used for training.")] = None,
-    mi_on: Annotated[str | None, typer.Option(help="Estimate on all (default), train or test inputs.")] = None,
-    n_capture: Annotated[int | None, typer.Option(help="Points of the log-spaced capture grid.")] = None,
+    train_fraction: Annotated[
+        float | None, typer.Option(help="Share of data used for training.")
+    ] = None,
+    mi_on: Annotated[
+        str | None, typer.Option(help="Estimate on all (default), train or test inputs.")
+    ] = None,
+    n_capture: Annotated[
+        int | None, typer.Option(help="Points of the log-spaced capture grid.")
+    ] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
-    estimator: Annotated[list[str] | None, typer.Option("--estimator", "-e", help="Estimator name; repeat for several.")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Estimator parameter NAME.key=value; repeatable.")] = None,
+    estimator: Annotated[
+        list[str] | None,
+        typer.Option("--estimator", "-e", help="Estimator name; repeat for several."),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Estimator parameter NAME.key=value; repeatable."),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="Go on with an interrupted run directory from its last checkpoint (uses its config.yaml).",
+        ),
+    ] = None,
+    mnist_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--mnist-dir",
+            help="Folder with the MNIST IDX .gz files or mnist.npz (never downloaded).",
+        ),
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", help="12bit, mnist, digits, npz or torch.")
+    ] = None,
+    data_path: Annotated[
+        Path | None, typer.Option("--data-path", help="MNIST folder or .npz file with x, y.")
+    ] = None,
+    mi_n: Annotated[
+        int | None,
+        typer.Option(
+            "--mi-n", help="Estimate on a fixed random subset of this many evaluation rows."
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Activation store: zarr (default) or none (needs --online)."),
+    ] = None,
+    store_dtype: Annotated[
+        str | None, typer.Option("--store-dtype", help="float32 or float16.")
+    ] = None,
+    online: Annotated[
+        bool | None,
+        typer.Option("--online/--offline", help="Estimate during training / from the store."),
+    ] = None,
+    checkpoint_every: Annotated[
+        int | None, typer.Option("--checkpoint-every", help="Checkpoint every N epochs.")
+    ] = None,
+    model_factory: Annotated[
+        str | None,
+        typer.Option("--model-factory", help="Your model: package.module:function (see docs)."),
+    ] = None,
+    layer: Annotated[
+        list[str] | None,
+        typer.Option("--layer", help="Module name or glob to analyse; repeatable."),
+    ] = None,
 ) -> None:
     """Train R networks, capture every layer over training and write the information plane.
 
-    Writes config.yaml, information_plane.parquet (i_xt, i_ty in bits), history.parquet and
-    information_plane.png into the run directory.
+    Writes config.yaml, information_plane.parquet (i_xt, i_ty in bits), history.parquet,
+    information_plane.png and the activation store activations.zarr into the run directory.
+    A killed run goes on with --resume DIR.
     """
     import time
     import warnings
 
     with user_errors():
-        from infoplane.config import load_config, merge, preset_dict, read_config_file, validate_config
-        from infoplane.pipeline import run_experiment
+        from infoplane.config import (
+            load_config,
+            merge,
+            preset_dict,
+            read_config_file,
+            validate_config,
+        )
+        from infoplane.interface import InfoplaneError
+        from infoplane.pipeline import resume_experiment, run_experiment
 
         ov = _overrides(
-            activation=activation, epochs=epochs, repeats=repeats, seed=seed, hidden=hidden, lr=lr,
-            optimizer=optimizer, batch_size=batch_size, split=split, train_fraction=train_fraction,
-            mi_on=mi_on, n_capture=n_capture, device=device, estimators=estimator, params=param,
+            activation=activation,
+            epochs=epochs,
+            repeats=repeats,
+            seed=seed,
+            hidden=hidden,
+            lr=lr,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            split=split,
+            train_fraction=train_fraction,
+            mi_on=mi_on,
+            n_capture=n_capture,
+            device=device,
+            estimators=estimator,
+            params=param,
+            data=data,
+            data_path=None if data_path is None else str(data_path),
+            mnist_dir=None if mnist_dir is None else str(mnist_dir),
+            mi_n=mi_n,
+            store=store,
+            store_dtype=store_dtype,
+            online=online,
+            checkpoint_every=checkpoint_every,
+            model_factory=model_factory,
+            layers=layer,
         )
+        progress: Any = False
+        if not quiet:
+            from tqdm import TqdmExperimentalWarning
+            from tqdm.rich import tqdm
+
+            warnings.filterwarnings("ignore", category=TqdmExperimentalWarning)
+            progress = tqdm
+        if resume is not None:
+            if ov or config is not None or out is not None or preset != "default":
+                raise InfoplaneError(
+                    "--resume DIR goes on with the config saved in DIR; drop the other run options."
+                )
+            console.print(f"[bold]infoplane run[/] resuming {resume}")
+            result = resume_experiment(resume, progress=progress)
+            _print_summary(result)
+            return
         param_only = ov.pop("_param_only", None)
         if param_only:
             base = preset_dict(preset)
@@ -132,20 +280,27 @@ def run(
         else:
             cfg = load_config(preset, config, ov)
         out_dir = out or Path("runs") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        progress: Any = False
-        if not quiet:
-            from tqdm import TqdmExperimentalWarning
-            from tqdm.rich import tqdm
-
-            warnings.filterwarnings("ignore", category=TqdmExperimentalWarning)
-            progress = tqdm
+        if cfg.data.task == "mnist" and not cfg.data.path:
+            console.print(
+                "[yellow]notice:[/] no MNIST path given (--mnist-dir DIR): running on the bundled 8x8 "
+                "digits instead; config.yaml records it as data.fallback."
+            )
         console.print(
             f"[bold]infoplane run[/] {cfg.name}: {cfg.repeats} network(s), {cfg.training.epochs} "
-            f"epochs, {cfg.model.activation} {'-'.join(map(str, cfg.model.hidden))}, estimators "
+            f"epochs, {_describe_model(cfg)}, estimators "
             f"{', '.join(e.name for e in cfg.estimators)} -> {out_dir}"
         )
         result = run_experiment(cfg, out_dir, overwrite=overwrite, progress=progress)
     _print_summary(result)
+
+
+def _describe_model(cfg: Any) -> str:
+    m = cfg.model
+    if m.arch == "cnn":
+        return f"cnn {'-'.join(map(str, m.channels))}/{m.hidden[0]} on {cfg.data.task}"
+    if m.arch == "factory":
+        return f"{m.factory} on {cfg.data.task}"
+    return f"{m.activation} {'-'.join(map(str, m.hidden))}"
 
 
 def _print_summary(result: Any) -> None:
@@ -153,13 +308,20 @@ def _print_summary(result: Any) -> None:
 
     plane = result.plane
     last = plane[plane["epoch"] == plane["epoch"].max()]
-    peak = plane.groupby(["estimator", "layer", "epoch"])["i_xt"].mean().groupby(["estimator", "layer"]).max()
+    peak = (
+        plane.groupby(["estimator", "layer", "epoch"])["i_xt"]
+        .mean()
+        .groupby(["estimator", "layer"])
+        .max()
+    )
     final = last.groupby(["estimator", "layer"])[["i_xt", "i_ty"]].mean()
     table = Table(title=f"final epoch {int(plane['epoch'].max())} (mean over repeats, bits)")
     for col in ("estimator", "layer", "I(X;T) peak", "I(X;T) final", "I(T;Y) final"):
         table.add_column(col, justify="right")
     for (est, layer), row in final.iterrows():
-        table.add_row(est, str(layer), f"{peak[(est, layer)]:.3f}", f"{row.i_xt:.3f}", f"{row.i_ty:.3f}")
+        table.add_row(
+            est, str(layer), f"{peak[(est, layer)]:.3f}", f"{row.i_xt:.3f}", f"{row.i_ty:.3f}"
+        )
     console.print(table)
     secs = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
     console.print(f"wrote {result.out_dir} ({secs})")

@@ -1,5 +1,8 @@
-"""Data sets: the 12-bit task of Shwartz-Ziv & Tishby (2017), shipped with the package."""
+"""Data sets: the 12-bit task (shipped), MNIST from local files, the 8x8 digits, user arrays."""
 
+from infoplane.data.arrays import arrays_dataset, from_torch_dataset, load_arrays
+from infoplane.data.digits import load_digits
+from infoplane.data.mnist import load_mnist, read_idx
 from infoplane.data.twelve_bit import (
     Dataset,
     load_twelve_bit,
@@ -12,7 +15,13 @@ from infoplane.data.twelve_bit import (
 
 __all__ = [
     "Dataset",
+    "arrays_dataset",
+    "from_torch_dataset",
+    "load_arrays",
+    "load_digits",
+    "load_mnist",
     "load_twelve_bit",
+    "read_idx",
     "split_indices",
     "twelve_bit_inputs",
     "twelve_bit_labels",

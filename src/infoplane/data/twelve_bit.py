@@ -63,7 +63,7 @@ class Dataset:
     """Inputs, labels and a train/test split of one task.
 
     Attributes:
-        x: inputs, shape (n_samples, n_features), float32.
+        x: inputs, shape (n_samples, *features), float32 (vectors (n, d) or images (n, C, H, W)).
         y: integer labels, shape (n_samples,).
         train_idx: indices of the training rows, shape (n_train,).
         test_idx: indices of the test rows, shape (n_test,).
@@ -118,7 +118,9 @@ def split_indices(
     n = len(labels)
     if split == "saxe2018":
         if abs(train_fraction - 0.8) > 1e-9:
-            raise InfoplaneError("split='saxe2018' is the published 80/20 split; set train_fraction=0.8.")
+            raise InfoplaneError(
+                "split='saxe2018' is the published 80/20 split; set train_fraction=0.8."
+            )
         files = _files()
         return files["saxe2018_train"].astype(np.int64), files["saxe2018_test"].astype(np.int64)
     if split == "idnns":
@@ -136,7 +138,9 @@ def split_indices(
     raise InfoplaneError(f"split={split!r} is unknown; choose one of {', '.join(SPLITS)}.")
 
 
-def load_twelve_bit(split: str = "stratified", train_fraction: float = 0.8, seed: int = 0) -> Dataset:
+def load_twelve_bit(
+    split: str = "stratified", train_fraction: float = 0.8, seed: int = 0
+) -> Dataset:
     """Load the 12-bit task with a train/test split.
 
     Args:

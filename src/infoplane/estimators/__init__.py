@@ -1,15 +1,39 @@
 """Mutual-information estimators: one contract, one registry by short name, a function form of each.
 
 Look an estimator up with :func:`make_estimator` (``make_estimator("binning", n_bins=30)``) and list
-them with :func:`available_estimators`.
+them with :func:`available_estimators`. Registry names:
+
+======================  ==========================================================  =============
+name                    estimator                                                   module
+======================  ==========================================================  =============
+``binning``             plug-in, fixed-width bins (Shwartz-Ziv & Tishby 2017)         binning
+``binning_adaptive``    plug-in, equal-mass bins (Chelombiev et al. 2019)             binning
+``kde_upper``           pairwise-KL upper bound (Kolchinsky & Tracey 2017)            kde
+``kde_lower``           pairwise-Bhattacharyya lower bound                            kde
+``sample_propagation``  Monte Carlo h(T+Z) (Goldfeld et al. 2019)                     noisy
+``ksg``                 KSG 1/2, Ross's mixed estimator (Kraskov et al. 2004)         ksg
+``renyi``               matrix-based Renyi alpha (Sanchez Giraldo et al. 2015)        renyi
+``edge``                hashing dependence graph (Noshad et al. 2019)                 edge
+``mine``, ``nwj``,      variational lower bounds (Belghazi 2018; Nguyen 2010;         variational
+``infonce``             van den Oord 2018)
+======================  ==========================================================  =============
+
+:func:`bootstrap_estimate` adds a confidence interval to any of them. Heavy modules (torch) are
+imported lazily by the registry, so importing this package stays cheap.
 """
 
 from infoplane.estimators.base import BaseEstimator
 from infoplane.estimators.binning import (
+    AdaptiveBinningEstimator,
     BinningEstimator,
+    adaptive_binning_information_plane,
+    adaptive_binning_mutual_information,
     binning_information_plane,
     binning_mutual_information,
+    equal_mass_codes,
+    quantized_binning_params,
 )
+from infoplane.estimators.bootstrap import bootstrap_estimate
 from infoplane.estimators.registry import (
     available_estimators,
     estimator_class,
@@ -18,12 +42,18 @@ from infoplane.estimators.registry import (
 )
 
 __all__ = [
+    "AdaptiveBinningEstimator",
     "BaseEstimator",
     "BinningEstimator",
+    "adaptive_binning_information_plane",
+    "adaptive_binning_mutual_information",
     "available_estimators",
     "binning_information_plane",
     "binning_mutual_information",
+    "bootstrap_estimate",
+    "equal_mass_codes",
     "estimator_class",
     "make_estimator",
+    "quantized_binning_params",
     "register",
 ]

@@ -27,12 +27,20 @@ def check_int(value: Any, name: str, *, minimum: int = 1, allow_none: bool = Fal
 def check_choice(value: Any, name: str, choices: tuple[Any, ...]) -> Any:
     """Return ``value`` if it is one of ``choices``, else raise naming them."""
     if value not in choices:
-        raise InfoplaneError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
+        raise InfoplaneError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
+        )
     return value
 
 
-def check_float(value: Any, name: str, *, low: float | None = None, high: float | None = None,
-                low_open: bool = True) -> float:
+def check_float(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = True,
+) -> float:
     """Return ``value`` as a finite float within (low, high], else raise."""
     try:
         v = float(value)
@@ -55,7 +63,8 @@ def plane_inputs(t: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, tuple[int
     """Validate information-plane inputs.
 
     Returns:
-        (flat, labels, batch): ``flat`` of shape (B, n, d) float, ``labels`` (n,) int64 and the batch
+        (flat, labels, batch): ``flat`` of shape (B, n, d) float, ``labels`` (n,) int64 and the
+        batch
         shape ``t.shape[:-2]``.
 
     Raises:
@@ -79,7 +88,7 @@ def plane_inputs(t: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, tuple[int
             f"labels has {lab.shape[0]} entries but t has {n} samples; pass one label per sample."
         )
     batch = arr.shape[:-2]
-    return arr.reshape((-1,) + arr.shape[-2:]), lab, batch
+    return arr.reshape((-1, *arr.shape[-2:])), lab, batch
 
 
 def is_discrete(a: np.ndarray) -> bool:
@@ -102,7 +111,7 @@ def stratified_subset(labels: np.ndarray, n_max: int | None, seed: int) -> np.nd
     if n_max is None or n_max >= n:
         return np.arange(n)
     rng = np.random.default_rng(seed)
-    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    _classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     take = np.maximum(1, np.round(counts * n_max / n).astype(int))
     order = np.argsort(inverse, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -122,7 +131,8 @@ def torch_dtype(name: str) -> Any:
 
 
 def sq_dists(q: Any, x: Any, q_sq: Any = None, x_sq: Any = None) -> Any:
-    """Squared Euclidean distances (m, n) between rows of torch tensors ``q`` (m, d) and ``x`` (n, d).
+    """Squared Euclidean distances (m, n) between rows of torch tensors ``q`` (m, d) and ``x`` (n,
+    d).
 
     Uses ||q||^2 + ||x||^2 - 2 q.x (one matmul); negative round-off is clamped to 0. Centre the data
     first to keep the cancellation error small.

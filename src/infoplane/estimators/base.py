@@ -1,7 +1,7 @@
 """The base class every estimator derives from: parameters, units, validation and the plane default.
 
-An estimator holds only hyper-parameters (keyword-only arguments of ``__init__``, stored as attributes
-of the same name, validated in ``__init__``). ``estimate(x, y)`` returns an
+An estimator holds only hyper-parameters (keyword-only arguments of ``__init__``, stored as
+attributes of the same name, validated in ``__init__``). ``estimate(x, y)`` returns an
 :class:`~infoplane.interface.MIResult` in the estimator's ``unit``. ``information_plane(t, labels)``
 returns (I(X;T), I(T;Y)) for a batch of representations; subclasses vectorise it where they can.
 Design after ``cbg-ethz/bmi`` (one small protocol) and scikit-learn (``get_params``).
@@ -21,8 +21,8 @@ from infoplane.interface import InfoplaneError, MIResult, check_unit, convert
 class BaseEstimator:
     """Shared machinery for mutual-information estimators.
 
-    Subclasses set ``name`` and implement ``_mutual_information_nats(x, y) -> float`` on validated 2-D
-    arrays. They may override :meth:`information_plane` with a vectorised version.
+    Subclasses set ``name`` and implement ``_mutual_information_nats(x, y) -> float`` on validated
+    2-D arrays. They may override :meth:`information_plane` with a vectorised version.
     """
 
     name: ClassVar[str] = "base"
@@ -30,7 +30,7 @@ class BaseEstimator:
     def __init__(self, *, unit: str = "bits") -> None:
         self.unit = check_unit(unit)
 
-    # -- parameters ---------------------------------------------------------------------------------
+    # -- parameters --------------------------------------------------------------------------------
     @classmethod
     def param_names(cls) -> list[str]:
         """Names of the keyword-only hyper-parameters of ``__init__``."""
@@ -53,7 +53,7 @@ class BaseEstimator:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
-    # -- estimation ---------------------------------------------------------------------------------
+    # -- estimation --------------------------------------------------------------------------------
     def _mutual_information_nats(self, x: np.ndarray, y: np.ndarray) -> float:
         raise NotImplementedError
 
@@ -67,8 +67,8 @@ class BaseEstimator:
         """Estimate I(X;Y) from paired samples.
 
         Args:
-            x: array of shape (n_samples,) or (n_samples, d_x). Integer or boolean arrays are treated
-                as discrete symbols by estimators that distinguish them.
+            x: array of shape (n_samples,) or (n_samples, d_x). Integer or boolean arrays are
+                treated as discrete symbols by estimators that distinguish them.
             y: array of shape (n_samples,) or (n_samples, d_y).
 
         Returns:
@@ -97,7 +97,8 @@ class BaseEstimator:
                 are batch axes.
             labels: integer class labels of shape (n_samples,).
             x: inputs of shape (n_samples, d_x) or (n_samples,). Default: each sample is a distinct
-                discrete input (index 0..n-1), as for the 12-bit task evaluated on all 4096 patterns.
+                discrete input (index 0..n-1), as for the 12-bit task evaluated on all 4096
+                patterns.
 
         Returns:
             Two arrays of shape ``t.shape[:-2]``.
@@ -108,7 +109,7 @@ class BaseEstimator:
         n = t.shape[-2]
         x_arr = np.arange(n) if x is None else np.asarray(x)
         batch = t.shape[:-2]
-        flat = t.reshape((-1,) + t.shape[-2:])
+        flat = t.reshape((-1, *t.shape[-2:]))
         i_xt = np.empty(len(flat))
         i_ty = np.empty(len(flat))
         for k, tk in enumerate(flat):

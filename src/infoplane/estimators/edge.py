@@ -1,8 +1,10 @@
 """EDGE: hashing-based (dependence-graph) mutual information, after Noshad, Zeng & Hero (2019).
 
-Noshad, Zeng & Hero (2019), "Scalable Mutual Information Estimation using Dependence Graphs", ICASSP,
-arXiv 1801.09125. Each sample is hashed by a randomly shifted grid of width eps (a locality-sensitive
-hash, ``H1(x) = floor((x + b) / eps)``, b ~ U[0, eps)^d), optionally folded into ``F n`` buckets by a
+Noshad, Zeng & Hero (2019), "Scalable Mutual Information Estimation using Dependence Graphs",
+ICASSP, arXiv 1801.09125. Each sample is hashed by a randomly shifted grid of width eps (a
+locality-sensitive
+hash, ``H1(x) = floor((x + b) / eps)``, b ~ U[0, eps)^d), optionally folded into ``F n`` buckets by
+a
 random second hash ``H2`` (collisions, which make the cost O(n)). The hashed X- and Y-values are the
 two sides of a bipartite dependence graph whose edge (i, j) has ``N_ij`` samples; with vertex counts
 ``N_i``, ``M_j``,
@@ -19,7 +21,8 @@ histogram rule (below) instead of k-NN distances.
 
 On the plane (n distinct inputs) every X-vertex has one sample, so I(X;T) is the plug-in entropy of
 the hashed T and I(T;Y) the plug-in MI of hashed T and Y: EDGE behaves as binning with random
-offsets (and collisions when ``bucket_factor`` is set), and inherits binning's dependence on the width.
+offsets (and collisions when ``bucket_factor`` is set), and inherits binning's dependence on the
+width.
 Automatic width: ``eps = s * n^(-1 / (d + 2))`` with s the mean per-unit standard deviation (the
 MISE-optimal order of a histogram's width in the joint dimension d, with a factor 2 chosen on our
 Gaussian benchmarks; see docs/estimators.md for the resulting bias).
@@ -53,13 +56,17 @@ def _auto_eps(a: np.ndarray, joint_dim: int) -> np.ndarray:
     return 2.0 * s * n ** (-1.0 / (joint_dim + 2))
 
 
-def _hash(a: np.ndarray, eps: np.ndarray, shift: np.ndarray, buckets: int | None, salt: int) -> np.ndarray:
+def _hash(
+    a: np.ndarray, eps: np.ndarray, shift: np.ndarray, buckets: int | None, salt: int
+) -> np.ndarray:
     """Bucket keys (B, n) of a (B, n, d): grid cell of width eps (B,), shift (d,) in [0, 1)."""
     cells = np.floor(a / eps[:, None, None] + shift).astype(np.int64)
     keys = row_keys(cells)
     if buckets is None:
         return keys
-    mult = np.uint64(0x9E3779B97F4A7C15 ^ (salt * 0x632BE59BD9B4E019 & 0xFFFFFFFFFFFFFFFF)) | np.uint64(1)
+    mult = np.uint64(
+        0x9E3779B97F4A7C15 ^ (salt * 0x632BE59BD9B4E019 & 0xFFFFFFFFFFFFFFFF)
+    ) | np.uint64(1)
     with np.errstate(over="ignore"):
         h = keys.view(np.uint64) * mult
     return (h >> np.uint64(17)) % np.uint64(buckets)
@@ -72,7 +79,7 @@ def _mi_keys_nats(kx: np.ndarray, ky: np.ndarray, cap: float) -> np.ndarray:
     n = kx.shape[-1]
     out = np.empty(kx.shape[0])
     for b in range(kx.shape[0]):  # loop over batch; each step is sort-based, no loop over samples
-        ux, ix, cx = np.unique(kx[b], return_inverse=True, return_counts=True)
+        _ux, ix, cx = np.unique(kx[b], return_inverse=True, return_counts=True)
         uy, iy, cy = np.unique(ky[b], return_inverse=True, return_counts=True)
         joint = ix.astype(np.int64) * len(uy) + iy
         uj, cj = np.unique(joint, return_counts=True)
@@ -151,7 +158,7 @@ class EDGEEstimator(BaseEstimator):
         eps = _auto_eps(a, joint_dim) * self.epsilon * grow
         shift = rng.random(a.shape[-1])
         n = a.shape[-2]
-        buckets = None if self.bucket_factor is None else max(int(math.ceil(self.bucket_factor * n)), 1)
+        buckets = None if self.bucket_factor is None else max(math.ceil(self.bucket_factor * n), 1)
         return _hash(a.astype(np.float64), eps, shift, buckets, member)
 
     def _cap(self, n: int) -> float:
@@ -228,19 +235,26 @@ def edge_mutual_information(
     unit: str = "bits",
 ) -> float:
     """Function form of :meth:`EDGEEstimator.estimate`: EDGE I(X;Y) in ``unit`` (same arguments)."""
-    return EDGEEstimator(
-        epsilon=epsilon,
-        n_ensemble=n_ensemble,
-        eps_range=eps_range,
-        bucket_factor=bucket_factor,
-        max_pointwise=max_pointwise,
-        seed=seed,
-        unit=unit,
-    ).estimate(x, y).value
+    return (
+        EDGEEstimator(
+            epsilon=epsilon,
+            n_ensemble=n_ensemble,
+            eps_range=eps_range,
+            bucket_factor=bucket_factor,
+            max_pointwise=max_pointwise,
+            seed=seed,
+            unit=unit,
+        )
+        .estimate(x, y)
+        .value
+    )
 
 
-def edge_information_plane(t: np.ndarray, labels: np.ndarray, **params: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Function form of :meth:`EDGEEstimator.information_plane`; ``params`` as :class:`EDGEEstimator`."""
+def edge_information_plane(
+    t: np.ndarray, labels: np.ndarray, **params: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Function form of :meth:`EDGEEstimator.information_plane`; ``params`` as
+    :class:`EDGEEstimator`."""
     return EDGEEstimator(**params).information_plane(t, labels)
 
 

@@ -1,6 +1,7 @@
 """Pairwise-distance (KDE) bounds on the information of a noisy layer, Kolchinsky & Tracey (2017).
 
-Implements the estimator Saxe et al. (2018), "On the Information Bottleneck Theory of Deep Learning",
+Implements the estimator Saxe et al. (2018), "On the Information Bottleneck Theory of Deep
+Learning",
 ICLR, used for the information plane: the layer is read as ``T = h(X) + Z`` with ``Z ~ N(0, s2 I)``
 (``s2 = noise_variance``), so that, for n equally likely distinct inputs, T is a mixture of n
 Gaussians centred on the activations h(x_i). Kolchinsky & Tracey (2017), "Estimating Mixture Entropy
@@ -12,8 +13,8 @@ components these are ``D_KL = ||mu_i - mu_j||^2 / (2 s2)`` and ``D_B = ||mu_i - 
     I_upper(X;T) = -1/n sum_i ln( 1/n sum_j exp(-||t_i - t_j||^2 / (2 s2)) )
     I_lower(X;T) = -1/n sum_i ln( 1/n sum_j exp(-||t_i - t_j||^2 / (8 s2)) )
 
-and, as in Saxe et al.'s code, I(T;Y) = H(T) - sum_y p(y) H(T|Y=y) with the *same* bound applied to the
-class-conditional mixtures (so the I(T;Y) "bounds" are estimates, not guaranteed bounds).
+and, as in Saxe et al.'s code, I(T;Y) = H(T) - sum_y p(y) H(T|Y=y) with the *same* bound applied to
+the class-conditional mixtures (so the I(T;Y) "bounds" are estimates, not guaranteed bounds).
 
 Convention: ``noise_variance`` is the variance s2 of the Gaussian added to each unit (Saxe et al.'s
 ``noise_variance``; their code divides squared distances by ``2 * var`` for the KL bound and uses
@@ -171,7 +172,8 @@ def kde_information_plane(
     """Kolchinsky-Tracey (I(X;T), I(T;Y)) of ``T + N(0, noise_variance I)`` for n distinct inputs.
 
     .. math::
-        I(X;T) \\approx -\\frac1n\\sum_i \\ln \\frac1n \\sum_j e^{-\\|t_i-t_j\\|^2 / (c\\,\\sigma^2)},
+        I(X;T) \\approx -\\frac1n\\sum_i \\ln \\frac1n
+        \\sum_j e^{-\\|t_i-t_j\\|^2 / (c\\,\\sigma^2)},
         \\qquad c = 2 \\text{ (upper)},\\ 8 \\text{ (lower)}
 
     and I(T;Y) = H(T) - sum_y p(y) H(T|Y=y) with the same bound on each mixture.
@@ -224,10 +226,10 @@ def kde_mutual_information(
     *,
     bound: Bound = "upper",
     noise_variance: float = 1e-3,
-    n_eval: int | None = None,
+    n_eval: int | None = 256,
     block_size: int = 256,
     seed: int = 0,
-    dtype: str = "float64",
+    dtype: str = "float32",
     unit: str = "bits",
 ) -> float:
     """Kolchinsky-Tracey bound on I(X; Y + Z), Z ~ N(0, noise_variance I), from paired samples.
@@ -240,7 +242,7 @@ def kde_mutual_information(
         x: (n_samples,) or (n_samples, d_x).
         y: (n_samples,) or (n_samples, d_y).
         bound, noise_variance, n_eval, block_size, seed, dtype, unit: as in
-            :func:`kde_information_plane` (``n_eval=None``: exact).
+            :func:`kde_information_plane` (``n_eval=None``, ``dtype="float64"``: exact).
 
     Returns:
         The bound in ``unit``.
@@ -250,14 +252,18 @@ def kde_mutual_information(
     """
     est = KDEUpperEstimator if bound == "upper" else KDELowerEstimator
     check_choice(bound, "bound", ("upper", "lower"))
-    return est(
-        noise_variance=noise_variance,
-        n_eval=n_eval,
-        block_size=block_size,
-        seed=seed,
-        dtype=dtype,
-        unit=unit,
-    ).estimate(x, y).value
+    return (
+        est(
+            noise_variance=noise_variance,
+            n_eval=n_eval,
+            block_size=block_size,
+            seed=seed,
+            dtype=dtype,
+            unit=unit,
+        )
+        .estimate(x, y)
+        .value
+    )
 
 
 class _KDEBase(BaseEstimator):
@@ -293,7 +299,8 @@ class _KDEBase(BaseEstimator):
         )
 
     def estimate(self, x: Any, y: Any) -> MIResult:
-        """Bound on I(X; Y + Z) (see :func:`kde_mutual_information`); returns an :class:`MIResult`."""
+        """Bound on I(X; Y + Z) (see :func:`kde_mutual_information`); returns an
+        :class:`MIResult`."""
         x2 = as_samples(x, "x")
         y2 = as_samples(y, "y")
         check_same_length(x2, y2, "x", "y")
@@ -337,7 +344,8 @@ class _KDEBase(BaseEstimator):
 
 @register
 class KDEUpperEstimator(_KDEBase):
-    """Kolchinsky-Tracey upper bound (pairwise KL, kernel exp(-d^2 / (2 sigma^2))), Saxe et al. 2018.
+    """Kolchinsky-Tracey upper bound (pairwise KL, kernel exp(-d^2 / (2 sigma^2))), Saxe et al.
+    2018.
 
     Args:
         noise_variance: sigma^2 of the Gaussian noise added to each unit (default 1e-3; Saxe et al.
@@ -362,7 +370,8 @@ class KDEUpperEstimator(_KDEBase):
 
 @register
 class KDELowerEstimator(_KDEBase):
-    """Kolchinsky-Tracey lower bound (Bhattacharyya, kernel exp(-d^2 / (8 sigma^2))), Saxe et al. 2018.
+    """Kolchinsky-Tracey lower bound (Bhattacharyya, kernel exp(-d^2 / (8 sigma^2))), Saxe et al.
+    2018.
 
     Args:
         noise_variance, n_eval, block_size, seed, dtype, unit: as :class:`KDEUpperEstimator`.
@@ -382,7 +391,8 @@ class KDELowerEstimator(_KDEBase):
 def kde_entropy_bound(
     t: np.ndarray, *, noise_variance: float = 1e-3, bound: Bound = "upper", unit: str = "bits"
 ) -> float:
-    """Bound on the differential entropy of the equal-weight Gaussian mixture centred on the rows of t.
+    """Bound on the differential entropy of the equal-weight Gaussian mixture centred on the rows
+    of t.
 
     .. math:: H(T+Z) \\le \\frac d2 \\ln(2\\pi e\\sigma^2) - \\frac1n\\sum_i \\ln\\frac1n\\sum_j
         e^{-\\|t_i-t_j\\|^2/(2\\sigma^2)}

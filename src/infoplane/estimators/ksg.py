@@ -1,4 +1,5 @@
-"""k-nearest-neighbour estimators: KSG mutual information, Ross's mixed estimator, Kozachenko-Leonenko.
+"""k-nearest-neighbour estimators: KSG mutual information, Ross's mixed estimator,
+Kozachenko-Leonenko.
 
 Implements
 
@@ -6,7 +7,8 @@ Implements
   066138, arXiv cond-mat/0305641, algorithms 1 and 2 (max-norm in the joint space);
 - Ross (2014), "Mutual Information between Discrete and Continuous Data Sets", PLoS ONE 9(2):e87357,
   for one discrete variable (labels) and one continuous variable;
-- Kozachenko & Leonenko (1987), "Sample estimate of the entropy of a random vector", Probl. Peredachi
+- Kozachenko & Leonenko (1987), "Sample estimate of the entropy of a random vector", Probl.
+Peredachi
   Inf. 23(2):9-16, the k-NN differential entropy.
 
 Neighbour searches use scipy's ``cKDTree`` for low dimension and a chunked torch brute force for
@@ -62,12 +64,21 @@ def _jitter(a: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray
     return a + scale * std * rng.standard_normal(a.shape)
 
 
+def _standardise(a: np.ndarray) -> np.ndarray:
+    """Scale each column to unit standard deviation (constant columns untouched), as scikit-learn
+    does, so that the max-norm neighbours are invariant to per-coordinate affine maps."""
+    a = a - a.mean(axis=0, keepdims=True)
+    std = a.std(axis=0, keepdims=True)
+    return a / np.where(std > 0, std, 1.0)
+
+
 def _use_tree(backend: str, dim: int) -> bool:
     return backend == "kdtree" or (backend == "auto" and dim <= _KDTREE_MAX_DIM)
 
 
 def _knn_maxnorm_torch(a: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distances and indices of the k nearest neighbours (self excluded), max-norm, chunked torch."""
+    """Distances and indices of the k nearest neighbours (self excluded), max-norm, chunked
+    torch."""
     import torch
 
     at = torch.as_tensor(a, dtype=torch.float64)
@@ -134,7 +145,7 @@ def _ksg_nats(x: np.ndarray, y: np.ndarray, k: int, algorithm: int, backend: str
 def _ross_nats(c: np.ndarray, labels: np.ndarray, k: int, backend: str) -> float:
     """Ross (2014) I(C;L) for continuous c (n, d) and integer labels (n,), max-norm."""
     n = c.shape[0]
-    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    _classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     keep = counts[inverse] > 1  # points alone in their class carry no neighbour information
     if keep.sum() < 2:
         raise InfoplaneError(
@@ -154,7 +165,10 @@ def _ross_nats(c: np.ndarray, labels: np.ndarray, k: int, backend: str) -> float
         k_used[mask] = kk
     m = _count_within(c, radius, strict=False, backend=backend)
     return float(
-        digamma(n) - np.mean(digamma(counts[inverse])) + np.mean(digamma(k_used)) - np.mean(digamma(m))
+        digamma(n)
+        - np.mean(digamma(counts[inverse]))
+        + np.mean(digamma(k_used))
+        - np.mean(digamma(m))
     )
 
 
@@ -179,8 +193,8 @@ def kl_entropy(
 
     .. math:: \\hat h = \\psi(n) - \\psi(k) + \\ln V_d + \\frac dn \\sum_i \\ln \\varepsilon_i
 
-    with eps_i the distance from t_i to its k-th neighbour and V_d the volume of the unit ball of the
-    metric (pi^{d/2} / Gamma(d/2 + 1) Euclidean, 2^d Chebyshev).
+    with eps_i the distance from t_i to its k-th neighbour and V_d the volume of the unit ball of
+    the metric (pi^{d/2} / Gamma(d/2 + 1) Euclidean, 2^d Chebyshev).
 
     Args:
         t: samples (n_samples, d) or (n_samples,), continuous (no repeated rows).
@@ -224,7 +238,8 @@ def kl_entropy(
         log_v = 0.5 * d * math.log(math.pi) - float(gammaln(0.5 * d + 1))
     if np.any(eps <= 0):
         raise InfoplaneError(
-            "t has repeated rows (zero neighbour distance); the k-NN entropy needs continuous data. "
+            "t has repeated rows (zero neighbour distance); the k-NN entropy needs continuous "
+            "data. "
             "Add tiny noise or remove duplicates."
         )
     h = digamma(n) - digamma(k) + log_v + d * np.mean(np.log(eps))
@@ -255,7 +270,9 @@ def ksg_mutual_information(
         algorithm: 1 (default) or 2 of Kraskov et al. (2004); ignored for mixed pairs (Ross).
         backend: ``"auto"``, ``"kdtree"`` or ``"torch"`` (see :func:`kl_entropy`).
         jitter: relative noise added to continuous columns to break ties (default 1e-10, as
-            scikit-learn does); 0 disables.
+            scikit-learn does); 0 disables. Continuous columns are first scaled to unit standard
+            deviation (as scikit-learn does), so the estimate is invariant to per-coordinate
+            affine maps.
         seed: seed of the jitter.
         unit: ``"bits"`` (default) or ``"nats"``.
 
@@ -275,9 +292,11 @@ def ksg_mutual_information(
            arXiv cond-mat/0305641.
         2. Ross, B. C. (2014). PLoS ONE 9(2):e87357.
     """
-    return KSGEstimator(
-        k=k, algorithm=algorithm, backend=backend, jitter=jitter, seed=seed, unit=unit
-    ).estimate(x, y).value
+    return (
+        KSGEstimator(k=k, algorithm=algorithm, backend=backend, jitter=jitter, seed=seed, unit=unit)
+        .estimate(x, y)
+        .value
+    )
 
 
 def _ksg_plane_nats(
@@ -303,11 +322,15 @@ def _ksg_plane_nats(
     big_n = n * m
     kx = min(k, m - 1)
     rng = np.random.default_rng(seed)
-    z = torch.as_tensor(rng.standard_normal((n, m, d)) * math.sqrt(noise_variance), dtype=torch.float32)
+    z = torch.as_tensor(
+        rng.standard_normal((n, m, d)) * math.sqrt(noise_variance), dtype=torch.float32
+    )
     order = np.argsort(labels, kind="stable")
     classes, counts = np.unique(labels[order], return_counts=True)
     code = np.searchsorted(classes, labels[order])
-    rows = stratified_subset(code, n_eval, seed)  # query inputs (sorted positions, grouped by class)
+    rows = stratified_subset(
+        code, n_eval, seed
+    )  # query inputs (sorted positions, grouped by class)
     q = torch.as_tensor(rows)
     draw = torch.as_tensor(rng.integers(0, m, size=len(rows)))
     qu = q * m + draw  # the query's noisy point among the n*m
@@ -322,8 +345,10 @@ def _ksg_plane_nats(
     ar = torch.arange(len(rows))
     const_x = float(digamma(big_n) - digamma(m) + digamma(kx))
     psi_nc = torch.special.digamma(torch.as_tensor(counts, dtype=torch.float64)[qc])
-    const_y = float(digamma(n)) - float((w * psi_nc).sum()) + float(
-        (w * torch.special.digamma(ky.double())).sum()
+    const_y = (
+        float(digamma(n))
+        - float((w * psi_nc).sum())
+        + float((w * torch.special.digamma(ky.double())).sum())
     )
     out_x = np.empty(b_size)
     out_y = np.empty(b_size)
@@ -419,12 +444,12 @@ class KSGEstimator(BaseEstimator):
         rng = np.random.default_rng(self.seed)
         if dx or dy:
             c, lab = (y, x) if dx else (x, y)
-            c = _jitter(c.astype(np.float64), self.jitter, rng)
+            c = _jitter(_standardise(c.astype(np.float64)), self.jitter, rng)
             return max(_ross_nats(c, row_codes(lab), self.k, self.backend), 0.0)
         if self.k >= x.shape[0]:
             raise InfoplaneError(f"k={self.k} must be smaller than n_samples={x.shape[0]}.")
-        xj = _jitter(x.astype(np.float64), self.jitter, rng)
-        yj = _jitter(y.astype(np.float64), self.jitter, rng)
+        xj = _jitter(_standardise(x.astype(np.float64)), self.jitter, rng)
+        yj = _jitter(_standardise(y.astype(np.float64)), self.jitter, rng)
         return max(_ksg_nats(xj, yj, self.k, self.algorithm, self.backend), 0.0)
 
     def information_plane(
@@ -458,7 +483,7 @@ class KSGEstimator(BaseEstimator):
         )
         return convert(i_x.reshape(batch), self.unit), convert(i_y.reshape(batch), self.unit)
 
-    def estimate(self, x: Any, y: Any) -> MIResult:  # noqa: D102 - documented in BaseEstimator
+    def estimate(self, x: Any, y: Any) -> MIResult:
         x2 = as_samples(x, "x")
         y2 = as_samples(y, "y")
         check_same_length(x2, y2, "x", "y")

@@ -108,7 +108,8 @@ class SamplePropagationEstimator(BaseEstimator):
         )
 
     def estimate(self, x: Any, y: Any) -> MIResult:
-        """Estimate I(X; Y + Z) (noise on the continuous variable; groups = distinct rows of the other).
+        """Estimate I(X; Y + Z) (noise on the continuous variable; groups = distinct rows of the
+        other).
 
         Args:
             x: (n_samples,) or (n_samples, d_x).
@@ -189,22 +190,26 @@ def sample_propagation_mutual_information(
     *,
     noise_variance: float = 1e-3,
     n_mc: int = 1,
-    n_eval: int | None = None,
+    n_eval: int | None = 256,
     block_size: int = 256,
     seed: int = 0,
-    dtype: str = "float64",
+    dtype: str = "float32",
     unit: str = "bits",
 ) -> float:
     """Function form of :meth:`SamplePropagationEstimator.estimate`: I(X; Y + Z) in ``unit``."""
-    return SamplePropagationEstimator(
-        noise_variance=noise_variance,
-        n_mc=n_mc,
-        n_eval=n_eval,
-        block_size=block_size,
-        seed=seed,
-        dtype=dtype,
-        unit=unit,
-    ).estimate(x, y).value
+    return (
+        SamplePropagationEstimator(
+            noise_variance=noise_variance,
+            n_mc=n_mc,
+            n_eval=n_eval,
+            block_size=block_size,
+            seed=seed,
+            dtype=dtype,
+            unit=unit,
+        )
+        .estimate(x, y)
+        .value
+    )
 
 
 __all__ = [

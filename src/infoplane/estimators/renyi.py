@@ -1,14 +1,15 @@
 """Matrix-based Renyi alpha-entropy and mutual information (Sanchez Giraldo, Rao & Principe 2015).
 
 Sanchez Giraldo, Rao & Principe (2015), "Measures of Entropy from Data Using Infinitely Divisible
-Kernels", IEEE Trans. Inf. Theory 61(1):535-548, arXiv 1211.2459; applied to the information plane by
-Yu, Wickstroem, Jenssen & Principe (2021), "Understanding Convolutional Neural Networks with
+Kernels", IEEE Trans. Inf. Theory 61(1):535-548, arXiv 1211.2459; applied to the information plane
+by Yu, Wickstroem, Jenssen & Principe (2021), "Understanding Convolutional Neural Networks with
 Information Theory: An Initial Exploration", IEEE TNNLS 32(1):435-442, arXiv 1804.06537.
 
 For a sample of n points and a positive-definite kernel, the trace-normalised Gram matrix
 ``A_ij = K_ij / (n sqrt(K_ii K_jj))`` has eigenvalues lambda_k >= 0 summing to 1, and
 
-    S_alpha(A) = 1 / (1 - alpha) log2( sum_k lambda_k^alpha )        (alpha = 1: -sum lambda ln lambda)
+    S_alpha(A) = 1 / (1 - alpha) log2( sum_k lambda_k^alpha )        (alpha = 1: -sum lambda ln
+    lambda)
     S_alpha(A, B) = S_alpha( A o B / tr(A o B) )                      (Hadamard product)
     I_alpha(A; B) = S_alpha(A) + S_alpha(B) - S_alpha(A, B).
 
@@ -25,6 +26,7 @@ log2(n_samples_max) when subsampled.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -41,7 +43,7 @@ from infoplane.estimators._common import (
 )
 from infoplane.estimators.base import BaseEstimator
 from infoplane.estimators.registry import register
-from infoplane.interface import InfoplaneError, MIResult, convert
+from infoplane.interface import InfoplaneError, convert
 
 _CHUNK = 32
 
@@ -201,7 +203,9 @@ class RenyiEstimator(BaseEstimator):
     def _mutual_information_nats(self, x: np.ndarray, y: np.ndarray) -> float:
         n = x.shape[0]
         if self.n_samples_max is not None and n > self.n_samples_max:
-            idx = np.sort(np.random.default_rng(self.seed).choice(n, self.n_samples_max, replace=False))
+            idx = np.sort(
+                np.random.default_rng(self.seed).choice(n, self.n_samples_max, replace=False)
+            )
             x, y = x[idx], y[idx]
         ax, ay = self._matrix(x), self._matrix(y)
         axy = ax * ay
@@ -247,13 +251,13 @@ class RenyiEstimator(BaseEstimator):
             # A_T o A_Y normalised is block diagonal: A_T's class blocks, rescaled to trace 1.
             if self.alpha == 2.0:
                 blocks = sum(
-                    (a[:, lo:hi, lo:hi] ** 2).sum((-2, -1)) for lo, hi in zip(starts[:-1], starts[1:], strict=True)
+                    (a[:, lo:hi, lo:hi] ** 2).sum((-2, -1)) for lo, hi in itertools.pairwise(starts)
                 )
                 s_ty = -torch.log(blocks)  # tr(A o A_Y) = tr(A) = 1: no rescaling
             else:
                 lams = [
                     torch.linalg.eigvalsh(a[:, lo:hi, lo:hi]).clamp_(min=0)
-                    for lo, hi in zip(starts[:-1], starts[1:], strict=True)
+                    for lo, hi in itertools.pairwise(starts)
                 ]
                 lam = torch.cat(lams, dim=-1)
                 lam = lam / lam.sum(-1, keepdim=True)
@@ -279,9 +283,17 @@ def renyi_mutual_information(
     unit: str = "bits",
 ) -> float:
     """Function form of :meth:`RenyiEstimator.estimate`: matrix-based I_alpha(X;Y) in ``unit``."""
-    return RenyiEstimator(
-        alpha=alpha, kernel_width=kernel_width, n_samples_max=n_samples_max, seed=seed, unit=unit
-    ).estimate(x, y).value
+    return (
+        RenyiEstimator(
+            alpha=alpha,
+            kernel_width=kernel_width,
+            n_samples_max=n_samples_max,
+            seed=seed,
+            unit=unit,
+        )
+        .estimate(x, y)
+        .value
+    )
 
 
 def renyi_information_plane(

@@ -12,15 +12,17 @@
 
 A critic network is trained on one half of the samples and the bound is evaluated on the other half
 (so over-fitting does not inflate it). These bounds suit I(T;Y) with a discrete Y and moderate MI:
-on the plane, the critic is ``f(t, y) = g(t)_y`` with g an MLP from T to one score per class, trained
+on the plane, the critic is ``f(t, y) = g(t)_y`` with g an MLP from T to one score per class,
+trained
 for all representations of a batch at once (one batched network, ``torch.bmm``), and the expectation
 over the product of marginals is exact over the classes.
 
-I(X;T) on the plane is returned as NaN, on purpose: X is n distinct inputs each seen once, so a critic
+I(X;T) on the plane is returned as NaN, on purpose: X is n distinct inputs each seen once, so a
+critic
 f(x, t) has one sample per value of x and cannot be trained, and for a deterministic network the
 quantity being bounded is infinite -- any finite number the bound returned would only reflect the
-optimiser's budget (and InfoNCE would saturate at ln K). Use ``kde_upper``, ``sample_propagation`` or
-``binning`` for I(X;T).
+optimiser's budget (and InfoNCE would saturate at ln K). Use ``kde_upper``, ``sample_propagation``
+or ``binning`` for I(X;T).
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class _VariationalBase(BaseEstimator):
         xf = _features(x)
         yf = _features(y)
         perm = rng.permutation(n)
-        n_test = max(2, int(round(self.test_fraction * n)))
+        n_test = max(2, round(self.test_fraction * n))
         te, tr = perm[:n_test], perm[n_test:]
         if len(tr) < 2:
             raise InfoplaneError("too few samples to train the critic; pass more samples.")
@@ -120,7 +122,9 @@ class _VariationalBase(BaseEstimator):
         )
         with torch.no_grad():
             for p in critic.parameters():
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / math.sqrt(max(p.shape[-1], 1))))
+                p.copy_(
+                    torch.randn(p.shape, generator=gen) * (1.0 / math.sqrt(max(p.shape[-1], 1)))
+                )
         opt = torch.optim.Adam(critic.parameters(), lr=self.learning_rate)
         k = min(self.batch_size, len(tr))
         ema = None
@@ -171,7 +175,7 @@ class _VariationalBase(BaseEstimator):
         lse = torch.logsumexp(off, 0) - math.log(off.numel())
         return float(_bound_from_scores(self.kind, joint, lse, torch.exp(lse)))
 
-    # -- the plane: class-score critic g(t)_y, batched over representations -----------------------
+    # -- the plane: class-score critic g(t)_y, batched over representations ------------------------
     def information_plane(
         self, t: np.ndarray, labels: np.ndarray, *, x: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +202,7 @@ class _VariationalBase(BaseEstimator):
         idx = stratified_subset(lab, self._samples("plane"), self.seed)
         rng = np.random.default_rng(self.seed)
         idx = rng.permutation(idx)
-        n_test = max(2, int(round(self.test_fraction * len(idx))))
+        n_test = max(2, round(self.test_fraction * len(idx)))
         te, tr = idx[:n_test], idx[n_test:]
         classes, y_all = np.unique(lab, return_inverse=True)
         c = len(classes)
@@ -217,7 +221,9 @@ class _VariationalBase(BaseEstimator):
         i_ty = convert(np.maximum(out, 0.0).reshape(batch), self.unit)
         return np.full(batch, np.nan), i_ty
 
-    def _fit_plane(self, t_tr: Any, y_tr: Any, t_te: Any, y_te: Any, p_y: Any, c: int, d: int, gen: Any) -> np.ndarray:
+    def _fit_plane(
+        self, t_tr: Any, y_tr: Any, t_te: Any, y_te: Any, p_y: Any, c: int, d: int, gen: Any
+    ) -> np.ndarray:
         import torch
 
         b = t_tr.shape[0]
@@ -250,7 +256,9 @@ class _VariationalBase(BaseEstimator):
             val, _ = self._plane_objective(scores(t_te), y_te, p_y, None, train=False)
         return val.numpy().astype(np.float64)
 
-    def _plane_objective(self, g: Any, y: Any, p_y: Any, ema: Any, *, train: bool) -> tuple[Any, Any]:
+    def _plane_objective(
+        self, g: Any, y: Any, p_y: Any, ema: Any, *, train: bool
+    ) -> tuple[Any, Any]:
         """Per-representation bound (eval) or loss (train) for class scores g (b, m, c)."""
         import torch
 
@@ -310,7 +318,10 @@ class MINEEstimator(_VariationalBase):
     .. math:: I(X;Y) \\ge \\mathbb E_p[f] - \\ln \\mathbb E_{p(x)p(y)}[e^{f}]
     """
 
-    __doc__ = (__doc__ or "") + _ARGS_DOC + """
+    __doc__ = (
+        (__doc__ or "")
+        + _ARGS_DOC
+        + """
     Notes:
         Biased, high variance for large MI (McAllester & Stratos 2020). On the plane: I(X;T) is NaN
         (see the module docstring), I(T;Y) is the bound on held-out samples.
@@ -318,6 +329,7 @@ class MINEEstimator(_VariationalBase):
     References:
         Belghazi, M. I. et al. (2018). Mutual Information Neural Estimation. ICML. arXiv 1801.04062.
     """
+    )
     name = "mine"
     kind = "mine"
 
@@ -329,7 +341,10 @@ class NWJEstimator(_VariationalBase):
     .. math:: I(X;Y) \\ge \\mathbb E_p[f] - e^{-1} \\mathbb E_{p(x)p(y)}[e^{f}]
     """
 
-    __doc__ = (__doc__ or "") + _ARGS_DOC + """
+    __doc__ = (
+        (__doc__ or "")
+        + _ARGS_DOC
+        + """
     Notes:
         Unbiased gradient, variance grows as e^I (Poole et al. 2019).
 
@@ -337,6 +352,7 @@ class NWJEstimator(_VariationalBase):
         Nguyen, X., Wainwright, M. J., Jordan, M. I. (2010). IEEE Trans. Inf. Theory
         56(11):5847-5861. arXiv 0809.0853.
     """
+    )
     name = "nwj"
     kind = "nwj"
 
@@ -345,10 +361,14 @@ class NWJEstimator(_VariationalBase):
 class InfoNCEEstimator(_VariationalBase):
     """InfoNCE contrastive lower bound (van den Oord et al. 2018); never exceeds ln K.
 
-    .. math:: I(X;Y) \\ge \\mathbb E\\left[f(x_i,y_i) - \\ln \\frac1K \\sum_{j} e^{f(x_i,y_j)}\\right]
+    .. math:: I(X;Y) \\ge \\mathbb E\\left[f(x_i,y_i)
+        - \\ln \\frac1K \\sum_{j} e^{f(x_i,y_j)}\\right]
     """
 
-    __doc__ = (__doc__ or "") + _ARGS_DOC + """
+    __doc__ = (
+        (__doc__ or "")
+        + _ARGS_DOC
+        + """
     Notes:
         Low variance; saturates at ln K (K = batch_size in training, the held-out size in the
         evaluation: ln 256 = 8 bits on the plane at the defaults).
@@ -359,6 +379,7 @@ class InfoNCEEstimator(_VariationalBase):
         2. Poole, B. et al. (2019). On Variational Bounds of Mutual Information. ICML.
            arXiv 1905.06922.
     """
+    )
     name = "infonce"
     kind = "infonce"
 
@@ -367,7 +388,9 @@ def _function(cls: type) -> Any:
     def mutual_information(x: np.ndarray, y: np.ndarray, **params: Any) -> float:
         return cls(**params).estimate(x, y).value
 
-    def information_plane(t: np.ndarray, labels: np.ndarray, **params: Any) -> tuple[np.ndarray, np.ndarray]:
+    def information_plane(
+        t: np.ndarray, labels: np.ndarray, **params: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         return cls(**params).information_plane(t, labels)
 
     return mutual_information, information_plane
@@ -381,7 +404,10 @@ for _f, _c in (
     (nwj_mutual_information, "NWJ"),
     (infonce_mutual_information, "InfoNCE"),
 ):
-    _f.__doc__ = f"Function form of the {_c} estimator: lower bound on I(X;Y) in ``unit``; params as the class."
+    _f.__doc__ = (
+        f"Function form of the {_c} estimator: lower bound on I(X;Y) in ``unit``; params as "
+        "the class."
+    )
 for _f, _c in (
     (mine_information_plane, "MINE"),
     (nwj_information_plane, "NWJ"),

@@ -328,7 +328,9 @@ def plane_figure(
     n = len(runs) + (curves is not None)
     ncols = min(n, 4)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.3 * ncols + 1, 3.8 * nrows), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(4.3 * ncols + 1, 3.8 * nrows), squeeze=False, layout="constrained"
+    )
     top = max(int(r.plane["epoch"].max()) for r in runs.values())
     norm = LogNorm(vmin=1, vmax=max(top, 2))
     ixy = label_entropy_bits(twelve_bit_labels())
@@ -347,10 +349,10 @@ def plane_figure(
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     if sm is not None:
-        cbar = fig.colorbar(sm, ax=axes.ravel()[: len(runs)].tolist(), pad=0.02, fraction=0.03)
+        cbar = fig.colorbar(sm, ax=axes.ravel().tolist(), pad=0.01, fraction=0.02, shrink=0.9)
         cbar.set_label("Epochs")
     fig.suptitle(title, fontsize=11)
-    save_figure(path, fig, dpi=130, bbox_inches="tight")
+    save_figure(path, fig, dpi=130)
     plt.close(fig)
     return Path(path)
 
@@ -371,7 +373,8 @@ def loss_curves(runs: dict[str, SettingRun], *, marks: dict[str, float] | None =
                 ax.plot([e], [np.interp(e, h.index, h["train_loss"])], "o", color=c, ms=5)
         ax.set_xscale("log")
         ax.set_xlabel("Epochs")
-        ax.set_ylabel("cross-entropy [nats] (test dashed)")
+        ax.set_ylabel("cross-entropy [nats]")
+        ax.set_title("train (solid), test (dashed)", fontsize=10)
         ax.grid(alpha=0.2, which="both")
         ax.legend(fontsize=6)
 

@@ -1,4 +1,4 @@
-"""Infinite ensembles of infinitely wide networks: NNGP/NTK kernels, gradient-flow dynamics, information.
+"""Infinite ensembles of infinitely wide networks: NNGP/NTK kernels, gradient flow, information.
 
 Shwartz-Ziv & Alemi (2020), "Information in Infinite Ensembles of Infinitely-Wide Neural Networks",
 AABI, arXiv 1911.09189, and Shwartz-Ziv's thesis (2022), arXiv 2202.06749: in the NTK regime the

@@ -1,20 +1,21 @@
 """Outputs of an infinite ensemble of infinitely wide networks trained by gradient flow on the MSE.
 
 In the infinite-width limit a network trained by gradient flow evolves as its linearisation
-(Lee et al. 2019, arXiv 1902.06720). With loss L = (1 / 2n) sum_i ||f(x_i) - y_i||^2 over n training
-pairs and learning rate eta, the training outputs obey df/dt = -(eta / n) Theta (f - Y). Over the
-ensemble of random initialisations (f_0 ~ GP(0, K), the NNGP) the outputs at time t are Gaussian with
-(Lee et al. 2019, Eqs. (15)-(16); Shwartz-Ziv & Alemi 2020, arXiv 1911.09189, Eqs. (1)-(2)):
+(Lee et al. 2019, arXiv 1902.06720). With loss L = (1 / 2n) sum_i ||f(x_i) - y_i||^2 over n
+training pairs and learning rate eta, the training outputs obey df/dt = -(eta / n) Theta (f - Y).
+Over the ensemble of random initialisations (f_0 ~ GP(0, K), the NNGP) the outputs at time t are
+Gaussian with (Lee et al. 2019, Eqs. (15)-(16); Shwartz-Ziv & Alemi 2020, arXiv 1911.09189):
 
     mu(x, t)         = Theta(x, X) A_t Y,
     Sigma(x, x', t)  = K(x, x') + Theta(x, X) A_t K A_t Theta(X, x')
                        - Theta(x, X) A_t K(X, x') - K(x, X) A_t Theta(X, x'),
     A_t              = Theta^{-1} (I - exp(-eta t Theta / n)),
 
-with Theta = Theta(X, X), K = K(X, X). Each output unit is an independent copy: the covariance is the
-same for every unit and the mean has one column per unit. Diagonalising Theta = V diag(lambda) V^T once
-makes A_t = V diag(-expm1(-eta t lambda / n) / lambda) V^T cheap for every t; the limit lambda -> 0
-(eta t / n) and t = inf (1 / lambda: kernel regression, Theta^+ on a singular Theta) are exact.
+with Theta = Theta(X, X), K = K(X, X). Each output unit is an independent copy: the covariance is
+the same for every unit and the mean has one column per unit. Diagonalising
+Theta = V diag(lambda) V^T once makes A_t = V diag(-expm1(-eta t lambda / n) / lambda) V^T cheap for
+every t; the limit lambda -> 0 (eta t / n) and t = inf (1 / lambda: kernel regression, Theta^+ on
+a singular Theta) are exact.
 
 Units: t is gradient-flow time in units of 1 / eta (``learning_rate * t`` is what matters); outputs
 are in the units of the targets.
@@ -96,7 +97,8 @@ class GradientFlowEnsemble:
         diag_reg: ridge added to the diagonal of Theta (default 0), relative to its mean
             eigenvalue: Theta + diag_reg * tr(Theta) / n * I. Regularises t = inf on a
             near-singular NTK.
-        rcond: eigenvalues below ``rcond * max eigenvalue`` count as zero at t = inf (pseudo-inverse).
+        rcond: eigenvalues below ``rcond * max eigenvalue`` count as zero at t = inf
+            (pseudo-inverse).
 
     Attributes:
         eigenvalues: eigenvalues lambda of the (regularised) train NTK, shape (n,), ascending.

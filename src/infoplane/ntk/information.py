@@ -1,10 +1,10 @@
 """Information quantities of an infinite ensemble of infinitely wide networks (Gaussian outputs).
 
-Shwartz-Ziv & Alemi (2020), arXiv 1911.09189, take the representation Z to be the output of one network
-drawn from the infinite ensemble: given an input x, Z | x ~ N(mu(x, t), Sigma(x, x, t) I_k) exactly
-(:mod:`infoplane.ntk.dynamics`), plus an optional isotropic Gaussian channel of variance ``noise_var``
-that keeps the information finite where the ensemble's variance vanishes (training inputs as
-t -> inf). With X uniform over N inputs, p(z) is a mixture of N Gaussians and:
+Shwartz-Ziv & Alemi (2020), arXiv 1911.09189, take the representation Z to be the output of one
+network drawn from the infinite ensemble: given an input x, Z | x ~ N(mu(x, t), Sigma(x, x, t) I_k)
+exactly (:mod:`infoplane.ntk.dynamics`), plus an optional isotropic Gaussian channel of variance
+``noise_var`` that keeps the information finite where the ensemble's variance vanishes (training
+inputs as t -> inf). With X uniform over N inputs, p(z) is a mixture of N Gaussians and:
 
 - **I(X;Z)** is bracketed by the minibatch ("InfoNCE") lower bound and the leave-one-out upper bound
   of Poole et al. (2019), arXiv 1905.06922, Eqs. (12) and (13), both estimated by Monte Carlo over
@@ -27,12 +27,12 @@ t -> inf). With X uniform over N inputs, p(z) is a mixture of N Gaussians and:
   the Barber & Agakov (2003) variational bound gives I(Z;Y) >= H(Y) + E log q(y | z) (Gibbs); the
   same expression with the ensemble predictive E_z q(y | z) (Bayes) is larger by Jensen's inequality
   and bounds the information the ensemble's prediction carries about Y (at most I(X;Y)).
-- **KL from initialisation**: KL[ N(mu_t, Sigma_t) || N(0, K) ] of the joint output distribution on the
-  training inputs at time t from that at t = 0 (the NNGP prior), the function-space counterpart of the
-  information in the weights (Shwartz-Ziv & Alemi 2020, Sec. 3; Achille & Soatto 2019).
+- **KL from initialisation**: KL[ N(mu_t, Sigma_t) || N(0, K) ] of the joint output distribution on
+  the training inputs at time t from that at t = 0 (the NNGP prior), the function-space counterpart
+  of the information in the weights (Shwartz-Ziv & Alemi 2020, Sec. 3; Achille & Soatto 2019).
 
-All values are returned in bits unless ``unit="nats"``; log likelihoods of continuous targets are log
-densities (bits per example, in the units of the targets).
+All values are returned in bits unless ``unit="nats"``; log likelihoods of continuous targets are
+log densities (bits per example, in the units of the targets).
 
 References:
     1. Shwartz-Ziv & Alemi (2020). Information in Infinite Ensembles of Infinitely-Wide Neural
@@ -62,6 +62,8 @@ from infoplane.ntk.dynamics import GradientFlowEnsemble, as_times
 
 _DTYPE = torch.float64
 _LOG_2PI = math.log(2 * math.pi)
+#: Channel variances s^2 tried when ``label_information(channel_var=None)`` fits the decoder.
+CHANNEL_VAR_GRID: tuple[float, ...] = tuple(np.logspace(-2, 1, 13).tolist())
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class LabelInformation:
         i_zy_bayes: H(Y) + E log E_z q(y|z), the same with the ensemble predictive (>= Gibbs).
         log_lik_gibbs: mean Gaussian-channel log density of the targets under one member.
         log_lik_bayes: mean Gaussian-channel log density under the ensemble predictive.
+        channel_var: the channel variance s^2 used (given or fitted).
         unit: ``"bits"`` or ``"nats"``.
     """
 
@@ -101,6 +104,7 @@ class LabelInformation:
     i_zy_bayes: float
     log_lik_gibbs: float
     log_lik_bayes: float
+    channel_var: float
     unit: str
 
 
@@ -173,8 +177,8 @@ def mixture_mi_bounds(
         unit: ``"bits"`` (default) or ``"nats"``.
 
     Returns:
-        :class:`MIBounds` with ``lower <= upper`` up to Monte Carlo error (the same draws are used for
-        both, so lower <= upper holds draw by draw).
+        :class:`MIBounds`. lower <= I(X;Z) <= upper holds in expectation; the estimates (from the
+        same draws) can cross by Monte Carlo error when both are near 0.
 
     Raises:
         InfoplaneError: for mismatched shapes, negative or zero variance without noise, fewer than
@@ -197,7 +201,7 @@ def mixture_mi_bounds(
     check_unit(unit)
     n_samples = _check_samples(n_samples)
     mu, var = _mean_var(mean, variance, noise_var)
-    n, k = mu.shape
+    n = mu.shape[0]
     if n < 2:
         raise InfoplaneError(f"mean has {n} input(s); at least 2 are needed for I(X;Z).")
     m = n if batch_size is None else int(batch_size)
@@ -279,7 +283,8 @@ def gaussian_channel_log_likelihoods(
 
     With q(y | z) = N(y; z, s^2 I_k) and z ~ N(mu, v I_k) (v the ensemble variance at the input):
 
-    - Bayes (ensemble predictive): log E_z q(y|z) = -k/2 log(2 pi (s^2 + v)) - ||y - mu||^2 / (2(s^2 + v)),
+    - Bayes (ensemble predictive): log E_z q(y|z)
+      = -k/2 log(2 pi (s^2 + v)) - ||y - mu||^2 / (2 (s^2 + v)),
     - Gibbs (one member): E_z log q(y|z) = -k/2 log(2 pi s^2) - (||y - mu||^2 + k v) / (2 s^2).
 
     Args:
@@ -322,7 +327,7 @@ def label_information(
     mean: Any,
     variance: Any,
     *,
-    channel_var: float = 1.0,
+    channel_var: float | None = None,
     noise_var: float = 0.0,
     n_samples: int = 8,
     seed: int = 0,
@@ -333,8 +338,8 @@ def label_information(
     The decoder is the Gaussian channel normalised over the one-hot class codes e_c,
     q(c | z) = N(e_c; z, s^2 I) / sum_c' N(e_c'; z, s^2 I) = softmax_c(z_c / s^2); then
 
-        I(Z;Y) >= H(Y) + E_{x,y} E_{z|x} log q(y | z)              (Gibbs, Barber & Agakov 2003),
-        H(Y) + E_{x,y} log E_{z|x} q(y | z)                         (Bayes, the ensemble predictive),
+        I(Z;Y) >= H(Y) + E_{x,y} E_{z|x} log q(y | z)    (Gibbs, Barber & Agakov 2003),
+        H(Y) + E_{x,y} log E_{z|x} q(y | z)               (Bayes, the ensemble predictive),
 
     with the expectations over z estimated from ``n_samples`` draws per input.
 
@@ -342,7 +347,9 @@ def label_information(
         labels: class indices, shape (N,), of the inputs whose outputs are described.
         mean: ensemble mean, shape (N, k), k = number of classes (the one-hot regression targets).
         variance: ensemble variance, shape (N,) or (N, k), >= 0.
-        channel_var: s^2 > 0 (default 1).
+        channel_var: s^2 > 0; ``None`` (default) picks, from :data:`CHANNEL_VAR_GRID`, the value
+            that maximises the Gibbs bound on these draws (the decoder's one parameter fitted on
+            the evaluation data, a slight optimism; pass a number for a strict bound).
         noise_var: extra variance of the Gaussian channel on Z (as in :func:`mixture_mi_bounds`).
         n_samples: Monte Carlo draws of z per input (default 8).
         seed: seed of the draws.
@@ -355,9 +362,9 @@ def label_information(
         InfoplaneError: for mismatched shapes, labels outside 0..k-1, or bad parameters.
 
     Notes:
-        The Gibbs value is a valid lower bound on I(Z;Y) for every ``channel_var``; it may be negative
-        (a bad decoder), and max(0, .) is also a bound. The Monte Carlo estimate of the Bayes term,
-        log of a mean, is biased low by O(1 / n_samples).
+        The Gibbs value is a valid lower bound on I(Z;Y) for every ``channel_var``; it may be
+        negative (a bad decoder), and max(0, .) is also a bound. The Monte Carlo estimate of the
+        Bayes term, log of a mean, is biased low by O(1 / n_samples).
 
     References:
         Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189; Barber & Agakov (2003), NeurIPS;
@@ -365,8 +372,14 @@ def label_information(
     """
     check_unit(unit)
     n_samples = _check_samples(n_samples)
-    if not (math.isfinite(channel_var) and channel_var > 0):
-        raise InfoplaneError(f"channel_var must be a finite number > 0; got {channel_var}.")
+    if channel_var is None:
+        grid = torch.as_tensor(CHANNEL_VAR_GRID, dtype=_DTYPE)
+    elif math.isfinite(channel_var) and channel_var > 0:
+        grid = torch.as_tensor([float(channel_var)], dtype=_DTYPE)
+    else:
+        raise InfoplaneError(
+            f"channel_var must be a finite number > 0 (or None to fit it); got {channel_var}."
+        )
     mu, var = _mean_var(mean, variance, noise_var, allow_zero=True)
     n, k = mu.shape
     y = one_hot(labels, k)
@@ -377,21 +390,26 @@ def label_information(
     h_y = float(-(p * torch.log(p)).sum())
     cls = y.argmax(1)
     gen = torch.Generator().manual_seed(int(seed))
-    logq = torch.empty(n_samples, n, dtype=_DTYPE)
-    for s in range(n_samples):  # loop over Monte Carlo draws, vectorised over inputs
+    logq = torch.empty(n_samples, len(grid), n, dtype=_DTYPE)
+    for s in range(n_samples):  # loop over Monte Carlo draws, vectorised over inputs and s^2
         z = mu + torch.sqrt(var) * torch.randn(n, k, generator=gen, dtype=_DTYPE)
-        logq[s] = torch.log_softmax(z / channel_var, dim=1).gather(1, cls[:, None])[:, 0]
+        logits = z[None] / grid[:, None, None]  # (G, N, k)
+        logq[s] = torch.log_softmax(logits, dim=2).gather(
+            2, cls[None, :, None].expand(len(grid), n, 1)
+        )[..., 0]
+    best = int(logq.mean(dim=(0, 2)).argmax())
+    logq = logq[:, best]
+    s2 = float(grid[best])
     gibbs = h_y + float(logq.mean())
     bayes = h_y + float((torch.logsumexp(logq, dim=0) - math.log(n_samples)).mean())
-    ll_bayes, ll_gibbs = gaussian_channel_log_likelihoods(
-        y, mu, var, channel_var=channel_var, unit="nats"
-    )
+    ll_bayes, ll_gibbs = gaussian_channel_log_likelihoods(y, mu, var, channel_var=s2, unit="nats")
     return LabelInformation(
         h_y=float(convert(h_y, unit)),
         i_zy_gibbs=float(convert(gibbs, unit)),
         i_zy_bayes=float(convert(bayes, unit)),
         log_lik_gibbs=float(convert(ll_gibbs, unit)),
         log_lik_bayes=float(convert(ll_bayes, unit)),
+        channel_var=s2,
         unit=unit,
     )
 
@@ -405,8 +423,8 @@ def kl_from_initialisation(
 ) -> np.ndarray:
     """KL of the ensemble's joint output distribution on the training inputs at t from t = 0.
 
-    With f_t(X) ~ N(mu_t, E_t K E_t) per output unit (E_t = exp(-eta t Theta / n), mu_t = (I - E_t) Y)
-    and f_0(X) ~ N(0, K), for k output units:
+    With f_t(X) ~ N(mu_t, E_t K E_t) per output unit, E_t = exp(-eta t Theta / n),
+    mu_t = (I - E_t) Y, and f_0(X) ~ N(0, K), for k output units:
 
         KL_t = k/2 [tr(K^{-1} E_t K E_t) - n - 2 log det E_t] + 1/2 sum_c mu_tc^T K^{-1} mu_tc,
 

@@ -5,10 +5,10 @@ The infinitely wide limit of a fully connected network in the NTK parameterisati
     h^1(x) = sigma_w / sqrt(d) * W^1 x + sigma_b * b^1,
     h^{l+1}(x) = sigma_w / sqrt(n_l) * W^{l+1} phi(h^l(x)) + sigma_b * b^{l+1},
 
-with every entry of W and b drawn from N(0, 1), has Gaussian-process outputs at initialisation with the
-NNGP kernel K (Neal 1996; Lee et al. 2018; Matthews et al. 2018) and, under gradient flow, a constant
-neural tangent kernel Theta (Jacot et al. 2018). Both obey layer recursions (Arora et al. 2019, Eqs.
-(4)-(6); Lee et al. 2019, Appendix C):
+with every entry of W and b drawn from N(0, 1), has Gaussian-process outputs at initialisation with
+the NNGP kernel K (Neal 1996; Lee et al. 2018; Matthews et al. 2018) and, under gradient flow, a
+constant neural tangent kernel Theta (Jacot et al. 2018). Both obey layer recursions (Arora et al.
+2019, Eqs. (4)-(6); Lee et al. 2019, Appendix C):
 
     K^1(x, x') = sigma_w^2 x.x' / d + sigma_b^2,                 Theta^1 = K^1,
     K^{l+1}    = sigma_w^2 E[phi(u) phi(v)] + sigma_b^2,
@@ -159,7 +159,7 @@ def _as_inputs(x: Any, name: str) -> torch.Tensor:
 def _expectations(
     k11: torch.Tensor, k22: torch.Tensor, k12: torch.Tensor, activation: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return (E[phi(u) phi(v)], E[phi'(u) phi'(v)]) for (u, v) with covariance [[k11,k12],[k12,k22]].
+    """Return (E[phi(u) phi(v)], E[phi'(u) phi'(v)]) for (u, v) ~ N(0, [[k11, k12], [k12, k22]]).
 
     ``k11``, ``k22`` and ``k12`` broadcast against each other.
     """
@@ -224,8 +224,8 @@ def fc_kernels(
 
     Notes:
         The NTK is that of the NTK parameterisation (Jacot et al. 2018), in which gradient flow on
-        all weights and biases with learning rate eta moves the outputs by -eta Theta (f - y) per unit
-        time (Lee et al. 2019, Eq. (7)). Cost: O(n1 n2 (d + L)) time and O(n1 n2) memory.
+        all weights and biases with learning rate eta moves the outputs by -eta Theta (f - y) per
+        unit time (Lee et al. 2019, Eq. (7)). Cost: O(n1 n2 (d + L)) time and O(n1 n2) memory.
 
     References:
         Jacot et al. (2018), NeurIPS, arXiv:1806.07572; Lee et al. (2019), NeurIPS,
@@ -245,9 +245,10 @@ def fc_kernels(
             raise InfoplaneError("diag=True computes k(x, x) for x1 alone; pass x2=None.")
         ks = _diag_recursion(a, spec)
         theta = ks[0]
-        for l in range(spec.depth):
-            _, e_dphi = _expectations(ks[l], ks[l], ks[l], spec.activation)
-            theta = ks[l + 1] + spec.weight_var * e_dphi * theta
+        for layer in range(spec.depth):
+            kl = ks[layer]
+            _, e_dphi = _expectations(kl, kl, kl, spec.activation)
+            theta = ks[layer + 1] + spec.weight_var * e_dphi * theta
         return KernelPair(nngp=ks[-1], ntk=theta)
     b = a if x2 is None else _as_inputs(x2, "x2")
     if a.shape[1] != b.shape[1]:
@@ -258,11 +259,14 @@ def fc_kernels(
     d2 = d1 if x2 is None else _diag_recursion(b, spec)
     k = spec.weight_var * (a @ b.T) / a.shape[1] + spec.bias_var
     theta = k
-    for l in range(spec.depth):
-        e_phi, e_dphi = _expectations(d1[l][:, None], d2[l][None, :], k, spec.activation)
+    for layer in range(spec.depth):
+        e_phi, e_dphi = _expectations(d1[layer][:, None], d2[layer][None, :], k, spec.activation)
         k = spec.weight_var * e_phi + spec.bias_var
         theta = k + spec.weight_var * e_dphi * theta
-    if x2 is None:  # exact symmetry of the Gram matrix
+    if x2 is None:  # exact symmetry of the Gram matrix, and its diagonal as with diag=True
         k = 0.5 * (k + k.T)
         theta = 0.5 * (theta + theta.T)
+        on_diag = fc_kernels(a, **spec.to_dict(), diag=True)
+        k.diagonal().copy_(on_diag.nngp)
+        theta.diagonal().copy_(on_diag.ntk)
     return KernelPair(nngp=k, ntk=theta)

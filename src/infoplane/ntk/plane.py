@@ -1,11 +1,11 @@
 """The information plane of an infinite ensemble of infinitely wide networks over training time.
 
 Puts together :mod:`~infoplane.ntk.kernels`, :mod:`~infoplane.ntk.dynamics` and
-:mod:`~infoplane.ntk.information` as in Shwartz-Ziv & Alemi (2020), arXiv 1911.09189, and Shwartz-Ziv's
-thesis (2022), arXiv 2202.06749, Ch. on infinite ensembles: a fully connected network of given depth
-and activation, trained by gradient flow on the MSE to one-hot targets; at each time t the ensemble's
-output Z at each evaluation input is Gaussian, and the table records I(X;Z) (bounds), the label
-side, the KL from initialisation, and the ensemble mean's accuracy and loss.
+:mod:`~infoplane.ntk.information` as in Shwartz-Ziv & Alemi (2020), arXiv 1911.09189, and
+Shwartz-Ziv's thesis (2022), arXiv 2202.06749 (infinite ensembles): a fully connected network of
+given depth and activation, trained by gradient flow on the MSE to one-hot targets; at each time t
+the ensemble's output Z at each evaluation input is Gaussian, and the table records I(X;Z)
+(bounds), the label side, the KL from initialisation, and the ensemble mean's accuracy and loss.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from infoplane.ntk.information import (
     mixture_mi_bounds,
     one_hot,
 )
-from infoplane.ntk.kernels import fc_kernels, make_spec
+from infoplane.ntk.kernels import KernelPair, fc_kernels, make_spec
 
-#: Default training times: 0, 25 log-spaced values in [1e-1, 1e5], and inf.
-DEFAULT_TIMES: tuple[float, ...] = (0.0, *np.logspace(-1, 5, 25).tolist(), math.inf)
+#: Default training times: 0, 16 log-spaced values in [1e-1, 1e5], and inf.
+DEFAULT_TIMES: tuple[float, ...] = (0.0, *np.logspace(-1, 5, 16).tolist(), math.inf)
 
 
 def ntk_information_plane(
@@ -45,7 +45,7 @@ def ntk_information_plane(
     learning_rate: float = 1.0,
     diag_reg: float = 0.0,
     noise_var: float = 1e-3,
-    channel_var: float = 1.0,
+    channel_var: float | None = None,
     n_samples: int = 8,
     batch_size: int | None = None,
     seed: int = 0,
@@ -58,8 +58,8 @@ def ntk_information_plane(
         x: inputs, shape (N, d).
         labels: class indices, shape (N,).
         train_idx: rows used for training, shape (n,).
-        eval_idx: rows on which the information is computed (X uniform over them); ``None`` means all
-            N rows (the convention of Shwartz-Ziv & Tishby 2017 on the 12-bit task).
+        eval_idx: rows on which the information is computed (X uniform over them); ``None`` means
+            all N rows (the convention of Shwartz-Ziv & Tishby 2017 on the 12-bit task).
         times: training times (units of 1 / learning_rate), >= 0, ``inf`` allowed.
         depth: hidden layers L >= 0.
         activation: ``"erf"`` or ``"relu"``.
@@ -69,7 +69,8 @@ def ntk_information_plane(
         diag_reg: ridge on the train NTK, relative to its mean eigenvalue (default 0).
         noise_var: variance of the Gaussian channel added to Z (default 1e-3), which keeps I(X;Z)
             finite where the ensemble's variance vanishes (training inputs late in training).
-        channel_var: variance s^2 of the label-side Gaussian channel (default 1).
+        channel_var: variance s^2 of the label-side Gaussian channel; ``None`` (default) fits it
+            per time from a grid (see :func:`~infoplane.ntk.information.label_information`).
         n_samples: Monte Carlo draws of z per input (default 8).
         batch_size: inputs per batch of the I(X;Z) bounds; ``None`` uses all evaluation inputs.
         seed: seed of the Monte Carlo draws.
@@ -80,18 +81,17 @@ def ntk_information_plane(
         A pandas DataFrame with one row per time and columns ``t``, ``i_xz_lower_<unit>``,
         ``i_xz_upper_<unit>``, ``i_zy_gibbs_<unit>`` (lower bound on I(Z;Y)), ``i_zy_bayes_<unit>``,
         ``h_y_<unit>``, ``log_lik_gibbs_<unit>``, ``log_lik_bayes_<unit>`` (per example),
-        ``kl_init_<unit>`` (on the training inputs), ``mean_variance`` (mean ensemble variance on the
-        evaluation inputs), ``train_mse``, ``test_mse``, ``train_accuracy``, ``test_accuracy`` (of
-        the ensemble mean; NaN where a split has no evaluation rows). ``df.attrs["params"]`` holds
-        the parameters.
+        ``kl_init_<unit>`` (on the training inputs), ``mean_variance`` (mean ensemble variance on
+        the evaluation inputs), ``train_mse``, ``test_mse``, ``train_accuracy``,
+        ``test_accuracy`` (of the ensemble mean; NaN where a split has no evaluation rows).
+        ``df.attrs["params"]`` holds the parameters.
 
     Raises:
         InfoplaneError: for bad inputs, indices or parameters.
 
     Notes:
-        Cost: one O(n^3) eigendecomposition, O(T m n^2) for the variances at m evaluation inputs and
-        O(T S m^2) for the bounds. The 12-bit task (n = 3277, m = 4096) takes about a minute on 2 CPU
-        cores.
+        Cost: one O(n^3) eigendecomposition, O(T m n^2) for the variances at m evaluation inputs
+        and O(T S m^2) for the bounds.
 
     References:
         Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189; Shwartz-Ziv (2022), PhD thesis,
@@ -117,8 +117,17 @@ def ntk_information_plane(
     targets = one_hot(y, n_classes)
     xt = torch.as_tensor(xs, dtype=torch.float64)
     kw = spec.to_dict()
-    k_train = fc_kernels(xt[tr], **kw)
     k_cross = fc_kernels(xt[ev], xt[tr], **kw)
+    order = np.argsort(ev)
+    loc = np.minimum(np.searchsorted(ev[order], tr), len(ev) - 1)
+    if np.array_equal(ev[order][loc], tr):  # the train Gram matrix is a block of the cross kernel
+        sel = torch.as_tensor(order[loc])
+        k_train = KernelPair(
+            nngp=0.5 * (k_cross.nngp[sel] + k_cross.nngp[sel].T),
+            ntk=0.5 * (k_cross.ntk[sel] + k_cross.ntk[sel].T),
+        )
+    else:
+        k_train = fc_kernels(xt[tr], **kw)
     k_diag = fc_kernels(xt[ev], **kw, diag=True)
     ens = GradientFlowEnsemble(
         k_train.nngp,
@@ -166,6 +175,7 @@ def ntk_information_plane(
                 f"h_y_{unit}": lab.h_y,
                 f"log_lik_gibbs_{unit}": lab.log_lik_gibbs,
                 f"log_lik_bayes_{unit}": lab.log_lik_bayes,
+                "channel_var": lab.channel_var,
                 f"kl_init_{unit}": float(kl[i]),
                 "mean_variance": float(var.mean()),
                 "train_mse": _masked_mean(sq, is_train) / 2,

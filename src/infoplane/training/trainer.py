@@ -14,19 +14,62 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from infoplane.interface import InfoplaneError
-from infoplane.models.ensemble import EnsembleMLP
 
 #: ``capture_fn(epoch, model)`` is called at epoch 0 (before training) and after each capture epoch.
-CaptureFn = Callable[[int, EnsembleMLP], None]
+CaptureFn = Callable[[int, nn.Module], None]
 #: ``step_fn(epoch, step, model)`` is called after ``backward()`` and before the optimiser step.
-StepFn = Callable[[int, int, EnsembleMLP], None]
+StepFn = Callable[[int, int, nn.Module], None]
+
+HISTORY_KEYS: tuple[str, ...] = ("train_loss", "train_acc", "test_loss", "test_acc")
+#: Rows evaluated at once for the per-epoch train/test metrics (bounds memory on large data sets).
+EVAL_BATCH = 8192
+
+
+@dataclass
+class LoopState:
+    """The complete state of a training loop after ``epoch`` epochs (what a checkpoint holds).
+
+    Attributes:
+        epoch: epochs completed (0 = initialisation).
+        model: the model being trained (stacked: R members).
+        optimizer: its optimiser.
+        rngs: one numpy Generator per member (the shuffles of the coming epochs).
+        history: ``train_loss`` etc., arrays (epochs, R) for epochs 1..E; rows after ``epoch`` are
+            not yet filled.
+    """
+
+    epoch: int
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    rngs: list[np.random.Generator]
+    history: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return a torch-serialisable dict: epoch, model and optimiser states, RNG states, history.
+
+        The history holds only the epochs done (arrays (epoch, R)). Load it with
+        ``train_ensemble(..., resume=state_dict)``.
+        """
+        return {
+            "epoch": int(self.epoch),
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "rngs": [rng.bit_generator.state for rng in self.rngs],
+            "history": {k: v[: self.epoch].copy() for k, v in self.history.items()},
+        }
+
+
+#: ``epoch_end_fn(state)`` is called after each epoch's metrics and capture (e.g. to checkpoint).
+EpochEndFn = Callable[[LoopState], None]
 
 
 @dataclass(frozen=True)
@@ -61,7 +104,9 @@ def resolve_device(device: str) -> torch.device:
     try:
         return torch.device(device)
     except RuntimeError:
-        raise InfoplaneError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'.") from None
+        raise InfoplaneError(
+            f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'."
+        ) from None
 
 
 @contextmanager
@@ -94,8 +139,17 @@ def _member_loss_acc(logits: torch.Tensor, y: torch.Tensor) -> tuple[np.ndarray,
     return ce.mean(1).cpu().numpy(), acc.cpu().numpy()
 
 
+def _predict(model: nn.Module, xt: torch.Tensor, eval_batch: int) -> torch.Tensor:
+    """Logits (R, n, C) of all rows, evaluated ``eval_batch`` rows at a time."""
+    if xt.shape[0] <= eval_batch:
+        return model(xt)
+    return torch.cat(
+        [model(xt[i : i + eval_batch]) for i in range(0, xt.shape[0], eval_batch)], dim=1
+    )
+
+
 def train_ensemble(
-    model: EnsembleMLP,
+    model: nn.Module,
     x: np.ndarray,
     y: np.ndarray,
     train_idx: np.ndarray,
@@ -107,12 +161,18 @@ def train_ensemble(
     step_fn: StepFn | None = None,
     start_epoch: int = 0,
     progress: Callable[..., object] | None = None,
+    resume: dict[str, Any] | None = None,
+    epoch_end_fn: EpochEndFn | None = None,
 ) -> dict[str, np.ndarray]:
     """Train every member of ``model`` on the same data, each with its own shuffling.
 
     Args:
-        model: the stacked ensemble (R members).
-        x: all inputs, shape (n_samples, n_features).
+        model: the stacked ensemble (R members): an
+            :class:`~infoplane.models.ensemble.EnsembleMLP`, or any module with ``seeds`` and
+            ``n_models`` attributes mapping inputs (R, batch, *features) -> logits (R, batch, C)
+            and shared inputs (batch, *features) -> (R, batch, C) (e.g.
+            :class:`~infoplane.training.module_trainer.ModuleEnsemble`).
+        x: all inputs, shape (n_samples, *features) (e.g. (n, n_features) or images (n, 1, 28, 28)).
         y: all integer labels, shape (n_samples,).
         train_idx: training rows, shape (n_train,).
         test_idx: test rows, shape (n_test,) (may be empty).
@@ -122,12 +182,19 @@ def train_ensemble(
             epoch.
         step_fn: called after each backward pass (gradients in ``param.grad``, stacked over members).
         start_epoch: skip the epochs before this one (for resuming; the model and optimiser state
-            must be those after ``start_epoch`` epochs).
+            must be those after ``start_epoch`` epochs; the shuffles of the skipped epochs are
+            replayed). Prefer ``resume``.
         progress: a tqdm-like factory wrapping the epoch iterator (``None``: no progress bar).
+        resume: a :meth:`LoopState.state_dict` (a checkpoint): model and optimiser state, each
+            member's RNG state and the history so far are restored and training goes on from
+            ``resume["epoch"]``; the result is bit-identical to an uninterrupted run on the CPU.
+        epoch_end_fn: called as ``epoch_end_fn(state)`` (a :class:`LoopState`) after each epoch's
+            metrics and capture, e.g. to write a checkpoint.
 
     Returns:
         History arrays: ``epoch`` (E,) and ``train_loss``, ``train_acc``, ``test_loss``,
-        ``test_acc`` of shape (E, R); losses are cross-entropy in nats (E = epochs - start_epoch).
+        ``test_acc`` of shape (E, R); losses are cross-entropy in nats (E = epochs - start_epoch;
+        with ``resume``, every epoch 1..epochs).
 
     Raises:
         InfoplaneError: for epochs < 1, an empty training set, a batch size < 1, an unknown
@@ -142,12 +209,26 @@ def train_ensemble(
         raise InfoplaneError(f"batch_size must be >= 1 or None (full batch); got {s.batch_size}.")
     device = resolve_device(s.device)
     with torch_threads(s.threads if device.type == "cpu" else None):
-        return _train_loop(model, x, y, train_idx, test_idx, s, device, capture_epochs,
-                           capture_fn, step_fn, start_epoch, progress)
+        return _train_loop(
+            model,
+            x,
+            y,
+            train_idx,
+            test_idx,
+            s,
+            device,
+            capture_epochs,
+            capture_fn,
+            step_fn,
+            start_epoch,
+            progress,
+            resume,
+            epoch_end_fn,
+        )
 
 
 def _train_loop(
-    model: EnsembleMLP,
+    model: nn.Module,
     x: np.ndarray,
     y: np.ndarray,
     train_idx: np.ndarray,
@@ -159,6 +240,8 @@ def _train_loop(
     step_fn: StepFn | None,
     start_epoch: int,
     progress: Callable[..., object] | None,
+    resume: dict[str, Any] | None = None,
+    epoch_end_fn: EpochEndFn | None = None,
 ) -> dict[str, np.ndarray]:
     model.to(device)
     xt = torch.as_tensor(x, dtype=torch.float32, device=device)
@@ -170,37 +253,65 @@ def _train_loop(
     capture_set = set(int(e) for e in (capture_epochs if capture_epochs is not None else []))
     optimizer = _make_optimizer(list(model.parameters()), s)
     rngs = [np.random.default_rng(seed) for seed in model.seeds]
-    for _ in range(start_epoch):  # replay the shuffles of the skipped epochs
-        for rng in rngs:
-            rng.permutation(n_train)
+    hist = {k: np.zeros((s.epochs, r)) for k in HISTORY_KEYS}
+    first = start_epoch
+    if resume is not None:
+        start_epoch = int(resume["epoch"])
+        model.load_state_dict(resume["model"])
+        optimizer.load_state_dict(resume["optimizer"])
+        for rng, state in zip(rngs, resume["rngs"], strict=True):
+            rng.bit_generator.state = state
+        for k in HISTORY_KEYS:
+            hist[k][:start_epoch] = resume["history"][k][:start_epoch]
+        first = 0
+    else:
+        for _ in range(start_epoch):  # replay the shuffles of the skipped epochs
+            for rng in rngs:
+                rng.permutation(n_train)
+    state = LoopState(start_epoch, model, optimizer, rngs, hist)
     model.train()
     if capture_fn is not None and start_epoch == 0 and 0 in capture_set:
         capture_fn(0, model)
+    if epoch_end_fn is not None and start_epoch == 0:
+        epoch_end_fn(state)
 
     epochs = np.arange(start_epoch + 1, s.epochs + 1)
-    hist = {k: np.zeros((len(epochs), r)) for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
-    iterator = progress(epochs, desc="training", unit="epoch") if progress else epochs
-    for i, epoch in enumerate(iterator):  # type: ignore[arg-type]
+    more = {"initial": start_epoch, "total": s.epochs} if start_epoch else {}
+    iterator = progress(epochs, desc="training", unit="epoch", **more) if progress else epochs
+    for epoch in iterator:  # type: ignore[attr-defined]
+        i = int(epoch) - 1
         perms = torch.as_tensor(np.stack([rng.permutation(n_train) for rng in rngs]), device=device)
         order = tr[perms]  # (R, n_train)
         for step, start in enumerate(range(0, n_train, batch)):
             idx = order[:, start : start + batch]
             logits = model(xt[idx])
-            loss = F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), yt[idx].reshape(-1), reduction="none"
-            ).view(r, -1).mean(1).sum()
+            loss = (
+                F.cross_entropy(
+                    logits.reshape(-1, logits.shape[-1]), yt[idx].reshape(-1), reduction="none"
+                )
+                .view(r, -1)
+                .mean(1)
+                .sum()
+            )
             optimizer.zero_grad(set_to_none=False)
             loss.backward()
             if step_fn is not None:
                 step_fn(int(epoch), step, model)
             optimizer.step()
         with torch.no_grad():
-            logits_all = model(xt)
-            hist["train_loss"][i], hist["train_acc"][i] = _member_loss_acc(logits_all[:, tr], yt[tr])
+            logits_all = _predict(model, xt, EVAL_BATCH)
+            hist["train_loss"][i], hist["train_acc"][i] = _member_loss_acc(
+                logits_all[:, tr], yt[tr]
+            )
             if len(te):
-                hist["test_loss"][i], hist["test_acc"][i] = _member_loss_acc(logits_all[:, te], yt[te])
+                hist["test_loss"][i], hist["test_acc"][i] = _member_loss_acc(
+                    logits_all[:, te], yt[te]
+                )
             else:
                 hist["test_loss"][i] = hist["test_acc"][i] = np.nan
         if capture_fn is not None and int(epoch) in capture_set:
             capture_fn(int(epoch), model)
-    return {"epoch": epochs, **hist}
+        if epoch_end_fn is not None:
+            state.epoch = int(epoch)
+            epoch_end_fn(state)
+    return {"epoch": np.arange(first + 1, s.epochs + 1), **{k: v[first:] for k, v in hist.items()}}

@@ -1,0 +1,561 @@
+"""Geometric diagnostics of layer representations, to read the information plane against.
+
+Geiger (2021), "On Information Plane Analyses of Neural Network Classifiers -- A Review", arXiv
+2003.09671, concludes that the compression seen in binned or noise-added information planes
+(Shwartz-Ziv & Tishby 2017, arXiv 1703.00810) often reflects *geometric* compression of the
+representation -- saturation of bounded units, collapse onto a few directions, clustering of the
+samples by class -- rather than a loss of information about the input. Saxe et al. (2018, ICLR)
+showed that the compression of tanh networks comes with saturation and is absent for ReLU. This
+module measures that geometry per layer, repetition and epoch, so that each I(X;T) curve can be
+shown next to the geometry that drives it:
+
+- ``saturation``: share of unit values within ``1 - threshold`` (relative to the half-width of the
+  bounded range) of a bound of the activation: by default (``threshold=0.95``) |t| > 0.95 for tanh
+  and softsign, t < 0.025 or t > 0.975 for sigmoid and the softmax output; NaN for unbounded
+  activations (ReLU, linear, ...). At |t| = 0.95, tanh'(z) = 1 - t^2 < 0.1: the unit passes less
+  than a tenth of a change of its input, and with 30 bins on [-1, 1] the value lies in an
+  outermost bin (|t| > 0.933), where distinct inputs merge.
+- ``total_variance``: tr Cov(T) = sum of the unit variances over the samples (squared activation
+  units).
+- ``top_pc_share``: share of the total variance in the top ``top_k`` principal components.
+- ``class_separation``: tr(S_B) / tr(S_W), the between-class over the within-class scatter (inf
+  when every class collapses to a point, NaN for a constant representation).
+- ``n_states``: number of distinct binned states of the layer, with the binning estimator's grid
+  (log2 of it bounds the binned I(X;T)).
+
+All statistics are vectorised over the leading (repetition, epoch) axes with no Python loop over
+samples; :func:`diagnostic_correlations` relates each of them to I(X;T) over training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from infoplane.interface import InfoplaneError
+
+DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
+    "saturation",
+    "total_variance",
+    "top_pc_share",
+    "class_separation",
+    "n_states",
+)
+"""The diagnostic columns of :func:`compute_diagnostics`, in order."""
+
+BOUNDED_RANGES: dict[str, tuple[float, float]] = {
+    "tanh": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "sigmoid": (0.0, 1.0),
+    "softmax": (0.0, 1.0),
+}
+"""Range of each bounded activation; any other activation is unbounded (saturation is NaN)."""
+
+
+def activation_bounds(activation: str) -> tuple[float, float] | None:
+    """Return the (low, high) range of a bounded activation, or ``None`` for an unbounded one.
+
+    Args:
+        activation: activation name (``tanh``, ``sigmoid``, ``softsign``, ``softmax``; anything
+            else, e.g. ``relu``, ``linear``, ``elu``, ``softplus``, is unbounded).
+
+    Returns:
+        (low, high) or ``None``.
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+    """
+    return BOUNDED_RANGES.get(str(activation).lower())
+
+
+def saturation_fraction(
+    t: np.ndarray, bounds: tuple[float, float], *, threshold: float = 0.95
+) -> np.ndarray:
+    """Share of unit values near a bound of a bounded activation.
+
+    A value t is saturated when its position in the range, u = 2 (t - low) / (high - low) - 1 in
+    [-1, 1], has |u| > ``threshold``: with 0.95, |t| > 0.95 for tanh, t < 0.025 or t > 0.975 for
+    sigmoid.
+
+    Args:
+        t: activations (..., n_samples, n_units).
+        bounds: (low, high) of the activation (see :func:`activation_bounds`).
+        threshold: in (0, 1); the share of the half-range beyond which a value is saturated
+            (default 0.95; 0.99 counts only values very close to the bound).
+
+    Returns:
+        Array of shape ``t.shape[:-2]``: the fraction of saturated values, in [0, 1].
+
+    Raises:
+        InfoplaneError: for a threshold outside (0, 1) or bounds with high <= low.
+
+    Example:
+        >>> saturation_fraction(np.array([[0.0, 1.0], [-0.999, 0.5]]), (-1.0, 1.0))
+        array(0.5)
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+    """
+    if not 0.0 < threshold < 1.0:
+        raise InfoplaneError(
+            f"saturation_threshold must be in (0, 1), e.g. 0.95; got {threshold!r}."
+        )
+    lo, hi = (float(b) for b in bounds)
+    if not hi > lo:
+        raise InfoplaneError(f"bounds must be (low, high) with high > low; got {bounds!r}.")
+    u = (2.0 / (hi - lo)) * (np.asarray(t) - lo) - 1.0
+    return (np.abs(u) > threshold).mean(axis=(-2, -1))
+
+
+def _covariance(t: np.ndarray) -> np.ndarray:
+    """Population covariance over samples: (..., n, d) -> (..., d, d)."""
+    c = t - t.mean(axis=-2, keepdims=True)
+    return (np.swapaxes(c, -1, -2) @ c) / t.shape[-2]
+
+
+def variance_profile(t: np.ndarray, *, top_k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Total variance tr Cov(T) and the share of it in the top ``top_k`` principal components.
+
+    Args:
+        t: activations (..., n_samples, n_units).
+        top_k: number of leading principal components (>= 1); with ``top_k >= n_units`` the share
+            is 1.
+
+    Returns:
+        (total_variance, top_pc_share), each of shape ``t.shape[:-2]``; the share is NaN for a
+        constant representation (zero variance).
+
+    Raises:
+        InfoplaneError: for ``top_k < 1``.
+
+    Notes:
+        The eigenvalues of the d x d covariance matrices are computed in one batched call
+        (``numpy.linalg.eigvalsh``); an isotropic cloud in d dimensions has share about k / d,
+        a representation on a line has share 1.
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+    """
+    if int(top_k) != top_k or top_k < 1:
+        raise InfoplaneError(f"top_k must be an integer >= 1; got {top_k!r}.")
+    cov = _covariance(np.asarray(t, dtype=np.float64))
+    eig = np.clip(np.linalg.eigvalsh(cov), 0.0, None)  # ascending
+    total = eig.sum(axis=-1)
+    top = eig[..., -int(top_k) :].sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, top / np.where(total > 0, total, 1.0), np.nan)
+    return np.trace(cov, axis1=-2, axis2=-1), share
+
+
+def class_separation(t: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Between-class over within-class scatter, tr(S_B) / tr(S_W).
+
+    .. math:: \\mathrm{tr}\\,S_B = \\sum_c p_c \\lVert \\mu_c - \\mu \\rVert^2, \\qquad
+              \\mathrm{tr}\\,S_W = \\frac{1}{n} \\sum_i \\lVert t_i - \\mu_{y_i} \\rVert^2
+
+    (tr S_B + tr S_W = tr Cov(T)).
+
+    Args:
+        t: activations (..., n_samples, n_units).
+        labels: integer class labels (n_samples,).
+
+    Returns:
+        Array of shape ``t.shape[:-2]``: dimensionless, >= 0; ``inf`` when every class collapses
+        to a point but class means differ, NaN for a constant representation.
+
+    Raises:
+        InfoplaneError: for labels that do not match the samples.
+
+    Notes:
+        The ratio of traces, not tr(S_W^{-1} S_B): it stays defined when S_W is singular, which is
+        the normal case for saturated layers.
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+    """
+    from infoplane._validation import as_labels
+
+    labels = as_labels(labels, "labels")
+    t = np.asarray(t, dtype=np.float64)
+    if labels.shape[0] != t.shape[-2]:
+        raise InfoplaneError(
+            f"labels has {labels.shape[0]} entries but the activations have {t.shape[-2]} samples; "
+            "pass one label per sample."
+        )
+    _, inverse = np.unique(labels, return_inverse=True)
+    onehot = np.eye(int(inverse.max()) + 1)[inverse]  # (n, C)
+    counts = onehot.sum(axis=0)  # (C,)
+    means = (onehot.T @ t) / counts[:, None]  # (..., C, d)
+    mu = t.mean(axis=-2, keepdims=True)  # (..., 1, d)
+    p = counts / counts.sum()
+    between = np.einsum("c,...c->...", p, ((means - mu) ** 2).sum(axis=-1))
+    within = ((t - means[..., inverse, :]) ** 2).sum(axis=-1).mean(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return between / within
+
+
+def count_binned_states(
+    t: np.ndarray,
+    *,
+    n_bins: int | None = 30,
+    bin_width: float | None = None,
+    range: Any = (-1.0, 1.0),
+) -> np.ndarray:
+    """Number of distinct binned states (rows of bin codes) of a layer.
+
+    The grid is the binning estimator's (:mod:`infoplane.estimators.binning`): ``n_bins``
+    equal-width bins on ``range`` (or on the data's [min, max] over everything passed, with
+    ``range="data"``), or bins of ``bin_width`` anchored at 0. Values outside a fixed range fall
+    in extra bins of the same width (never clipped).
+
+    Args:
+        t: activations (..., n_samples, n_units).
+        n_bins: bins on ``range`` (``None`` with ``bin_width``).
+        bin_width: fixed width anchored at 0.
+        range: (low, high) or ``"data"``.
+
+    Returns:
+        Integer array of shape ``t.shape[:-2]``, between 1 and n_samples.
+
+    Raises:
+        InfoplaneError: for inconsistent binning parameters.
+
+    Notes:
+        log2(n_states) bounds the binned I(X;T) = H(T_b) from above; a layer whose samples share
+        few states has little binned information, whatever the network computes.
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+    """
+    from infoplane.estimators.binning import bin_edges_grid, discretize, row_keys
+
+    t = np.asarray(t, dtype=np.float64)
+    if bin_width is not None and n_bins == 30:
+        n_bins = None
+    anchor, width = bin_edges_grid(n_bins=n_bins, bin_width=bin_width, value_range=range, data=t)
+    upper = anchor + width * int(n_bins) if n_bins is not None else None
+    keys = np.sort(row_keys(discretize(t, anchor, width, upper=upper)), axis=-1)
+    return 1 + (keys[..., 1:] != keys[..., :-1]).sum(axis=-1)
+
+
+_CHUNK_BYTES = 32 * 2**20
+
+
+def _as_batched(name: str, a: Any) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4:
+        raise InfoplaneError(
+            f"activations[{name!r}] must have shape (n_repeats, n_epochs, n_samples, n_units) or "
+            f"(n_epochs, n_samples, n_units); got {arr.shape}."
+        )
+    if not np.issubdtype(arr.dtype, np.number):
+        raise InfoplaneError(f"activations[{name!r}] must be numeric; got dtype {arr.dtype}.")
+    return arr
+
+
+def compute_diagnostics(
+    activations: dict[str, np.ndarray],
+    labels: np.ndarray,
+    epochs: Sequence[int] | np.ndarray,
+    *,
+    activation: str,
+    n_bins: int | None = 30,
+    range: Any = (-1.0, 1.0),
+    bin_width: float | None = None,
+    saturation_threshold: float = 0.95,
+    top_k: int = 1,
+    chunk_epochs: int | None = None,
+) -> Any:
+    """Geometric diagnostics of every layer at every captured epoch and repetition.
+
+    Args:
+        activations: layer name -> array (n_repeats, n_epochs, n_samples, n_units) (or without
+            the repeat axis), layers in network order (the run pipeline's captured activations).
+        labels: integer class labels of the samples, shape (n_samples,).
+        epochs: the captured epochs, shape (n_epochs,).
+        activation: the hidden layers' activation (``tanh``, ``relu``, ...); a layer whose name
+            ends in ``softmax`` is treated as bounded in [0, 1] whatever this says.
+        n_bins, range, bin_width: the binning grid for ``n_states`` (as the binning estimator;
+            ``range="data"`` takes one range per layer over all repeats and epochs, as the run
+            pipeline does).
+        saturation_threshold: share of the half-range beyond which a value is saturated
+            (default 0.95: |t| > 0.95 for tanh; see :func:`saturation_fraction`).
+        top_k: principal components counted in ``top_pc_share`` (default 1).
+        chunk_epochs: epochs processed at once (bounds memory; results do not depend on it).
+            ``None`` (default) picks it so that one chunk of a layer holds about 32 MiB of
+            float64 values (peak memory is a few times that).
+
+    Returns:
+        ``pandas.DataFrame``, one row per (repeat, epoch, layer), with columns repeat, epoch,
+        layer (1-based), layer_name, saturation (share in [0, 1], NaN for unbounded activations),
+        total_variance (squared activation units), top_pc_share (in [0, 1]), class_separation
+        (dimensionless), n_states (count).
+
+    Raises:
+        InfoplaneError: for empty ``activations``, arrays of the wrong shape, layers that disagree
+            on repeats or epochs, ``epochs`` or ``labels`` of the wrong length, NaN/Inf values, or
+            bad binning / threshold parameters.
+
+    Notes:
+        A geometric quantity can track the binned I(X;T) without any information-theoretic
+        compression: a saturated tanh unit puts many inputs into the extreme bins, lowering both
+        ``n_states`` and H(T_b) (Saxe et al. 2018; Geiger 2021).
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+        3. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> acts = {"l1": np.tanh(rng.normal(size=(1, 2, 64, 3)))}
+        >>> df = compute_diagnostics(acts, np.arange(64) % 2, [0, 10], activation="tanh")
+        >>> list(df.columns)[:4]
+        ['repeat', 'epoch', 'layer', 'layer_name']
+    """
+    import pandas as pd
+
+    from infoplane._validation import as_labels, check_finite
+
+    if not activations:
+        raise InfoplaneError(
+            "activations is empty; pass {layer name: array} for at least one layer."
+        )
+    labels = as_labels(labels, "labels")
+    epochs = np.asarray(epochs).astype(np.int64).ravel()
+    if chunk_epochs is not None and int(chunk_epochs) < 1:
+        raise InfoplaneError(f"chunk_epochs must be >= 1 or None; got {chunk_epochs!r}.")
+    frames = []
+    shape0: tuple[int, int] | None = None
+    for layer, (name, raw) in enumerate(activations.items(), start=1):
+        t = _as_batched(name, raw)
+        r, e, n, _ = t.shape
+        if shape0 is None:
+            shape0 = (r, e)
+        elif (r, e) != shape0:
+            raise InfoplaneError(
+                f"activations[{name!r}] has (n_repeats, n_epochs) = {(r, e)} but the first layer "
+                f"has {shape0}; capture all layers at the same epochs."
+            )
+        if len(epochs) != e:
+            raise InfoplaneError(
+                f"epochs has {len(epochs)} entries but activations have {e} epochs."
+            )
+        if labels.shape[0] != n:
+            raise InfoplaneError(
+                f"labels has {labels.shape[0]} entries but activations[{name!r}] has {n} samples."
+            )
+        check_finite(t, f"activations[{name!r}]")
+        bounds = activation_bounds("softmax" if str(name).endswith("softmax") else activation)
+        lay_range = range
+        if isinstance(range, str) and n_bins is not None and bin_width is None:
+            # one data range per layer over the whole run, as the pipeline's estimator sees it
+            lay_range = (float(t.min()), float(t.max()))
+            if lay_range[1] <= lay_range[0]:
+                lay_range = (lay_range[0], lay_range[0] + 1.0)
+        out = {k: np.empty((r, e)) for k in DIAGNOSTIC_COLUMNS}
+        step = (
+            int(chunk_epochs)
+            if chunk_epochs is not None
+            else max(1, _CHUNK_BYTES // (8 * r * n * t.shape[-1]))
+        )
+        for s in np.arange(0, e, step):
+            sl = slice(int(s), int(s) + step)
+            block = np.asarray(t[:, sl], dtype=np.float64)
+            if bounds is None:
+                out["saturation"][:, sl] = np.nan
+            else:
+                out["saturation"][:, sl] = saturation_fraction(
+                    block, bounds, threshold=saturation_threshold
+                )
+            tv, share = variance_profile(block, top_k=top_k)
+            out["total_variance"][:, sl] = tv
+            out["top_pc_share"][:, sl] = share
+            out["class_separation"][:, sl] = class_separation(block, labels)
+            out["n_states"][:, sl] = count_binned_states(
+                block, n_bins=n_bins, bin_width=bin_width, range=lay_range
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "repeat": np.repeat(np.arange(r), e),
+                    "epoch": np.tile(epochs, r),
+                    "layer": layer,
+                    "layer_name": str(name),
+                    **{k: v.ravel() for k, v in out.items()},
+                }
+            )
+        )
+    df = pd.concat(frames, ignore_index=True)
+    df["n_states"] = df["n_states"].astype(np.int64)
+    return df
+
+
+def binning_grid_from_config(config: Any) -> dict[str, Any]:
+    """The binning grid (``n_bins``, ``range``, ``bin_width``) of a run, for ``n_states``.
+
+    Takes the first ``binning`` estimator of the run config (a :class:`~infoplane.config.RunConfig`
+    or its dict form, e.g. a run's ``config.yaml``); without one, 30 bins on the data's range for
+    unbounded activations and on [-1, 1] otherwise.
+
+    Args:
+        config: a RunConfig or the dict of one.
+
+    Returns:
+        dict with keys ``n_bins``, ``range``, ``bin_width``, to pass to :func:`compute_diagnostics`.
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+    """
+    cfg = config.model_dump(mode="json") if hasattr(config, "model_dump") else dict(config)
+    activation = (cfg.get("model") or {}).get("activation", "tanh")
+    default_range: Any = "data" if activation_bounds(activation) is None else (-1.0, 1.0)
+    grid: dict[str, Any] = {"n_bins": 30, "range": default_range, "bin_width": None}
+    for est in cfg.get("estimators") or []:
+        if est.get("name") == "binning":
+            params = est.get("params") or {}
+            for key in grid:
+                if key in params:
+                    grid[key] = params[key]
+            if params.get("bin_width") is not None and "n_bins" not in params:
+                grid["n_bins"] = None
+            break
+    if isinstance(grid["range"], list | tuple):
+        grid["range"] = (float(grid["range"][0]), float(grid["range"][1]))
+    return grid
+
+
+def diagnostic_correlations(
+    diagnostics: Any,
+    plane: Any,
+    *,
+    method: str = "spearman",
+    estimator: str | None = None,
+    windows: Sequence[str] = ("all", "after_peak"),
+) -> Any:
+    """Correlation over training of each diagnostic with I(X;T), per estimator and layer.
+
+    Both tables are first averaged over repetitions per (epoch, layer); the correlation is taken
+    over the epochs present in both: all of them (``window="all"``), or only those from the
+    epoch of peak I(X;T) on (``window="after_peak"``: the compression phase, where a fall of
+    I(X;T) can be compared with a rise of saturation without the fitting phase mixed in).
+
+    Args:
+        diagnostics: table from :func:`compute_diagnostics`.
+        plane: information-plane table (repeat, epoch, layer, estimator, i_xt, ...), e.g. a run's
+            ``information_plane.parquet``.
+        method: ``"spearman"`` (rank correlation, default: any monotone relation) or ``"pearson"``.
+        estimator: restrict to one estimator (default: every estimator in ``plane``).
+        windows: which epoch windows, any of ``"all"`` and ``"after_peak"``.
+
+    Returns:
+        ``pandas.DataFrame`` with columns estimator, layer, layer_name, diagnostic, window,
+        correlation (in [-1, 1]; NaN when either curve is constant or fewer than 3 epochs),
+        n_epochs.
+
+    Raises:
+        InfoplaneError: for missing columns, an unknown ``method`` or window, or an estimator not
+            in ``plane``.
+
+    Notes:
+        A strong negative correlation of ``saturation`` (or a positive one of ``n_states``) with
+        I(X;T) says that the plane's compression moves with the geometry; it does not say which
+        causes which. Correlations over log-spaced epochs weight late training less than a
+        uniform grid would.
+
+    References:
+        Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+        Review. IEEE TNNLS, arXiv 2003.09671.
+    """
+    import pandas as pd
+
+    if method not in ("spearman", "pearson"):
+        raise InfoplaneError(f"method must be 'spearman' or 'pearson'; got {method!r}.")
+    bad = [w for w in windows if w not in ("all", "after_peak")]
+    if bad or not windows:
+        raise InfoplaneError(f"windows must be a subset of ('all', 'after_peak'); got {windows!r}.")
+    need_d = {"epoch", "layer", *DIAGNOSTIC_COLUMNS}
+    need_p = {"epoch", "layer", "estimator", "i_xt"}
+    for arg, table, need in (("diagnostics", diagnostics, need_d), ("plane", plane, need_p)):
+        missing = sorted(need - set(table.columns))
+        if missing:
+            raise InfoplaneError(f"{arg} lacks column(s) {', '.join(missing)}.")
+    names = list(dict.fromkeys(plane["estimator"]))
+    if estimator is not None:
+        if estimator not in names:
+            raise InfoplaneError(f"estimator {estimator!r} is not in plane; it holds {names}.")
+        names = [estimator]
+    diag = diagnostics.groupby(["layer", "epoch"], as_index=False)[list(DIAGNOSTIC_COLUMNS)].mean()
+    layer_names = (
+        diagnostics.drop_duplicates("layer").set_index("layer")["layer_name"].to_dict()
+        if "layer_name" in diagnostics.columns
+        else {}
+    )
+    rows = []
+    for name in names:
+        p = plane[plane["estimator"] == name].groupby(["layer", "epoch"], as_index=False)["i_xt"]
+        merged = diag.merge(p.mean(), on=["layer", "epoch"], how="inner")
+        for layer, sub in merged.groupby("layer"):
+            sub = sub.sort_values("epoch")
+            peak_epoch = sub["epoch"].to_numpy()[int(np.argmax(sub["i_xt"].to_numpy()))]
+            for window in windows:
+                part = sub if window == "all" else sub[sub["epoch"] >= peak_epoch]
+                for col in DIAGNOSTIC_COLUMNS:
+                    pair = part[[col, "i_xt"]].replace([np.inf, -np.inf], np.nan).dropna()
+                    r = _correlation(pair[col].to_numpy(), pair["i_xt"].to_numpy(), method)
+                    rows.append(
+                        {
+                            "estimator": name,
+                            "layer": int(layer),
+                            "layer_name": layer_names.get(layer, f"layer {layer}"),
+                            "diagnostic": col,
+                            "window": window,
+                            "correlation": r,
+                            "n_epochs": len(pair),
+                        }
+                    )
+    columns = [
+        "estimator",
+        "layer",
+        "layer_name",
+        "diagnostic",
+        "window",
+        "correlation",
+        "n_epochs",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _rank(a: np.ndarray) -> np.ndarray:
+    from scipy.stats import rankdata
+
+    return rankdata(a)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray, method: str) -> float:
+    if len(a) < 3:
+        return float("nan")
+    if method == "spearman":
+        a, b = _rank(a), _rank(b)
+    a = a - a.mean()
+    b = b - b.mean()
+    denom = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / denom) if denom > 0 else float("nan")

@@ -1,0 +1,58 @@
+"""scikit-learn's bundled 8 x 8 handwritten digits: an MNIST-like task that needs no download.
+
+1,797 images of 8 x 8 pixels with 17 grey levels (0..16), ten classes (Alpaydin & Kaynak 1998, UCI).
+Used when a preset asks for MNIST but no MNIST path is given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from infoplane.data.twelve_bit import Dataset, split_indices
+
+
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """(images (1797, 8, 8), labels (1797,)) from scikit-learn's bundled ``digits.csv.gz``.
+
+    The file is read directly when it can be found (importing scikit-learn takes seconds); otherwise
+    through ``sklearn.datasets.load_digits``.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(root) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            data = np.loadtxt(path, delimiter=",", dtype=np.float64)
+            return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    return bunch.images, bunch.target.astype(np.int64)
+
+
+def load_digits(train_fraction: float = 0.8, seed: int = 0) -> Dataset:
+    """Load the 8 x 8 digits of scikit-learn with a stratified train/test split.
+
+    Args:
+        train_fraction: share of the rows used for training, in (0, 1).
+        seed: seed of the stratified split.
+
+    Returns:
+        A :class:`~infoplane.data.Dataset` with x (1797, 1, 8, 8) float32 in [0, 1] (grey level / 16)
+        and y (1797,) int64 in 0..9.
+
+    Raises:
+        InfoplaneError: for a fraction outside (0, 1).
+
+    References:
+        Alpaydin, E., Kaynak, C. (1998). Optical Recognition of Handwritten Digits. UCI Machine
+        Learning Repository.
+    """
+    images, y = _digits_arrays()
+    x = (images.astype(np.float32) / np.float32(16.0))[:, None]
+    train_idx, test_idx = split_indices(y, "stratified", train_fraction, seed)
+    return Dataset(
+        x=x, y=y, train_idx=train_idx, test_idx=test_idx, name=f"digits/{train_fraction:g}"
+    )

@@ -1,0 +1,556 @@
+"""Interactive (plotly) figures of the run report, in the conventions of the matplotlib figures.
+
+Information plane: x = I(X;T), y = I(T;Y) in bits, colour = epoch (log scale), one marker symbol per
+layer, a line joining the layers of the epoch chosen with the slider, a dotted line at I(X;Y), the
+IB bound where known, and open red circles where the averaged estimates break the data-processing
+inequality (Geiger 2021, arXiv 2003.09671).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+SYMBOLS = (
+    "circle",
+    "square",
+    "triangle-up",
+    "diamond",
+    "triangle-down",
+    "cross",
+    "x",
+    "star",
+    "hexagon",
+    "triangle-left",
+    "triangle-right",
+    "pentagon",
+)
+COLORSCALE = "Plasma"
+LAYER_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+
+def _layer_labels(plane: Any) -> dict[int, str]:
+    names = plane.drop_duplicates("layer").sort_values("layer")
+    return {
+        int(lay): ("output (softmax)" if str(n).endswith("softmax") else f"layer {int(lay)}")
+        for lay, n in zip(names["layer"], names["layer_name"], strict=True)
+    }
+
+
+def _grid(n: int, max_cols: int = 3) -> tuple[int, int]:
+    cols = min(n, max_cols)
+    return int(np.ceil(n / cols)), cols
+
+
+def plane_figure(
+    plane: Any,
+    *,
+    ixy: float | None = None,
+    bound: tuple[np.ndarray, np.ndarray] | None = None,
+    dpi_marks: dict[str, Any] | None = None,
+    max_frames: int = 250,
+) -> Any:
+    """Information plane with an epoch slider, one panel per estimator, averaged over repeats.
+
+    Args:
+        plane: information-plane table (repeat, epoch, layer, layer_name, estimator, i_xt, i_ty).
+        ixy: I(X;Y) in bits for a dotted line, or ``None``.
+        bound: (i_xt, i_ty) arrays of the IB bound in bits, or ``None``.
+        dpi_marks: estimator -> table with i_xt, i_ty of points that break the DPI (from
+            :func:`infoplane.analysis.consistency.mean_dpi_violations`), or ``None``.
+        max_frames: most slider positions (epochs are subsampled evenly beyond it).
+
+    Returns:
+        A ``plotly.graph_objects.Figure`` with frames and a slider.
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    names = list(dict.fromkeys(plane["estimator"]))
+    rows, cols = _grid(len(names))
+    n_rep = plane.groupby("estimator")["repeat"].nunique().to_dict()
+    titles = [f"{n} (mean of {n_rep[n]} network{'s' if n_rep[n] > 1 else ''})" for n in names]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.08, vertical_spacing=0.12
+    )
+    labels = _layer_labels(plane)
+    all_epochs = np.sort(plane["epoch"].unique())
+    shown = np.log10(np.maximum(all_epochs, 1))
+    cmin, cmax = float(shown.min()), float(max(shown.max(), shown.min() + 1e-9))
+    tick_epochs = [e for e in (1, 10, 100, 1000, 10000, 100000) if e <= max(all_epochs.max(), 1)]
+    means = {}
+    current_idx = []
+    for k, name in enumerate(names):
+        r, c = k // cols + 1, k % cols + 1
+        mean = (
+            plane[plane["estimator"] == name]
+            .groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
+            .mean()
+            .sort_values(["epoch", "layer"])
+        )
+        means[name] = mean
+        for j, (layer, sub) in enumerate(mean.groupby("layer")):
+            ep = sub["epoch"].to_numpy()
+            fig.add_trace(
+                go.Scatter(
+                    x=sub["i_xt"],
+                    y=sub["i_ty"],
+                    mode="markers",
+                    name=labels[int(layer)],
+                    legendgroup=labels[int(layer)],
+                    showlegend=k == 0,
+                    marker={
+                        "symbol": SYMBOLS[j % len(SYMBOLS)],
+                        "size": 7,
+                        "opacity": 0.55,
+                        "color": np.log10(np.maximum(ep, 1)),
+                        "colorscale": COLORSCALE,
+                        "cmin": cmin,
+                        "cmax": cmax,
+                        "showscale": k == 0 and j == 0,
+                        "colorbar": {
+                            "title": {"text": "Epochs"},
+                            "tickvals": [np.log10(t) for t in tick_epochs],
+                            "ticktext": [str(t) for t in tick_epochs],
+                        },
+                    },
+                    customdata=ep,
+                    hovertemplate=f"{labels[int(layer)]}<br>epoch %{{customdata}}<br>"
+                    "I(X;T) = %{x:.3f} bits<br>I(T;Y) = %{y:.3f} bits<extra></extra>",
+                ),
+                row=r,
+                col=c,
+            )
+        if ixy is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[0, max(float(mean["i_xt"].max()), 1.0) * 1.02],
+                    y=[ixy, ixy],
+                    mode="lines",
+                    line={"dash": "dot", "color": "black", "width": 1.2},
+                    name=f"I(X;Y) = {ixy:.3f} bits",
+                    legendgroup="ixy",
+                    showlegend=k == 0,
+                    hoverinfo="skip",
+                ),
+                row=r,
+                col=c,
+            )
+        if bound is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=bound[0],
+                    y=bound[1],
+                    mode="lines",
+                    line={"color": "#444", "width": 1.5},
+                    name="IB bound",
+                    legendgroup="bound",
+                    showlegend=k == 0,
+                ),
+                row=r,
+                col=c,
+            )
+        marks = (dpi_marks or {}).get(name)
+        if marks is not None and len(marks):
+            pts = marks.drop_duplicates(["epoch", "layer"])
+            fig.add_trace(
+                go.Scatter(
+                    x=pts["i_xt"],
+                    y=pts["i_ty"],
+                    mode="markers",
+                    name="DPI violation",
+                    legendgroup="dpi",
+                    showlegend=True,
+                    marker={
+                        "symbol": "circle-open",
+                        "size": 12,
+                        "color": "red",
+                        "line": {"width": 1.5},
+                    },
+                    customdata=np.stack([pts["epoch"], pts["layer"]], axis=-1),
+                    hovertemplate="DPI violation<br>epoch %{customdata[0]}, layer "
+                    "%{customdata[1]}<extra></extra>",
+                ),
+                row=r,
+                col=c,
+            )
+        first = mean[mean["epoch"] == all_epochs[-1]]
+        fig.add_trace(
+            go.Scatter(
+                x=first["i_xt"],
+                y=first["i_ty"],
+                mode="lines+markers",
+                name="selected epoch",
+                legendgroup="current",
+                showlegend=k == 0,
+                line={"color": "black", "width": 1.2},
+                marker={
+                    "size": 11,
+                    "color": "rgba(0,0,0,0)",
+                    "line": {"color": "black", "width": 2},
+                },
+                hovertemplate="I(X;T) = %{x:.3f}<br>I(T;Y) = %{y:.3f}<extra>selected</extra>",
+            ),
+            row=r,
+            col=c,
+        )
+        current_idx.append(len(fig.data) - 1)
+        fig.update_xaxes(title_text="I(X;T) [bits]", row=r, col=c)
+        fig.update_yaxes(title_text="I(T;Y) [bits]", row=r, col=c)
+    if len(all_epochs) > max_frames:
+        pick = np.unique(np.linspace(0, len(all_epochs) - 1, max_frames).round().astype(int))
+        frame_epochs = all_epochs[pick]
+    else:
+        frame_epochs = all_epochs
+    frames = []
+    for ep in frame_epochs:
+        data = []
+        for name in names:
+            cur = means[name][means[name]["epoch"] == ep]
+            data.append(go.Scatter(x=cur["i_xt"].to_numpy(), y=cur["i_ty"].to_numpy()))
+        frames.append(go.Frame(data=data, traces=current_idx, name=str(int(ep))))
+    fig.frames = frames
+    anim = {
+        "mode": "immediate",
+        "frame": {"duration": 0, "redraw": False},
+        "transition": {"duration": 0},
+    }
+    fig.update_layout(
+        height=430 * rows + 60,
+        margin={"t": 60, "b": 40},
+        legend={"orientation": "v", "x": 1.12, "xanchor": "left", "y": 1.0},
+        sliders=[
+            {
+                "active": len(frames) - 1,
+                "currentvalue": {"prefix": "epoch "},
+                "pad": {"t": 50},
+                "transition": {"duration": 0},
+                "steps": [
+                    {"label": f.name, "method": "animate", "args": [[f.name], anim]} for f in frames
+                ],
+            }
+        ],
+        updatemenus=[
+            {
+                "type": "buttons",
+                "showactive": False,
+                "x": 0,
+                "y": -0.02,
+                "xanchor": "right",
+                "yanchor": "top",
+                "pad": {"t": 50, "r": 10},
+                "buttons": [
+                    {
+                        "label": "▶",
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {
+                                "frame": {"duration": 60, "redraw": False},
+                                "fromcurrent": True,
+                                "transition": {"duration": 0},
+                            },
+                        ],
+                    },
+                    {"label": "❚❚", "method": "animate", "args": [[None], anim]},
+                ],
+            }
+        ],
+    )
+    return fig
+
+
+def training_figure(history: Any) -> Any:
+    """Train and test loss (nats) and accuracy against epochs (log scale), mean and min-max band.
+
+    Args:
+        history: table with columns repeat, epoch, train_loss, train_acc, test_loss, test_acc.
+
+    Returns:
+        A ``plotly.graph_objects.Figure``.
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("cross-entropy [nats]", "accuracy"))
+    h = history[history["epoch"] > 0]
+    g = h.groupby("epoch")
+    for c, metric in ((1, "loss"), (2, "acc")):
+        for split, color in (("train", "#1f77b4"), ("test", "#ff7f0e")):
+            col = f"{split}_{metric}"
+            if col not in h.columns or h[col].isna().all():
+                continue
+            ep = g[col].mean().index.to_numpy()
+            lo, hi = g[col].min().to_numpy(), g[col].max().to_numpy()
+            fig.add_trace(
+                go.Scatter(
+                    x=np.concatenate([ep, ep[::-1]]),
+                    y=np.concatenate([lo, hi[::-1]]),
+                    fill="toself",
+                    fillcolor=color,
+                    opacity=0.2,
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    showlegend=False,
+                ),
+                row=1,
+                col=c,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=ep,
+                    y=g[col].mean().to_numpy(),
+                    mode="lines",
+                    line={"color": color},
+                    name=split,
+                    legendgroup=split,
+                    showlegend=c == 1,
+                ),
+                row=1,
+                col=c,
+            )
+        fig.update_xaxes(type="log", title_text="Epochs", row=1, col=c)
+    fig.update_layout(height=380, margin={"t": 50, "b": 40})
+    return fig
+
+
+def snr_figure(gradients: Any, phases: Any = None) -> Any:
+    """Gradient mean and std per layer against epochs (log-log), geometric mean over repeats.
+
+    Args:
+        gradients: table with columns repeat, epoch, layer, grad_mean, grad_std.
+        phases: optional table (layer, transition_epoch, compression_epoch) from
+            :func:`infoplane.analysis.phases.detect_phases`; drawn as vertical lines.
+
+    Returns:
+        A ``plotly.graph_objects.Figure`` (Shwartz-Ziv & Tishby 2017, arXiv 1703.00810, Fig. 4).
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from infoplane.plots.snr import mean_gradients
+
+    avg = mean_gradients(gradients)
+    avg = avg[avg["epoch"] > 0]
+    layers = sorted(avg["layer"].unique())
+    rows, cols = _grid(len(layers))
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[f"layer {lay}" for lay in layers],
+        shared_xaxes=True,
+        shared_yaxes=True,
+        vertical_spacing=0.12,
+    )
+    look: dict[str, dict[int, float]] = {}
+    if phases is not None:
+        for col in ("transition_epoch", "compression_epoch"):
+            if col in phases.columns:
+                look[col] = dict(zip(phases["layer"].astype(int), phases[col], strict=True))
+    for k, layer in enumerate(layers):
+        r, c = k // cols + 1, k % cols + 1
+        sub = avg[avg["layer"] == layer]
+        fig.add_trace(
+            go.Scatter(
+                x=sub["epoch"],
+                y=sub["grad_mean"],
+                mode="lines",
+                name="mean",
+                line={"color": "#d62728"},
+                legendgroup="mean",
+                showlegend=k == 0,
+            ),
+            row=r,
+            col=c,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=sub["epoch"],
+                y=sub["grad_std"],
+                mode="lines",
+                name="std",
+                line={"color": "#1f77b4"},
+                legendgroup="std",
+                showlegend=k == 0,
+            ),
+            row=r,
+            col=c,
+        )
+        for col, dash, color in (
+            ("transition_epoch", "dash", "black"),
+            ("compression_epoch", "dot", "green"),
+        ):
+            e = look.get(col, {}).get(int(layer), np.nan)
+            if np.isfinite(e) and e > 0:
+                fig.add_vline(
+                    x=float(e), line={"dash": dash, "color": color, "width": 1}, row=r, col=c
+                )
+        fig.update_xaxes(type="log", row=r, col=c)
+        fig.update_yaxes(type="log", row=r, col=c)
+    fig.update_xaxes(title_text="Epochs", row=rows)
+    fig.update_yaxes(title_text="gradient norm", col=1)
+    fig.update_layout(height=300 * rows + 60, margin={"t": 50, "b": 40})
+    return fig
+
+
+DIAG_TITLES = {
+    "saturation": ("saturation (share of values near a bound)", "linear"),
+    "total_variance": ("total variance tr Cov(T)", "log"),
+    "top_pc_share": ("variance share of the top PC", "linear"),
+    "class_separation": ("class separation tr S_B / tr S_W", "log"),
+    "n_states": ("distinct binned states", "log"),
+}
+
+
+def diagnostics_figure(diagnostics: Any, plane: Any | None = None) -> Any:
+    """Each geometric diagnostic against epochs (log scale), one line per layer, mean over repeats.
+
+    A sixth panel shows I(X;T) of the first estimator in ``plane`` on the same axis, so the
+    curves can be compared.
+
+    Args:
+        diagnostics: table from :func:`infoplane.analysis.diagnostics.compute_diagnostics`.
+        plane: optional information-plane table.
+
+    Returns:
+        A ``plotly.graph_objects.Figure``.
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    cols = list(DIAG_TITLES)
+    d = diagnostics.replace([np.inf, -np.inf], np.nan)
+    mean = d.groupby(["layer", "epoch"], as_index=False)[cols].mean()
+    est = None
+    if plane is not None and len(plane):
+        est = next(iter(dict.fromkeys(plane["estimator"])))
+    titles = [DIAG_TITLES[c][0] for c in cols] + ([f"I(X;T) [bits] ({est})"] if est else [])
+    fig = make_subplots(rows=2, cols=3, subplot_titles=titles, vertical_spacing=0.14)
+    names = diagnostics.drop_duplicates("layer").set_index("layer")["layer_name"].to_dict()
+    for j, layer in enumerate(sorted(mean["layer"].unique())):
+        sub = mean[mean["layer"] == layer]
+        ep = np.maximum(sub["epoch"].to_numpy(), 1)
+        label = f"{int(layer)}: {names.get(layer, '')}"
+        color = LAYER_COLORS[j % len(LAYER_COLORS)]
+        in_legend = False
+        for k, col in enumerate(cols):
+            r, c = k // 3 + 1, k % 3 + 1
+            y = sub[col].to_numpy(dtype=float)
+            if np.isnan(y).all():
+                continue  # e.g. saturation of an unbounded layer
+            fig.add_trace(
+                go.Scatter(
+                    x=ep,
+                    y=y,
+                    mode="lines",
+                    name=label,
+                    legendgroup=label,
+                    line={"color": color},
+                    showlegend=not in_legend,
+                ),
+                row=r,
+                col=c,
+            )
+            in_legend = True
+        if est is not None:
+            p = (
+                plane[(plane["estimator"] == est) & (plane["layer"] == layer)]
+                .groupby("epoch", as_index=False)["i_xt"]
+                .mean()
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=np.maximum(p["epoch"], 1),
+                    y=p["i_xt"],
+                    mode="lines",
+                    name=label,
+                    legendgroup=label,
+                    line={"color": color},
+                    showlegend=False,
+                ),
+                row=2,
+                col=3,
+            )
+    for k, col in enumerate(cols + (["i_xt"] if est else [])):
+        r, c = k // 3 + 1, k % 3 + 1
+        fig.update_xaxes(type="log", title_text="Epochs", row=r, col=c)
+        if col in DIAG_TITLES and DIAG_TITLES[col][1] == "log":
+            fig.update_yaxes(type="log", row=r, col=c)
+    fig.update_layout(height=700, margin={"t": 50, "b": 40})
+    return fig
+
+
+def sensitivity_figure(table: Any) -> Any:
+    """Heat map of compression (peak - final I(X;T), bits) per layer and estimator setting.
+
+    Args:
+        table: from :func:`infoplane.analysis.consistency.parameter_sensitivity`.
+
+    Returns:
+        A ``plotly.graph_objects.Figure``.
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+    """
+    import plotly.graph_objects as go
+
+    settings = list(dict.fromkeys(table["setting"]))
+    layers = sorted(table["layer"].unique())
+    grid = table.pivot(index="layer", columns="setting", values="compression").loc[layers, settings]
+    names = table.drop_duplicates("layer").set_index("layer")["layer_name"]
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=settings,
+            y=[f"{lay}: {names[lay]}" for lay in layers],
+            colorscale="Greens",
+            zmin=0,
+            texttemplate="%{z:.2f}",
+            colorbar={"title": {"text": "bits"}},
+            hovertemplate="%{y}<br>%{x}<br>compression %{z:.3f} bits<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        height=90 + 40 * len(layers), margin={"t": 30, "b": 40}, xaxis_title="estimator setting"
+    )
+    return fig

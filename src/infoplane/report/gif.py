@@ -1,0 +1,150 @@
+"""Animated GIF of the information plane over training (matplotlib frames, written with Pillow).
+
+Each frame shows the repeat-averaged plane of one estimator up to an epoch: the whole trajectory in
+light grey, the points up to that epoch coloured by epoch (log scale, as in Shwartz-Ziv & Tishby
+2017, arXiv 1703.00810, Fig. 1), and a line joining the layers at that epoch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from infoplane.interface import InfoplaneError
+
+
+def write_plane_gif(
+    plane: Any,
+    path: str | Path,
+    *,
+    estimator: str | None = None,
+    ixy: float | None = None,
+    max_frames: int = 60,
+    frame_ms: int = 120,
+    dpi: int = 80,
+    title: str | None = None,
+) -> Path:
+    """Write an animated GIF of the information plane over epochs.
+
+    Args:
+        plane: information-plane table (repeat, epoch, layer, estimator, i_xt, i_ty), bits.
+        path: the GIF to write (atomically).
+        estimator: which estimator (default: the first in the table).
+        ixy: I(X;Y) in bits for a dotted line, or ``None``.
+        max_frames: most frames (epochs are subsampled evenly in log-epoch beyond it).
+        frame_ms: duration of a frame in milliseconds (the last frame is held 2 s).
+        dpi: resolution of the frames (the figure is 6 x 4.5 inches).
+        title: title prefix (default: the estimator's name).
+
+    Returns:
+        The path written.
+
+    Raises:
+        InfoplaneError: for an estimator not in the table, or ``max_frames < 2``.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+    from PIL import Image
+
+    from infoplane.plots.information_plane import LAYER_MARKERS, layer_legend_labels
+    from infoplane.storage import atomic_write
+
+    if int(max_frames) < 2:
+        raise InfoplaneError(f"max_frames must be >= 2; got {max_frames!r}.")
+    names = list(dict.fromkeys(plane["estimator"]))
+    estimator = names[0] if estimator is None else estimator
+    if estimator not in names:
+        raise InfoplaneError(f"estimator {estimator!r} is not in the table; it holds {names}.")
+    mean = (
+        plane[plane["estimator"] == estimator]
+        .groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
+        .mean()
+    )
+    x = mean.pivot(index="epoch", columns="layer", values="i_xt")
+    y = mean.pivot(index="epoch", columns="layer", values="i_ty")
+    epochs = x.index.to_numpy()
+    shown = np.maximum(epochs, 1)
+    norm = LogNorm(vmin=shown.min(), vmax=max(shown.max(), shown.min() + 1))
+    if len(epochs) > max_frames:
+        grid = np.linspace(np.log10(shown[0]), np.log10(shown[-1]), int(max_frames))
+        idx = np.unique(np.searchsorted(np.log10(shown), grid).clip(0, len(epochs) - 1))
+        idx = np.unique(np.append(idx, len(epochs) - 1))
+    else:
+        idx = np.arange(len(epochs))
+    labels = layer_legend_labels(plane[plane["estimator"] == estimator]) or [
+        f"layer {lay}" for lay in x.columns
+    ]
+    cmap = plt.get_cmap("gnuplot")
+
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=dpi)
+    xs, ys = x.to_numpy(), y.to_numpy()
+    ax.plot(xs, ys, ".", color="0.85", ms=3, zorder=0)
+    pad_x = 0.04 * max(np.nanmax(xs) - np.nanmin(xs), 1e-3)
+    pad_y = 0.06 * max(np.nanmax(ys) - np.nanmin(ys), 1e-3)
+    ax.set_xlim(np.nanmin(xs) - pad_x, np.nanmax(xs) + pad_x)
+    top = max(np.nanmax(ys), ixy or -np.inf)
+    ax.set_ylim(np.nanmin(ys) - pad_y, top + pad_y)
+    if ixy is not None:
+        ax.axhline(ixy, ls=":", color="k", lw=1.0, label=f"I(X;Y) = {ixy:.3f} bits")
+    scatters = []
+    for k in range(xs.shape[1]):
+        sc = ax.scatter(
+            [],
+            [],
+            c=[],
+            cmap=cmap,
+            norm=norm,
+            s=22,
+            marker=LAYER_MARKERS[k % len(LAYER_MARKERS)],
+            edgecolors="none",
+            zorder=2,
+        )
+        ax.scatter(
+            [], [], marker=LAYER_MARKERS[k % len(LAYER_MARKERS)], color="0.3", label=labels[k]
+        )
+        scatters.append(sc)
+    (line,) = ax.plot([], [], "-", color="k", lw=1.0, zorder=3)
+    (dots,) = ax.plot([], [], "o", mfc="none", mec="k", ms=7, zorder=4)
+    cbar = fig.colorbar(scatters[0], ax=ax, pad=0.02)
+    cbar.set_label("Epochs")
+    ax.set_xlabel("I(X;T) [bits]")
+    ax.set_ylabel("I(T;Y) [bits]")
+    ax.grid(alpha=0.2)
+    ax.legend(fontsize=6, loc="lower right", framealpha=0.8)
+    ax.set_title(f"{title or estimator}: epoch {int(epochs[-1])}", fontsize=10)
+    fig.tight_layout()
+    frames = []
+    for i in idx:
+        for k, sc in enumerate(scatters):
+            sc.set_offsets(np.column_stack([xs[: i + 1, k], ys[: i + 1, k]]))
+            sc.set_array(shown[: i + 1])
+        line.set_data(xs[i], ys[i])
+        dots.set_data(xs[i], ys[i])
+        ax.set_title(f"{title or estimator}: epoch {int(epochs[i])}", fontsize=10)
+        fig.canvas.draw()
+        rgba = np.asarray(fig.canvas.buffer_rgba())
+        frames.append(Image.fromarray(rgba[..., :3].copy()).convert("P", palette=Image.ADAPTIVE))
+    plt.close(fig)
+    durations = [int(frame_ms)] * (len(frames) - 1) + [2000]
+
+    def _write(p: Path) -> None:
+        frames[0].save(
+            p,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=durations,
+            loop=0,
+            optimize=False,
+        )
+
+    return atomic_write(path, _write)

@@ -1,0 +1,423 @@
+"""Activation store: layer representations written to a zarr store as they are captured.
+
+Layout of a store (a zarr v3 group, a folder ``activations.zarr`` in the run directory)::
+
+    <layer name>     float32 or float16, shape (repeat, epoch, sample, unit), one array per layer,
+                     dimension names ("repeat", "epoch", "sample", "<layer>.unit"); unwritten
+                     entries are NaN. Chunks never span two epochs.
+    epoch            int64 (epoch,): the training epoch of each slot (-1 while unwritten)
+    repeat           int64 (repeat,): member index r (seed = base seed + r)
+    sample           int64 (sample,): row of the data set each sample is
+    label            int64 (sample,): the integer label of each sample
+    manifest.json    which epochs are complete, with each layer's min and max per epoch
+
+Writes are crash-safe: the chunks of one epoch are written first, then ``manifest.json`` is replaced
+atomically (:func:`~infoplane.storage.atomic.write_json`). Readers only trust epochs listed in the
+manifest, so a chunk half-written by a killed process is never read as complete (it is rewritten on
+resume). Per-epoch minima and maxima make the data range of a whole run (``range="data"`` binning)
+available without reading the activations again.
+
+The store opens with xarray (``xarray.open_zarr(path)``) and with zarr directly; peak memory while
+writing is one epoch of one layer, and readers stream it in epoch chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from infoplane.interface import InfoplaneError
+from infoplane.storage.atomic import write_json
+
+STORE_NAME = "activations.zarr"
+MANIFEST_NAME = "manifest.json"
+DTYPES = ("float32", "float16")
+_COORDS = ("epoch", "repeat", "sample", "label")
+_CHUNK_BYTES = 8 * 2**20
+
+
+def _zarr() -> Any:
+    import warnings
+
+    import zarr
+
+    warnings.filterwarnings("ignore", message="Consolidated metadata", module="zarr")
+    return zarr
+
+
+def _consolidate(path: Path) -> None:
+    """Consolidate the group's metadata (one read for xarray); our manifest is not a zarr node."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _zarr().consolidate_metadata(str(path))
+
+
+def _chunks(
+    n_repeats: int, n_samples: int, n_units: int, itemsize: int
+) -> tuple[int, int, int, int]:
+    """Chunk shape with at most ~8 MiB per chunk and exactly one epoch per chunk."""
+    per_repeat = n_samples * n_units * itemsize
+    if n_repeats * per_repeat <= _CHUNK_BYTES:
+        return (n_repeats, 1, n_samples, n_units)
+    rows = max(1, min(n_samples, _CHUNK_BYTES // max(1, n_units * itemsize)))
+    return (1, 1, rows, n_units)
+
+
+class ActivationStore:
+    """A zarr store of captured activations, shape (repeat, epoch, sample, unit) per layer.
+
+    Create one with :meth:`create`, open an existing one with :meth:`open`. Write one epoch at a time
+    with :meth:`write_epoch`; read with :meth:`read` or :meth:`iter_epoch_chunks`.
+
+    Args:
+        path: the store folder (``.../activations.zarr``).
+        mode: ``"r"`` (read only) or ``"a"`` (read and write).
+
+    Raises:
+        FileNotFoundError: if ``path`` holds no store.
+
+    Example:
+        >>> import numpy as np, tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "activations.zarr"
+        >>> st = ActivationStore.create(p, {"h": 3}, n_repeats=1, labels=np.array([0, 1]),
+        ...                             epochs=[0, 5])
+        >>> st.write_epoch(5, {"h": np.ones((1, 2, 3), np.float32)})
+        >>> st.completed_epochs.tolist(), st.read("h").shape
+        ([5], (1, 1, 2, 3))
+    """
+
+    def __init__(self, path: str | Path, mode: str = "r") -> None:
+        self.path = Path(path)
+        if not (self.path / MANIFEST_NAME).is_file():
+            raise FileNotFoundError(
+                f"no activation store at {str(self.path)!r} (no {MANIFEST_NAME}); was the run "
+                "made with storage.activations='zarr'?"
+            )
+        zarr = _zarr()
+        self._group = zarr.open_group(str(self.path), mode="r" if mode == "r" else "r+")
+        self._manifest = json.loads((self.path / MANIFEST_NAME).read_text(encoding="utf-8"))
+        self.mode = mode
+
+    # ------------------------------------------------------------------ creation
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        layers: Mapping[str, int],
+        *,
+        n_repeats: int,
+        labels: np.ndarray,
+        epochs: np.ndarray | list[int] | None = None,
+        sample_index: np.ndarray | None = None,
+        dtype: str = "float32",
+        attrs: Mapping[str, Any] | None = None,
+    ) -> ActivationStore:
+        """Create an empty store (replacing any store at ``path``).
+
+        Args:
+            path: the store folder to create.
+            layers: layer name -> number of units, in network order.
+            n_repeats: number of networks R (the leading axis).
+            labels: integer labels of the evaluated samples, shape (n_samples,).
+            epochs: the epochs that will be captured (sets the epoch axis); ``None`` lets the axis
+                grow as epochs are written (a user's own loop).
+            sample_index: data-set row of each sample, shape (n_samples,) (default 0..n-1).
+            dtype: ``"float32"`` (default, exact) or ``"float16"`` (half the disk; activations are
+                rounded to 11 significant bits, which changes binned estimates slightly).
+            attrs: JSON-serialisable metadata stored on the group (e.g. the run name).
+
+        Returns:
+            The store, open for writing.
+
+        Raises:
+            InfoplaneError: for an unknown dtype, no layers, or ``n_repeats < 1``.
+        """
+        if dtype not in DTYPES:
+            raise InfoplaneError(
+                f"storage dtype={dtype!r} is not supported; use 'float32' or 'float16'."
+            )
+        if not layers:
+            raise InfoplaneError("layers must name at least one layer to store.")
+        if n_repeats < 1:
+            raise InfoplaneError(f"n_repeats must be >= 1; got {n_repeats}.")
+        import shutil
+
+        zarr = _zarr()
+        path = Path(path)
+        if path.exists():
+            shutil.rmtree(path)
+        labels = np.asarray(labels, dtype=np.int64)
+        n = len(labels)
+        sample_index = np.arange(n) if sample_index is None else np.asarray(sample_index, np.int64)
+        cap = 0 if epochs is None else len(epochs)
+        group = zarr.open_group(str(path), mode="w")
+        group.attrs.update(dict(attrs or {}))
+        itemsize = np.dtype(dtype).itemsize
+        for name, units in layers.items():
+            if name in _COORDS:
+                raise InfoplaneError(f"layer name {name!r} clashes with a coordinate of the store.")
+            group.create_array(
+                name,
+                shape=(n_repeats, cap, n, int(units)),
+                chunks=_chunks(n_repeats, n, int(units), itemsize),
+                dtype=dtype,
+                fill_value=np.nan,
+                dimension_names=("repeat", "epoch", "sample", f"{name}.unit"),
+                compressors=None,
+            )
+        ep = group.create_array(
+            "epoch",
+            shape=(cap,),
+            chunks=(1024,),
+            dtype="int64",
+            fill_value=-1,
+            dimension_names=("epoch",),
+        )
+        del ep
+        for key, values in (
+            ("repeat", np.arange(n_repeats)),
+            ("sample", sample_index),
+            ("label", labels),
+        ):
+            arr = group.create_array(
+                key,
+                shape=(len(values),),
+                dtype="int64",
+                dimension_names=("sample" if key == "label" else key,),
+            )
+            arr[:] = values
+        _consolidate(path)
+        manifest = {
+            "format": 1,
+            "layers": {name: int(u) for name, u in layers.items()},
+            "n_repeats": int(n_repeats),
+            "n_samples": int(n),
+            "dtype": dtype,
+            "planned_epochs": None if epochs is None else [int(e) for e in epochs],
+            "slots": {},  # epoch -> slot index on the epoch axis
+            "complete": {},  # epoch -> {layer: [min, max]}
+        }
+        write_json(path / MANIFEST_NAME, manifest)
+        return cls(path, mode="a")
+
+    @classmethod
+    def open(cls, path: str | Path, mode: str = "r") -> ActivationStore:
+        """Open an existing store (``mode="r"`` read only, ``"a"`` to append epochs)."""
+        return cls(path, mode)
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def layers(self) -> list[str]:
+        """Layer names, in network order."""
+        return list(self._manifest["layers"])
+
+    @property
+    def n_units(self) -> dict[str, int]:
+        """Units per layer."""
+        return dict(self._manifest["layers"])
+
+    @property
+    def n_repeats(self) -> int:
+        """Number of networks R."""
+        return int(self._manifest["n_repeats"])
+
+    @property
+    def n_samples(self) -> int:
+        """Number of evaluated samples."""
+        return int(self._manifest["n_samples"])
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Labels of the samples, shape (n_samples,), int64."""
+        return np.asarray(self._group["label"][:], dtype=np.int64)
+
+    @property
+    def completed_epochs(self) -> np.ndarray:
+        """Epochs whose activations are complete for every layer, sorted, int64."""
+        return np.array(sorted(int(e) for e in self._manifest["complete"]), dtype=np.int64)
+
+    def _slot(self, epoch: int) -> int:
+        return int(self._manifest["slots"][str(int(epoch))])
+
+    def value_range(self, layer: str, epochs: np.ndarray | None = None) -> tuple[float, float]:
+        """Minimum and maximum of ``layer`` over all repeats of the complete (or given) epochs.
+
+        Raises:
+            InfoplaneError: if no epoch is complete.
+        """
+        eps = self.completed_epochs if epochs is None else np.asarray(epochs)
+        if len(eps) == 0:
+            raise InfoplaneError(f"the store at {str(self.path)!r} holds no complete epoch.")
+        pairs = [self._manifest["complete"][str(int(e))][layer] for e in eps]
+        return float(min(p[0] for p in pairs)), float(max(p[1] for p in pairs))
+
+    # ------------------------------------------------------------------ writing
+    def _ensure_slot(self, epoch: int) -> int:
+        key = str(int(epoch))
+        slots = self._manifest["slots"]
+        if key in slots:
+            return int(slots[key])
+        planned = self._manifest["planned_epochs"]
+        if planned is not None:
+            if int(epoch) not in planned:
+                raise InfoplaneError(
+                    f"epoch {epoch} is not one of the store's planned epochs ({planned[:6]}...)."
+                )
+            slot = planned.index(int(epoch))
+        else:
+            slot = len(slots)
+            cap = self._group["epoch"].shape[0]
+            if slot >= cap:
+                new = slot + 1  # grow exactly: xarray then shows no unwritten slots
+                for name in (*self.layers, "epoch"):
+                    arr = self._group[name]
+                    arr.resize((*arr.shape[:1], new, *arr.shape[2:]) if name != "epoch" else (new,))
+                _consolidate(self.path)
+                self._group = _zarr().open_group(str(self.path), mode="r+")
+        slots[key] = slot
+        return slot
+
+    def write_epoch(self, epoch: int, activations: Mapping[str, Any]) -> None:
+        """Write every layer of one epoch, then mark the epoch complete (atomically).
+
+        Args:
+            epoch: the training epoch.
+            activations: layer name -> array (n_repeats, n_samples, n_units) (numpy or torch;
+                a plain (n_samples, n_units) array is taken as R = 1).
+
+        Raises:
+            InfoplaneError: for a read-only store, a missing layer or a shape mismatch.
+        """
+        if self.mode == "r":
+            raise InfoplaneError(
+                f"the store at {str(self.path)!r} was opened read only; use mode='a'."
+            )
+        missing = [name for name in self.layers if name not in activations]
+        if missing:
+            raise InfoplaneError(
+                f"activations lack layer(s) {', '.join(missing)} for epoch {epoch}."
+            )
+        slot = self._ensure_slot(epoch)
+        stats: dict[str, list[float]] = {}
+        r, n = self.n_repeats, int(self._manifest["n_samples"])
+        for name in self.layers:
+            value = activations[name]
+            a = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+            if a.ndim == 2:
+                a = a[None]
+            want = (r, n, self.n_units[name])
+            if a.shape != want:
+                raise InfoplaneError(
+                    f"layer {name!r} at epoch {epoch} has shape {a.shape}; the store expects {want} "
+                    "(repeat, sample, unit)."
+                )
+            a = a.astype(self._manifest["dtype"], copy=False)
+            self._group[name][:, slot] = a
+            finite = np.isfinite(a)
+            lo, hi = (float(a.min()), float(a.max())) if finite.all() else (math.nan, math.nan)
+            stats[name] = [lo, hi]
+        self._group["epoch"][slot] = int(epoch)
+        self._manifest["complete"][str(int(epoch))] = stats
+        write_json(self.path / MANIFEST_NAME, self._manifest)
+
+    def forget_after(self, epoch: int) -> None:
+        """Mark epochs after ``epoch`` incomplete (used when a run resumes from a checkpoint)."""
+        done = self._manifest["complete"]
+        for key in [k for k in done if int(k) > epoch]:
+            del done[key]
+        write_json(self.path / MANIFEST_NAME, self._manifest)
+
+    # ------------------------------------------------------------------ reading
+    def read(
+        self, layer: str, epochs: np.ndarray | list[int] | None = None, repeat: int | None = None
+    ) -> np.ndarray:
+        """Read a layer's activations.
+
+        Args:
+            layer: layer name.
+            epochs: epochs to read (default: every complete epoch, sorted).
+            repeat: read only this network (drops the repeat axis).
+
+        Returns:
+            Array (n_repeats, n_epochs, n_samples, n_units), or (n_epochs, n_samples, n_units)
+            with ``repeat``, in the store's dtype.
+
+        Raises:
+            InfoplaneError: for an unknown layer or an epoch that is not complete.
+        """
+        if layer not in self._manifest["layers"]:
+            raise InfoplaneError(
+                f"layer {layer!r} is not in the store; layers: {', '.join(self.layers)}."
+            )
+        eps = self.completed_epochs if epochs is None else np.asarray(epochs, dtype=np.int64)
+        bad = [int(e) for e in eps if str(int(e)) not in self._manifest["complete"]]
+        if bad:
+            raise InfoplaneError(f"epoch(s) {bad[:6]} of the store are not complete.")
+        arr = self._group[layer]
+        slots = np.array([self._slot(e) for e in eps], dtype=np.int64)
+        rsel: Any = slice(None) if repeat is None else int(repeat)
+        if len(slots) and np.array_equal(slots, np.arange(slots[0], slots[0] + len(slots))):
+            return np.asarray(arr[rsel, int(slots[0]) : int(slots[-1]) + 1])
+        parts = [np.asarray(arr[rsel, int(s) : int(s) + 1]) for s in slots]
+        axis = 1 if repeat is None else 0
+        if not parts:
+            shape = list(arr.shape)
+            shape[1] = 0
+            return np.zeros(shape if repeat is None else shape[1:], dtype=arr.dtype)
+        return np.concatenate(parts, axis=axis)
+
+    def iter_epoch_chunks(
+        self, layer: str, *, max_bytes: int = 256 * 2**20, epochs: np.ndarray | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (epochs, activations) in chunks of consecutive complete epochs.
+
+        Each chunk holds at most ``max_bytes`` of float32 activations (at least one epoch), so peak
+        memory does not grow with the number of epochs.
+
+        Yields:
+            ``(epochs (k,), t (n_repeats, k, n_samples, n_units) float32)``.
+        """
+        eps = self.completed_epochs if epochs is None else np.asarray(epochs, dtype=np.int64)
+        per_epoch = self.n_repeats * int(self._manifest["n_samples"]) * self.n_units[layer] * 4
+        k = max(1, int(max_bytes // max(per_epoch, 1)))
+        for start in range(0, len(eps), k):
+            chunk = eps[start : start + k]
+            yield chunk, self.read(layer, chunk).astype(np.float32, copy=False)
+
+
+def open_store(run_dir: str | Path, mode: str = "r") -> ActivationStore:
+    """Open the activation store of a run directory (``run_dir/activations.zarr``).
+
+    Raises:
+        FileNotFoundError: if the run has no store.
+    """
+    path = Path(run_dir)
+    if path.name != STORE_NAME:
+        path = path / STORE_NAME
+    return ActivationStore(path, mode)
+
+
+def load_activations(run_dir: str | Path, layer: str, repeat: int = 0) -> np.ndarray:
+    """Read one network's activations of one layer from a run's store.
+
+    Args:
+        run_dir: the run directory (or the ``activations.zarr`` folder itself).
+        layer: layer (module) name, e.g. ``"layers.0.act"``.
+        repeat: which network (default 0).
+
+    Returns:
+        float32 array (n_epochs, n_samples, n_units) over the complete epochs (sorted; see
+        ``open_store(run_dir).completed_epochs``).
+
+    Raises:
+        FileNotFoundError: if the run has no store.
+        InfoplaneError: for an unknown layer.
+    """
+    return open_store(run_dir).read(layer, repeat=repeat).astype(np.float32, copy=False)

@@ -1,0 +1,184 @@
+"""Geometric diagnostics on constructed activations with known answers (Geiger 2021)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from infoplane.analysis.diagnostics import (
+    DIAGNOSTIC_COLUMNS,
+    activation_bounds,
+    binning_grid_from_config,
+    class_separation,
+    compute_diagnostics,
+    count_binned_states,
+    diagnostic_correlations,
+    saturation_fraction,
+    variance_profile,
+)
+from infoplane.interface import InfoplaneError
+
+RNG = np.random.default_rng(0)
+
+
+def test_all_saturated_tanh() -> None:
+    t = np.sign(RNG.standard_normal((3, 200, 4)))  # every value at +-1
+    np.testing.assert_array_equal(saturation_fraction(t, (-1.0, 1.0)), np.ones(3))
+    df = compute_diagnostics({"l": t}, np.arange(200) % 2, [0, 1, 2], activation="tanh")
+    assert (df["saturation"] == 1.0).all()
+    assert (df["n_states"] <= 2**4).all()  # one state per sign pattern
+
+
+def test_saturation_threshold_and_sigmoid_bounds() -> None:
+    t = np.array([[0.0, 0.96], [-0.94, 0.999]])
+    assert saturation_fraction(t, (-1.0, 1.0)) == pytest.approx(0.5)  # default 0.95
+    assert saturation_fraction(t, (-1.0, 1.0), threshold=0.99) == pytest.approx(0.25)
+    s = np.array([[0.01, 0.5], [0.99, 0.7]])  # sigmoid: 0.01 and 0.99 are near a bound
+    assert saturation_fraction(s, activation_bounds("sigmoid")) == pytest.approx(0.5)
+    assert activation_bounds("relu") is None
+    with pytest.raises(InfoplaneError, match="saturation_threshold"):
+        saturation_fraction(t, (-1.0, 1.0), threshold=1.5)
+
+
+def test_two_tight_clusters() -> None:
+    n = 400
+    labels = np.arange(n) % 2
+    centre = np.where(labels[:, None] == 0, -0.5, 0.5) * np.ones((n, 3))
+    t = centre + 1e-4 * RNG.standard_normal((n, 3))
+    sep = class_separation(t, labels)
+    assert sep > 1e6  # between-class scatter 0.75, within-class 3e-8
+    assert count_binned_states(t, n_bins=30, range=(-1, 1)) == 2
+    tv, share = variance_profile(t, top_k=1)
+    assert tv == pytest.approx(0.75, rel=1e-3)  # 3 units x 0.5^2
+    assert share == pytest.approx(1.0, abs=1e-6)  # all variance along (1, 1, 1)
+    # collapsed classes: within-class scatter 0, separation infinite
+    assert np.isinf(class_separation(centre, labels))
+
+
+def test_isotropic_gaussian() -> None:
+    d, n, sigma = 5, 20000, 0.3
+    t = sigma * RNG.standard_normal((n, d))
+    tv, share = variance_profile(t, top_k=1)
+    assert tv == pytest.approx(d * sigma**2, rel=0.03)
+    assert share == pytest.approx(1 / d, abs=0.02)
+    _, share2 = variance_profile(t, top_k=2)
+    assert share2 == pytest.approx(2 / d, abs=0.03)
+    labels = RNG.integers(0, 2, n)  # labels independent of T: no separation
+    assert class_separation(t, labels) < 1e-3
+    df = compute_diagnostics({"relu": t[None, None]}, labels, [7], activation="relu", range="data")
+    assert np.isnan(df["saturation"]).all()  # unbounded: no saturation
+    assert df["epoch"].tolist() == [7]
+
+
+def test_top_pc_share_matches_sklearn_pca() -> None:
+    from sklearn.decomposition import PCA
+
+    t = RNG.standard_normal((500, 4)) @ RNG.standard_normal((4, 4))
+    _, share = variance_profile(t, top_k=2)
+    ref = PCA(n_components=4).fit(t).explained_variance_ratio_[:2].sum()
+    assert share == pytest.approx(ref, rel=1e-9)
+
+
+def test_n_states_matches_unique_rows_and_bounds_binning() -> None:
+    from infoplane.estimators import make_estimator
+
+    t = np.tanh(2 * RNG.standard_normal((2, 3, 300, 3)))
+    labels = np.arange(300) % 2
+    n = count_binned_states(t, n_bins=8, range=(-1, 1))
+    codes = np.minimum(np.floor((t + 1) / 0.25), 7)
+    ref = np.array([[len(np.unique(codes[r, e], axis=0)) for e in range(3)] for r in range(2)])
+    np.testing.assert_array_equal(n, ref)
+    i_xt, _ = make_estimator("binning", n_bins=8, range=(-1, 1)).information_plane(t, labels)
+    assert (i_xt <= np.log2(n) + 1e-9).all()
+
+
+def test_batched_equals_unbatched_and_chunking() -> None:
+    acts = {
+        "a": np.tanh(3 * RNG.standard_normal((2, 5, 120, 3))),
+        "b.softmax": RNG.random((2, 5, 120, 2)),
+    }
+    labels = np.arange(120) % 3
+    epochs = [0, 1, 2, 5, 9]
+    full = compute_diagnostics(acts, labels, epochs, activation="tanh", chunk_epochs=2)
+    one = compute_diagnostics(
+        {k: v[1, 3][None, None] for k, v in acts.items()}, labels, [5], activation="tanh"
+    )
+    sel = full[(full["repeat"] == 1) & (full["epoch"] == 5)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        sel[list(DIAGNOSTIC_COLUMNS)], one[list(DIAGNOSTIC_COLUMNS)], check_exact=False
+    )
+    assert list(full.columns) == ["repeat", "epoch", "layer", "layer_name", *DIAGNOSTIC_COLUMNS]
+    assert len(full) == 2 * 5 * 2
+    # the softmax layer is bounded in [0, 1] even for a relu network
+    relu = compute_diagnostics(acts, labels, epochs, activation="relu", range="data")
+    assert relu.loc[relu["layer"] == 2, "saturation"].notna().all()
+    assert relu.loc[relu["layer"] == 1, "saturation"].isna().all()
+    # 3-D input (no repeat axis) is one repetition
+    three = compute_diagnostics({"a": acts["a"][0]}, labels, epochs, activation="tanh")
+    assert three["repeat"].unique().tolist() == [0]
+
+
+def test_errors_name_the_argument() -> None:
+    t = RNG.random((1, 2, 10, 3))
+    with pytest.raises(InfoplaneError, match="labels"):
+        compute_diagnostics({"a": t}, np.arange(9), [0, 1], activation="tanh")
+    with pytest.raises(InfoplaneError, match="epochs"):
+        compute_diagnostics({"a": t}, np.arange(10), [0], activation="tanh")
+    with pytest.raises(InfoplaneError, match="shape"):
+        compute_diagnostics({"a": t[0, 0]}, np.arange(10), [0], activation="tanh")
+    with pytest.raises(InfoplaneError, match="empty"):
+        compute_diagnostics({}, np.arange(10), [0], activation="tanh")
+    with pytest.raises(InfoplaneError, match="NaN"):
+        bad = t.copy()
+        bad[0, 0, 0, 0] = np.nan
+        compute_diagnostics({"a": bad}, np.arange(10), [0, 1], activation="tanh")
+
+
+def test_diagnostic_correlations_sign() -> None:
+    epochs = np.arange(10)
+    sat = np.linspace(0, 0.9, 10)
+    i_xt = np.r_[np.linspace(5, 8, 4), 8 - 3 * sat[4:]]  # rise, then fall as saturation rises
+    diag = pd.DataFrame(
+        {
+            "repeat": 0,
+            "epoch": epochs,
+            "layer": 1,
+            "layer_name": "l1",
+            "saturation": sat,
+            "total_variance": 1.0,
+            "top_pc_share": 0.5,
+            "class_separation": sat,
+            "n_states": (2**i_xt).round(),
+        }
+    )
+    plane = pd.DataFrame(
+        {
+            "repeat": 0,
+            "epoch": epochs,
+            "layer": 1,
+            "estimator": "binning",
+            "i_xt": i_xt,
+            "i_ty": 0.5,
+        }
+    )
+    c = diagnostic_correlations(diag, plane).set_index(["window", "diagnostic"])["correlation"]
+    assert c[("after_peak", "saturation")] == pytest.approx(-1.0)
+    assert c[("all", "n_states")] == pytest.approx(1.0)
+    assert np.isnan(c[("all", "total_variance")])  # constant curve
+    with pytest.raises(InfoplaneError, match="method"):
+        diagnostic_correlations(diag, plane, method="kendall")
+
+
+def test_binning_grid_from_config() -> None:
+    cfg = {
+        "model": {"activation": "relu"},
+        "estimators": [{"name": "binning", "params": {"range": "data"}}],
+    }
+    assert binning_grid_from_config(cfg) == {"n_bins": 30, "range": "data", "bin_width": None}
+    cfg = {
+        "model": {"activation": "tanh"},
+        "estimators": [{"name": "binning", "params": {"bin_width": 0.07}}],
+    }
+    assert binning_grid_from_config(cfg)["n_bins"] is None
+    assert binning_grid_from_config({"model": {"activation": "tanh"}})["range"] == (-1.0, 1.0)
