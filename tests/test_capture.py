@@ -74,7 +74,7 @@ def test_mlp_layer_names_capture_every_representation() -> None:
     assert torch.allclose(acts["layers.5.softmax"].sum(1), torch.ones(4))
 
 
-# --------------------------------------------------------------------------- conv, recorder, ensembles
+# ------------------------------------------------------------ conv, recorder, ensembles
 def test_conv_layer_hand_computed_with_input_and_output() -> None:
     conv = nn.Conv2d(1, 1, 2, bias=True)
     with torch.no_grad():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -79,5 +80,94 @@ def test_python_dash_m_entry_point() -> None:
     import subprocess
     import sys
 
-    res = subprocess.run([sys.executable, "-m", "infoplane", "--help"], capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "infoplane", "--help"], capture_output=True, text=True
+    )
     assert res.returncode == 0 and "run" in res.stdout
+
+
+# ------------------------------------------------------------------ MNIST, digits fallback, resume
+def test_mnist_dir_reads_local_idx_files(tmp_path: Path) -> None:
+    from test_data_files import fake_mnist
+
+    fake_mnist(tmp_path / "mnist", n_train=40, n_test=12)
+    out = tmp_path / "m"
+    res = runner.invoke(
+        app,
+        [
+            "run",
+            "--preset",
+            "saxe2018-mnist",
+            "--mnist-dir",
+            str(tmp_path / "mnist"),
+            "--epochs",
+            "2",
+            "--n-capture",
+            "2",
+            "--hidden",
+            "16,4",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "digits" not in res.output
+    cfg = yaml.safe_load((out / "config.yaml").read_text())
+    assert cfg["data"]["task"] == "mnist" and cfg["data"]["fallback"] is None
+    table = pd.read_parquet(out / "information_plane.parquet")
+    assert table["i_xt"].max() <= np.log2(12) + 1e-9  # MI on the 12 test images
+    res = runner.invoke(
+        app, ["run", "--mnist-dir", str(tmp_path / "none"), "--out", str(tmp_path / "x")]
+    )
+    assert res.exit_code == 2 and "train-images-idx3-ubyte.gz" in res.output
+
+
+def test_mnist_preset_without_path_says_it_uses_digits(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    res = runner.invoke(
+        app,
+        [
+            "run",
+            "--preset",
+            "saxe2018-mnist",
+            "--epochs",
+            "2",
+            "--n-capture",
+            "2",
+            "--hidden",
+            "16,4",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "digits" in res.output
+    cfg = yaml.safe_load((out / "config.yaml").read_text())
+    assert "digits" in cfg["data"]["fallback"]
+    assert cfg["model"]["hidden"] == [16, 4] and cfg["training"]["optimizer"] == "sgd"
+
+
+def test_resume_option_refuses_other_options_and_finishes_a_finished_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert runner.invoke(app, ["run", *TINY, "--out", str(out)]).exit_code == 0
+    before = pd.read_parquet(out / "information_plane.parquet")
+    res = runner.invoke(app, ["run", "--resume", str(out), "--epochs", "3"])
+    assert res.exit_code == 2 and "--resume" in res.output
+    res = runner.invoke(app, ["run", "--resume", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(before, pd.read_parquet(out / "information_plane.parquet"))
+    res = runner.invoke(app, ["run", "--resume", str(tmp_path / "nope")])
+    assert res.exit_code == 2 and "config.yaml" in res.output
+
+
+def test_presets_are_listed_and_valid() -> None:
+    from infoplane.config import available_presets, load_config
+
+    assert {"saxe2018-mnist", "mnist-cnn"} <= set(available_presets())
+    cfg = load_config("saxe2018-mnist")
+    assert cfg.model.hidden == [1024, 20, 20, 20] and cfg.training.lr == 0.001
+    assert cfg.training.batch_size == 128 and cfg.data.mi_on == "test"
+    assert cfg.estimators[0].params["range"] == "data"  # not [-1, 1] for ReLU
+    assert load_config("mnist-cnn").model.arch == "cnn"

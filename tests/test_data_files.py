@@ -56,20 +56,27 @@ def test_idx_reader_and_mnist_from_generated_files(tmp_path: Path, compress: boo
     assert isinstance(ds, Dataset) and ds.x.shape == (17, 1, 28, 28) and ds.x.dtype == np.float32
     assert np.array_equal(ds.x[:12, 0] * 255, arrays["train_images"].astype(np.float32))
     assert np.array_equal(ds.y, np.concatenate([arrays["train_labels"], arrays["test_labels"]]))
-    assert np.array_equal(ds.train_idx, np.arange(12)) and np.array_equal(ds.test_idx, np.arange(12, 17))
+    assert np.array_equal(ds.train_idx, np.arange(12)) and np.array_equal(
+        ds.test_idx, np.arange(12, 17)
+    )
     assert np.array_equal(ds.evaluation_indices("test"), np.arange(12, 17))
 
 
 def test_mnist_from_npz_file_and_folder(tmp_path: Path) -> None:
     arrays = fake_mnist(tmp_path / "idx")
-    np.savez(tmp_path / "mnist.npz", x_train=arrays["train_images"], y_train=arrays["train_labels"],
-             x_test=arrays["test_images"], y_test=arrays["test_labels"])
+    np.savez(
+        tmp_path / "mnist.npz",
+        x_train=arrays["train_images"],
+        y_train=arrays["train_labels"],
+        x_test=arrays["test_images"],
+        y_test=arrays["test_labels"],
+    )
     a, b, c = load_mnist(tmp_path), load_mnist(tmp_path / "mnist.npz"), load_mnist(tmp_path / "idx")
     assert np.array_equal(a.x, c.x) and np.array_equal(b.y, c.y)
 
 
 def test_missing_mnist_names_the_expected_files_and_never_downloads(tmp_path: Path) -> None:
-    with pytest.raises(InfoplaneError, match="t10k-images-idx3-ubyte.gz") as info:
+    with pytest.raises(InfoplaneError, match=r"t10k-images-idx3-ubyte\.gz") as info:
         load_mnist(tmp_path)
     assert "never downloads" in str(info.value)
     with pytest.raises(InfoplaneError, match="does not exist"):

@@ -410,3 +410,28 @@ def test_quantised_layer_binning_is_exact(bits: int) -> None:
         assert float(i_ty) == pytest.approx(
             binning_mutual_information(inverse.ravel(), labels), abs=1e-9
         )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "binning",
+        "binning_adaptive",
+        "edge",
+        "kde_upper",
+        "kde_lower",
+        "sample_propagation",
+        "ksg",
+        "renyi",
+    ],
+)
+def test_plane_is_the_same_when_the_batch_is_split(name: str) -> None:
+    # The run pipeline estimates a layer in chunks of epochs (and online, one epoch at a time):
+    # every seeded choice (rows, noise draws, shifts) depends only on n, labels and the seed, so the
+    # chunks give the values of one call on the whole batch.
+    t, labels = _toy_plane(5)
+    est = make_estimator(name)
+    whole = est.information_plane(t, labels)
+    parts = [est.information_plane(t[:, e : e + 1], labels) for e in range(t.shape[1])]
+    np.testing.assert_allclose(np.concatenate([p[0] for p in parts], axis=1), whole[0], atol=1e-9)
+    np.testing.assert_allclose(np.concatenate([p[1] for p in parts], axis=1), whole[1], atol=1e-9)

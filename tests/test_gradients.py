@@ -126,3 +126,23 @@ def test_streaming_equals_stored_gradients_during_real_training():
             sub = frame[(frame.epoch == epoch) & (frame.layer == layer + 1)].sort_values("repeat")
             np.testing.assert_allclose(sub["grad_mean"], mean, rtol=1e-10)
             np.testing.assert_allclose(sub["grad_std"], std, rtol=1e-8)
+
+
+def test_state_dict_round_trip_resumes_mid_epoch():
+    model = _tiny()
+    e = torch.ones(2, 2, 2)
+    batches = [[e * b, e * (2 * b)] for b in (1.0, 2.0, 4.0)]
+    whole = GradientStatistics(model, epochs=[1, 2])
+    _feed(whole, model, 1, batches)
+    _feed(whole, model, 2, batches)
+    first = GradientStatistics(model, epochs=[1, 2])
+    _feed(first, model, 1, batches)
+    _feed(first, model, 2, batches[:1])  # interrupted inside epoch 2
+    state = first.state_dict()
+    resumed = GradientStatistics(model, epochs=None)
+    resumed.load_state_dict(state)
+    _feed(resumed, model, 2, batches[1:])
+    pd_testing = pytest.importorskip("pandas.testing")
+    pd_testing.assert_frame_equal(resumed.to_frame(), whole.to_frame())
+    with pytest.raises(InfoplaneError, match="same model"):
+        GradientStatistics(_tiny(seeds=(0,)), epochs=[1]).load_state_dict(state)

@@ -2,10 +2,10 @@
 
 Tolerances (measured, then given about 2.5x headroom):
 
-- NTK: the empirical NTK J J^T of a width-2048 network (NTK parameterisation, ``torch.func.jacrev``)
-  fluctuates around the infinite-width kernel with relative size O(sqrt(depth / width)); averaged over
-  3 networks the relative Frobenius error is about 0.02 at depth 2 (measured 0.022-0.023), so the
-  test requires < 0.06.
+- NTK: the empirical NTK J J^T of a width-2048 network (NTK parameterisation,
+  ``torch.func.jacrev``) fluctuates around the infinite-width kernel with relative size
+  O(sqrt(depth / width)); averaged over 3 networks the relative Frobenius error is about 0.02 at
+  depth 2 (measured 0.022-0.023), so the test requires < 0.06.
 - NNGP: the covariance of the outputs over R = 2000 random width-128 networks of depth 2; each entry
   must lie within 5 Monte Carlo standard errors sqrt((K_ij^2 + K_ii K_jj) / R) plus 0.02 max|K|
   (the O(depth / width) finite-width bias).

@@ -143,3 +143,10 @@ def test_snr_figure_and_phase_markers(tmp_path):
     plt.close(fig)
     with pytest.raises(InfoplaneError, match="empty"):
         plot_snr(grads.iloc[:0])
+
+
+def test_a_dip_right_after_initialisation_is_not_compression():
+    x = np.log10(EPOCHS + 1.0)
+    # Starts high, dips by 0.5 bit, then only grows: no fitting phase before the first "peak".
+    curve = 5.0 - 0.5 * np.exp(-((x - 1.0) ** 2) / 0.05) + 0.2 * np.clip(x - 2.0, 0, None)
+    assert np.isnan(compression_epoch(EPOCHS, curve))

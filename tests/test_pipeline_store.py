@@ -1,4 +1,4 @@
-"""The run pipeline with the activation store: offline = online, chunking, CNN and factory models."""
+"""The run pipeline with the activation store: offline = online, chunks, CNN and factory models."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ def tiny(**over):
 
 
 def test_online_and_offline_estimation_agree(tmp_path: Path) -> None:
-    ests = [{"name": "binning", "params": {"bin_width": 0.2, "n_bins": None}},
-            {"name": "binning", "params": {"n_bins": 12, "range": [-1.0, 1.0]}}]
+    ests = [
+        {"name": "binning", "params": {"bin_width": 0.2, "n_bins": None}},
+        {"name": "binning", "params": {"n_bins": 12, "range": [-1.0, 1.0]}},
+    ]
     cfg = tiny(estimators=ests, storage={"online": True, "activations": "zarr"})
     res = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     store = open_store(tmp_path / "run")
@@ -36,8 +38,10 @@ def test_online_and_offline_estimation_agree(tmp_path: Path) -> None:
 
 
 def test_chunked_estimation_with_data_range_equals_one_chunk(tmp_path: Path) -> None:
-    cfg = tiny(model={"activation": "relu", "hidden": [6, 4]},
-               estimators=[{"name": "binning", "params": {"n_bins": 20, "range": "data"}}])
+    cfg = tiny(
+        model={"activation": "relu", "hidden": [6, 4]},
+        estimators=[{"name": "binning", "params": {"n_bins": 20, "range": "data"}}],
+    )
     res = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     store = open_store(tmp_path / "run")
     chunked = estimate_from_store(store, cfg.estimators, max_bytes=2 * 4096 * 6 * 4)  # 1 epoch
@@ -52,12 +56,16 @@ def test_chunked_estimation_with_data_range_equals_one_chunk(tmp_path: Path) -> 
 
 
 def test_online_only_keeps_no_activations_and_refuses_whole_run_ranges(tmp_path: Path) -> None:
-    cfg = tiny(storage={"online": True, "activations": "none"},
-               estimators=[{"name": "binning", "params": {"bin_width": 0.1, "n_bins": None}}])
+    cfg = tiny(
+        storage={"online": True, "activations": "none"},
+        estimators=[{"name": "binning", "params": {"bin_width": 0.1, "n_bins": None}}],
+    )
     res = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     assert not (tmp_path / "run" / "activations.zarr").exists()
     assert len(res.plane) == 2 * res.plane["epoch"].nunique() * 6
-    bad = tiny(storage={"online": True}, estimators=[{"name": "binning", "params": {"range": "data"}}])
+    bad = tiny(
+        storage={"online": True}, estimators=[{"name": "binning", "params": {"range": "data"}}]
+    )
     with pytest.raises(InfoplaneError, match="whole run"):
         run_experiment(bad, tmp_path / "bad", progress=False, make_figures=False)
     with pytest.raises(InfoplaneError, match="online"):
@@ -65,10 +73,16 @@ def test_online_only_keeps_no_activations_and_refuses_whole_run_ranges(tmp_path:
 
 
 def test_small_cnn_on_digits_with_an_evaluation_subset(tmp_path: Path) -> None:
-    cfg = load_config("mnist-cnn", overrides={
-        "repeats": 2, "training": {"epochs": 2}, "capture": {"n_points": 2},
-        "data": {"mi_n": 100}, "model": {"channels": [2, 3], "hidden": [8]},
-    })
+    cfg = load_config(
+        "mnist-cnn",
+        overrides={
+            "repeats": 2,
+            "training": {"epochs": 2},
+            "capture": {"n_points": 2},
+            "data": {"mi_n": 100},
+            "model": {"channels": [2, 3], "hidden": [8]},
+        },
+    )
     res = run_experiment(cfg, tmp_path / "cnn", progress=False, make_figures=False)
     assert "digits" in res.out_dir.joinpath("config.yaml").read_text()
     assert res.plane["layer_name"].unique().tolist() == ["pool1", "pool2", "act3", "softmax"]
@@ -78,15 +92,28 @@ def test_small_cnn_on_digits_with_an_evaluation_subset(tmp_path: Path) -> None:
 
 
 def factory(seed: int, in_shape: tuple, n_classes: int, width: int = 5) -> nn.Module:
-    return nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(in_shape)), width), nn.Tanh(),
-                         nn.Linear(width, n_classes))
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(int(np.prod(in_shape)), width),
+        nn.Tanh(),
+        nn.Linear(width, n_classes),
+    )
 
 
 def test_model_factory_and_layer_globs(tmp_path: Path) -> None:
-    cfg = load_config("default", overrides={
-        "repeats": 1, "training": {"epochs": 3}, "capture": {"n_points": 3, "layers": ["2", "3"]},
-        "model": {"arch": "factory", "factory": "test_pipeline_store:factory", "kwargs": {"width": 4}},
-    })
+    cfg = load_config(
+        "default",
+        overrides={
+            "repeats": 1,
+            "training": {"epochs": 3},
+            "capture": {"n_points": 3, "layers": ["2", "3"]},
+            "model": {
+                "arch": "factory",
+                "factory": "test_pipeline_store:factory",
+                "kwargs": {"width": 4},
+            },
+        },
+    )
     res = run_experiment(cfg, tmp_path / "f", progress=False, make_figures=False)
     assert res.plane["layer_name"].unique().tolist() == ["2", "3"]
     assert open_store(tmp_path / "f").n_units == {"2": 4, "3": 2}

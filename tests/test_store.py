@@ -15,11 +15,22 @@ from infoplane.storage.activations import ActivationStore, load_activations, ope
 def make(tmp_path: Path, **kw):
     layers = {"layers.0.act": 5, "out": 2}
     epochs = [0, 1, 3, 7]
-    st = ActivationStore.create(tmp_path / "activations.zarr", layers, n_repeats=3,
-                                labels=np.arange(11) % 2, epochs=epochs, **kw)
+    st = ActivationStore.create(
+        tmp_path / "activations.zarr",
+        layers,
+        n_repeats=3,
+        labels=np.arange(11) % 2,
+        epochs=epochs,
+        **kw,
+    )
     rng = np.random.default_rng(0)
-    data = {e: {k: (rng.normal(size=(3, 11, u)) * 10.0 ** rng.integers(-30, 30)).astype(np.float32)
-                for k, u in layers.items()} for e in epochs}
+    data = {
+        e: {
+            k: (rng.normal(size=(3, 11, u)) * 10.0 ** rng.integers(-30, 30)).astype(np.float32)
+            for k, u in layers.items()
+        }
+        for e in epochs
+    }
     return st, data
 
 
@@ -30,7 +41,10 @@ def test_round_trip_is_bit_exact_and_readable_with_xarray(tmp_path: Path) -> Non
     for e in [3, 0, 7, 1]:  # any order
         st.write_epoch(e, data[e])
     again = open_store(tmp_path)
-    assert again.completed_epochs.tolist() == [0, 1, 3, 7] and again.layers == ["layers.0.act", "out"]
+    assert again.completed_epochs.tolist() == [0, 1, 3, 7] and again.layers == [
+        "layers.0.act",
+        "out",
+    ]
     full = again.read("layers.0.act")
     assert full.dtype == np.float32 and full.shape == (3, 4, 11, 5)
     for i, e in enumerate([0, 1, 3, 7]):
@@ -41,13 +55,15 @@ def test_round_trip_is_bit_exact_and_readable_with_xarray(tmp_path: Path) -> Non
     assert ds["epoch"].values.tolist() == [0, 1, 3, 7]
     assert np.array_equal(ds["out"].sel(epoch=7).values, data[7]["out"])
     lo, hi = again.value_range("out")
-    assert lo == min(d["out"].min() for d in data.values()) and hi == max(d["out"].max() for d in data.values())
+    assert lo == min(d["out"].min() for d in data.values()) and hi == max(
+        d["out"].max() for d in data.values()
+    )
 
 
 def test_half_written_epoch_is_never_read_as_complete(tmp_path: Path) -> None:
     st, data = make(tmp_path)
     st.write_epoch(0, data[0])
-    # a process killed after writing chunks of epoch 1 but before the manifest: chunks exist, no entry
+    # killed after writing the chunks of epoch 1 but before the manifest: chunks exist, no entry
     st._group["layers.0.act"][:, 1] = data[1]["layers.0.act"]
     again = open_store(tmp_path)
     assert again.completed_epochs.tolist() == [0]

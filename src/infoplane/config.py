@@ -1,9 +1,9 @@
 """Run configuration (pydantic), presets, and reading/writing configs as YAML or TOML.
 
-A :class:`RunConfig` is everything needed to reproduce a run; it is written, resolved, into every run
-directory as ``config.yaml``. Presets live in ``infoplane/presets/*.yaml``:
+A :class:`RunConfig` is everything needed to reproduce a run; it is written, resolved, into every
+run directory as ``config.yaml``. Presets live in ``infoplane/presets/*.yaml``:
 
-- ``default``: a few minutes on 2 CPU cores; tanh on the 12-bit task showing fitting then compression.
+- ``default``: about a minute on 2 CPU cores; tanh on the 12-bit task, fitting then compression.
 - ``tishby2017``: the scale of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810 (50 networks, 8000
   epochs, Adam 4e-4, batch 512, 30 bins on [-1, 1], 85% training data as in their Fig. 2 panel).
 - ``saxe2018``: the 12-bit setting of Saxe et al. (2018), ICLR (their published split, batch 256,
@@ -73,7 +73,8 @@ class ModelConfig(_Strict):
         channels: channels of the CNN's two conv layers.
         factory: ``package.module:function`` building one member as
             ``function(seed=..., in_shape=..., n_classes=..., **kwargs)`` -> ``nn.Module`` (logits);
-            name the layers to analyse in ``capture.layers`` (or give the module a ``layer_names()``).
+            name the layers to analyse in ``capture.layers`` (or give the module a
+            ``layer_names()``).
         kwargs: extra keyword arguments of the factory.
     """
 
@@ -94,7 +95,7 @@ class ModelConfig(_Strict):
 
 
 class TrainingConfig(_Strict):
-    """Optimisation: epochs, optimiser, learning rate, batch size (``None`` or ``full``: full batch).
+    """Optimisation: epochs, optimiser, learning rate, batch size (``None``/``full``: full batch).
 
     ``threads`` is the number of torch CPU threads while training (1 is fastest for these small
     networks; ``None`` keeps torch's default).
@@ -120,7 +121,8 @@ class CaptureConfig(_Strict):
     Attributes:
         n_points: size of the IDNNs log-spaced grid of epochs before de-duplication (400 gives 274
             distinct epochs for 8000 epochs); epoch 0 and the last epoch are always added.
-        layers: module names or globs to capture; ``None`` = every hidden layer and the softmax output.
+        layers: module names or globs to capture; ``None`` = every hidden layer and the softmax
+            output.
         include_output: with ``layers=None``, also capture the softmax output layer.
     """
 

@@ -1,12 +1,12 @@
-"""The main job: train R networks, capture their layers over training, estimate the information plane.
+"""The main job: train R networks, capture their layers over training, estimate the info plane.
 
 Reproduces the experiment of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810 (Sec. 3): the 12-bit
 task, a tanh MLP trained with Adam, activations of all inputs captured at log-spaced epochs, I(X;T)
-and I(T;Y) per layer and epoch, averaged over repetitions; and, with other presets, MNIST (or the 8x8
-digits), a CNN or any model from a factory. Data flow::
+and I(T;Y) per layer and epoch, averaged over repetitions; and, with other presets, MNIST (or the
+8x8 digits), a CNN or any model from a factory. Data flow::
 
     RunConfig -> data -> stacked model (R members: EnsembleMLP, or ModuleEnsemble for any nn.Module)
-              -> train_ensemble (capture at log-spaced epochs -> activation store, or online estimates)
+              -> train_ensemble (capture at log-spaced epochs -> activation store, or online)
               -> every estimator, layer by layer, in epoch chunks read from the store -> tidy table
               -> figures
 
@@ -16,7 +16,7 @@ store (:mod:`infoplane.storage.activations`) at once and estimation reads it bac
 
     config.yaml                 the resolved RunConfig
     information_plane.parquet   repeat, epoch, layer, layer_name, estimator, i_xt, i_ty, unit (bits)
-    history.parquet             repeat, epoch, train_loss, train_acc, test_loss, test_acc (nats, share)
+    history.parquet             repeat, epoch, train_loss, train_acc, test_loss, test_acc
     gradients.parquet           gradient statistics per repeat, epoch, layer (if enabled)
     information_plane.png       the paper's figure (averaged over repeats), one panel per estimator
     activations.zarr/           the activation store (``storage.activations: zarr``)
@@ -58,7 +58,10 @@ STATE_DIR = "state"
 CHECKPOINT_FILE = "state/checkpoint.pt"
 STATUS_FILE = "state/status.json"
 ESTIMATES_DIR = "state/estimates"
-DIGITS_FALLBACK = "digits: no MNIST path was given (data.path or --mnist-dir), so the bundled 8x8 digits were used"
+DIGITS_FALLBACK = (
+    "digits: no MNIST path was given (data.path or --mnist-dir), so the bundled 8x8 digits "
+    "were used"
+)
 
 
 @dataclass
@@ -67,7 +70,7 @@ class RunResult:
 
     Attributes:
         out_dir: the run directory.
-        plane: tidy table (one row per repeat, epoch, layer, estimator) with ``i_xt``, ``i_ty`` in bits.
+        plane: tidy table (one row per repeat, epoch, layer, estimator), ``i_xt``, ``i_ty`` in bits.
         history: per-epoch training curves (one row per repeat and epoch).
         gradients: gradient statistics, or ``None`` when disabled.
         seconds: wall time of training and estimation, by stage.
@@ -80,9 +83,9 @@ class RunResult:
     seconds: dict[str, float]
 
 
-# ---------------------------------------------------------------------------------------------- data
+# ------------------------------------------------------------------------------------------ data
 def resolve_config(config: RunConfig) -> RunConfig:
-    """Return ``config`` with ``data.fallback`` set when the data set used differs from ``data.task``.
+    """Return ``config`` with ``data.fallback`` set when the data used differ from ``data.task``.
 
     A ``mnist`` task without ``data.path`` runs on the bundled 8x8 digits; this is logged as a
     warning and recorded in the resolved config (``data.fallback``).
@@ -174,7 +177,7 @@ def _default_progress() -> Callable[..., Any]:
     return tqdm
 
 
-# --------------------------------------------------------------------------------------------- model
+# ----------------------------------------------------------------------------------------- model
 @dataclass
 class Network:
     """A stacked model ready for :func:`~infoplane.training.trainer.train_ensemble`.
@@ -235,7 +238,8 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
 
         if len(shape) != 3:
             raise InfoplaneError(
-                f"model.arch='cnn' needs images (n, C, H, W); data {ds.name!r} has inputs of shape {shape}."
+                f"model.arch='cnn' needs images (n, C, H, W); data {ds.name!r} has inputs of "
+                f"shape {shape}."
             )
 
         def factory(seed: int) -> Any:
@@ -254,7 +258,8 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
         layers = list(first.layer_names(config.capture.include_output))
     else:
         raise InfoplaneError(
-            f"{type(first).__name__} has no layer_names(); name the layers to analyse in capture.layers "
+            f"{type(first).__name__} has no layer_names(); name the layers to analyse in "
+            "capture.layers "
             "(module names or globs, e.g. ['features.*', 'classifier.1'])."
         )
     return Network(
@@ -262,7 +267,7 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
     )
 
 
-# ---------------------------------------------------------------------------------------- estimation
+# ------------------------------------------------------------------------------------ estimation
 def _plane_frame(
     i_xt: np.ndarray,
     i_ty: np.ndarray,
@@ -299,7 +304,7 @@ def estimate_plane(
     """Run every configured estimator on in-memory activations and return the tidy table.
 
     Args:
-        activations: module name -> array (n_repeats, n_epochs, n_samples, n_units), layers in order.
+        activations: module name -> array (n_repeats, n_epochs, n_samples, n_units), in order.
         labels: integer labels of the evaluated samples, shape (n_samples,).
         epochs: the captured epochs, shape (n_epochs,).
         config: the run config (its ``estimators``).
@@ -334,7 +339,7 @@ def estimate_plane(
 
 
 def _needs_whole_run(name: str, params: dict[str, Any]) -> bool:
-    """True for estimator settings that depend on every epoch at once (binning on the data range)."""
+    """True for estimator settings that depend on every epoch at once (binning, data range)."""
     return (
         name == "binning"
         and params.get("range") == "data"
@@ -473,8 +478,9 @@ class OnlineEstimates:
         for e in estimators:
             if _needs_whole_run(e.name, e.params):
                 raise InfoplaneError(
-                    f"estimator {e.name!r} with range='data' needs the range over the whole run, which "
-                    "online estimation does not know; use bin_width=..., a fixed range, scope='layer', "
+                    f"estimator {e.name!r} with range='data' needs the range over the whole run, "
+                    "which online estimation does not know; use bin_width=..., a fixed range, "
+                    "scope='layer', "
                     "or storage.online=false (estimate from the activation store)."
                 )
         self.configs = list(estimators)

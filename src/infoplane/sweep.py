@@ -339,17 +339,20 @@ def run_sweep(
 
 def _run_dask(todo: list, args: list, workers: int, scheduler: str | None, done: Any) -> None:
     """Submit the runs to a Dask distributed cluster (a new local one unless ``scheduler``)."""
+    import contextlib
+
     from dask.distributed import Client, LocalCluster, as_completed
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(scheduler))
         futures = {
             client.submit(_run_one, *a, key=f"infoplane-run-{k}", pure=False): k
             for (_, _, k), a in zip(todo, args, strict=True)
@@ -360,7 +363,3 @@ def _run_dask(todo: list, args: list, workers: int, scheduler: str | None, done:
                 done(key, fut.result(), None)
             except Exception as exc:  # re-raised by the caller
                 done(key, None, exc)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

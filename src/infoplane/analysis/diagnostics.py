@@ -94,8 +94,8 @@ def saturation_fraction(
         InfoplaneError: for a threshold outside (0, 1) or bounds with high <= low.
 
     Example:
-        >>> saturation_fraction(np.array([[0.0, 1.0], [-0.999, 0.5]]), (-1.0, 1.0))
-        array(0.5)
+        >>> float(saturation_fraction(np.array([[0.0, 1.0], [-0.999, 0.5]]), (-1.0, 1.0)))
+        0.5
 
     References:
         1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A

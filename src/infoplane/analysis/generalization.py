@@ -44,7 +44,8 @@ def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
     Notes:
         The peak of a noisy curve is biased upwards, so small compression amounts (a few hundredths
         of a bit with binning on 4096 samples) are noise. The peak may be at epoch 0 (I(X;T) only
-        falls), in which case there was no fitting phase in I(X;T).
+        falls), in which case there was no fitting phase in I(X;T). Rows with NaN I(X;T) are
+        ignored.
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -62,7 +63,7 @@ def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
             raise InfoplaneError(f"estimator {estimator!r} is not in plane; it holds {names}.")
         plane = plane[plane["estimator"] == estimator]
     keys = ["estimator", "repeat", "layer"]
-    p = plane.sort_values([*keys, "epoch"], ignore_index=True)
+    p = plane.dropna(subset=["i_xt"]).sort_values([*keys, "epoch"], ignore_index=True)
     g = p.groupby(keys, sort=False)
     peak_idx = g["i_xt"].idxmax()
     last_idx = g["epoch"].idxmax()

@@ -17,10 +17,11 @@ Rules (ours; the paper gives none):
   log-SNR, log10(mean / std) -- equivalently the gap between the mean and std curves of the
   log-log figure -- stays below log10(``threshold``) (default 1, i.e. the curves cross) for all
   later recorded epochs. NaN if the smoothed SNR ends above the threshold.
-- **Compression epoch**: the first local maximum of the smoothed, repeat-averaged I(X;T) after
-  which the curve drops by at least ``min_drop`` (default 0.05 bits) before climbing back above
-  it -- the epoch of peak I(X;T) for a curve that rises then falls. NaN if I(X;T) never drops
-  (e.g. a layer pinned at log2(n) bits).
+- **Compression epoch**: the first local maximum of the smoothed, repeat-averaged I(X;T) that
+  ends a rise (fitting) of at least ``min_drop`` (default 0.05 bits) and is followed by a fall
+  (compression) of at least ``min_drop`` before the curve climbs back above it -- the epoch of
+  peak I(X;T) for a curve that rises then falls. NaN if I(X;T) never rises then falls (e.g. a
+  layer pinned at log2(n) bits, or one that only shrinks from its initial value).
 """
 
 from __future__ import annotations
@@ -140,23 +141,24 @@ def transition_epoch(
 def compression_epoch(
     epochs: np.ndarray, i_xt: np.ndarray, *, bandwidth: float = 0.1, min_drop: float = 0.05
 ) -> float:
-    """Onset of compression: the first peak of the smoothed I(X;T) that is followed by a real drop.
+    """Onset of compression: the first peak of the smoothed I(X;T) between a real rise and fall.
 
     The curve is smoothed (:func:`smooth_log_epochs`); each local maximum, in order of epochs, is
-    a candidate; the first one after which the curve falls by at least ``min_drop`` (before it
-    climbs back above that maximum) is the onset. For a curve that rises then falls once this is
-    the epoch of peak I(X;T).
+    a candidate; the first one that is at least ``min_drop`` above the lowest value before it
+    (a fitting phase) and after which the curve falls by at least ``min_drop`` (before it climbs
+    back above that maximum) is the onset. For a curve that rises then falls once this is the
+    epoch of peak I(X;T); a dip right after initialisation is not compression.
 
     Args:
         epochs: recorded epochs, shape (n,), increasing.
         i_xt: I(X;T) at those epochs, shape (n,), averaged over repetitions.
         bandwidth: smoothing width in decades (see :func:`smooth_log_epochs`).
-        min_drop: smallest decrease that counts as compression, in the unit of ``i_xt``
-            (default 0.05 bits): a layer pinned at log2(n) bits with binning noise does not
-            compress.
+        min_drop: smallest rise (before) and fall (after the peak) that count, in the unit of
+            ``i_xt`` (default 0.05 bits): a layer pinned at log2(n) bits with binning noise does
+            not compress.
 
     Returns:
-        The onset epoch; NaN if no peak is followed by such a drop (I(X;T) never compresses) or
+        The onset epoch; NaN if no peak lies between such a rise and fall (no compression) or
         there is no finite value.
 
     Raises:
@@ -183,6 +185,8 @@ def compression_epoch(
     left = np.concatenate([[-np.inf], v[:-1]])
     right = np.concatenate([v[1:], [-np.inf]])
     for i in np.flatnonzero((v >= left) & (v > right)):
+        if i == 0 or v[i] - v[:i].min() < max(min_drop, 1e-12):
+            continue  # no fitting phase before this peak
         after = v[i + 1 :]
         above = np.flatnonzero(after > v[i])
         stretch = after[: above[0]] if above.size else after

@@ -18,6 +18,8 @@ encoder a log-softmax, so nothing underflows at large beta. All quantities are i
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,21 @@ import torch
 
 LOG_FLOOR = -700.0  # log of a probability treated as zero (exp(-700) ~ 1e-304)
 DROP_TOL = 1e-13  # clusters with p(t) below this are removed
+SMALL = 1 << 20  # encoders with fewer entries run single-threaded (thread start-up dominates)
+
+
+@contextlib.contextmanager
+def threads_for(numel: int) -> Iterator[None]:
+    """Run small problems on one thread: their ops are too short to amortise a thread team."""
+    if numel >= SMALL:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 
@@ -227,20 +244,22 @@ def update_encoder(st: State, pb: Problem, beta: float, alpha: float, kind: str)
 
 
 def merge_clusters(st: State, beta: float, tol: float) -> bool:
-    """Merge clusters whose decoders agree to within ``tol`` (in beta * max_y |delta log p(y|t)|).
+    """Merge clusters whose decoders are so close that merging costs at most ~``tol`` nats of L.
 
-    Two clusters with equal p(y|t) split p(t) in a fixed ratio for every x, so merging them changes
-    neither I(X;T) nor I(T;Y) (to first order in the difference). Returns whether any merged.
+    Decoders are bucketed in the coordinates u = 2 sqrt(p(y|t)), in which
+    KL[p || p'] ~ |u - u'|^2 / 2; cubes of side w = sqrt(2 tol / (beta n_y)) keep beta * KL between
+    members below ~tol, so merging them raises the Lagrangian by at most ~tol (merging clusters with
+    equal decoders changes neither I(X;T) nor I(T;Y)). Buckets do not chain. Returns whether any
+    merged.
     """
     assert st.log_pyt is not None
     n_t = st.n_t
     if n_t < 2:
         return False
-    lp = st.log_pyt
-    if lp.shape[1] == 2:  # the log-odds is the one coordinate that matters
-        lp = lp[:, 1:] - lp[:, :1]
-    # Buckets of width tol / beta (no chaining: a bucket never spans more than its width).
-    cells = torch.floor((lp * (beta / tol)).clamp(-1e18, 1e18)).to(torch.int64)
+    n_y = st.log_pyt.shape[1]
+    u = 2.0 * torch.exp(0.5 * st.log_pyt)
+    width = float(np.sqrt(2.0 * tol / (beta * n_y)))
+    cells = torch.floor((u / width).clamp(max=1e18)).to(torch.int64)
     _, labels = torch.unique(cells, dim=0, return_inverse=True)
     n_groups = int(labels.max()) + 1
     if n_groups == n_t:
@@ -271,6 +290,22 @@ def solve(
     evaluated at consistent marginals before each encoder step, so without merging it is
     non-increasing.
     """
+    with threads_for(st.q.numel()):
+        return _solve(st, pb, beta, alpha, kind, max_iter, tol, merge_tol, merge_every, record)
+
+
+def _solve(
+    st: State,
+    pb: Problem,
+    beta: float,
+    alpha: float,
+    kind: str,
+    max_iter: int,
+    tol: float,
+    merge_tol: float | None,
+    merge_every: int,
+    record: bool,
+) -> State:
     st.trace = []
     st.converged = False
     prev_l = float("inf")

@@ -11,4 +11,10 @@ from infoplane.capture.hooks import (
 )
 from infoplane.capture.recorder import Recorder
 
-__all__ = ["ActivationCapture", "Recorder", "capture_activations", "run_and_capture", "select_layers"]
+__all__ = [
+    "ActivationCapture",
+    "Recorder",
+    "capture_activations",
+    "run_and_capture",
+    "select_layers",
+]

@@ -45,7 +45,9 @@ def select_layers(model: nn.Module, layers: LayerSpec | Sequence[LayerSpec]) -> 
             hits = {name for name, _ in named if fnmatch.fnmatchcase(name, spec)}
         if not hits:
             sample = ", ".join(name for name, _ in named[:12])
-            raise InfoplaneError(f"layer {spec!r} matches no module of the model; modules: {sample}...")
+            raise InfoplaneError(
+                f"layer {spec!r} matches no module of the model; modules: {sample}..."
+            )
         chosen |= hits
     return [name for name, _ in named if name in chosen]
 
@@ -122,7 +124,11 @@ class ActivationCapture:
         for name in self.names:
             mod = modules[name]
             hook = self._make_hook(name)
-            handle = mod.register_forward_pre_hook(hook) if self.inputs else mod.register_forward_hook(hook)
+            handle = (
+                mod.register_forward_pre_hook(hook)
+                if self.inputs
+                else mod.register_forward_hook(hook)
+            )
             self._handles.append(handle)
         return self
 
@@ -147,7 +153,9 @@ class ActivationCapture:
         """Captured tensors by module name, in layer order (concatenated if ``accumulate``)."""
         axis = self.sample_dims - 1
         return {
-            name: torch.cat(self._parts[name], dim=axis) if len(self._parts[name]) > 1 else self._parts[name][0]
+            name: torch.cat(self._parts[name], dim=axis)
+            if len(self._parts[name]) > 1
+            else self._parts[name][0]
             for name in self.names
             if name in self._parts
         }
@@ -200,10 +208,15 @@ def run_and_capture(
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad(), ActivationCapture(
-            model, list(layers) if not isinstance(layers, str | type) else layers,
-            accumulate=batch_size is not None, **kwargs
-        ) as cap:
+        with (
+            torch.no_grad(),
+            ActivationCapture(
+                model,
+                list(layers) if not isinstance(layers, str | type) else layers,
+                accumulate=batch_size is not None,
+                **kwargs,
+            ) as cap,
+        ):
             if batch_size is None:
                 model(x)
             else:

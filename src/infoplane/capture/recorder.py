@@ -6,7 +6,7 @@ chosen layers with forward hooks (removed after each capture), and streams the a
 activation store (zarr; see :mod:`infoplane.storage.activations`) or keeps them in memory. Then
 :meth:`Recorder.estimate` gives the information plane (bits) and :meth:`Recorder.plot` the figure::
 
-    rec = Recorder(model, x_eval, y_eval, layers=[nn.ReLU, "fc2"], store="runs/mine/activations.zarr")
+    rec = Recorder(model, x_eval, y_eval, layers=[nn.ReLU, "fc2"], store="runs/a/activations.zarr")
     for epoch in range(n_epochs):
         train_one_epoch(model)            # the user's own loop
         rec.capture(epoch)
@@ -41,6 +41,7 @@ class Recorder:
         inputs: capture each layer's input (forward pre-hook) instead of its output.
         batch_size: evaluate ``x`` in chunks of this many rows (bounds memory).
         dtype: store dtype, ``"float32"`` (default) or ``"float16"``.
+        chunk_mb: with a store, MiB of activations read at once by :meth:`estimate` (bounds memory).
 
     Raises:
         InfoplaneError: for a layer that matches no module, or ``x`` and ``y`` of different length.
@@ -65,6 +66,7 @@ class Recorder:
         inputs: bool = False,
         batch_size: int | None = None,
         dtype: str = "float32",
+        chunk_mb: float = 256.0,
     ) -> None:
         from infoplane._validation import as_labels
 
@@ -72,7 +74,9 @@ class Recorder:
         self.x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
         self.labels = as_labels(y.cpu().numpy() if isinstance(y, torch.Tensor) else y, "y")
         if len(self.labels) != self.x.shape[0]:
-            raise InfoplaneError(f"x has {self.x.shape[0]} rows but y has {len(self.labels)} labels.")
+            raise InfoplaneError(
+                f"x has {self.x.shape[0]} rows but y has {len(self.labels)} labels."
+            )
         if layers is None:
             layers = [
                 name
@@ -84,6 +88,7 @@ class Recorder:
         self.batch_size = batch_size
         self.store_path = None if store is None else Path(store)
         self.dtype = dtype
+        self.chunk_mb = float(chunk_mb)
         self._store: Any = None
         self._memory: dict[str, list[np.ndarray]] = {name: [] for name in self.layers}
         self.epochs: list[int] = []
@@ -101,7 +106,11 @@ class Recorder:
             raise InfoplaneError(f"epoch {epoch} was already captured; capture each epoch once.")
         device = next(self.model.parameters(), torch.empty(0)).device
         acts = run_and_capture(
-            self.model, self.x.to(device), self.layers, batch_size=self.batch_size, inputs=self.inputs
+            self.model,
+            self.x.to(device),
+            self.layers,
+            batch_size=self.batch_size,
+            inputs=self.inputs,
         )
         arrays = {k: v.float().numpy() for k, v in acts.items()}
         if self.store_path is not None:
@@ -131,7 +140,9 @@ class Recorder:
             InfoplaneError: for a layer that is not recorded.
         """
         if layer not in self.layers:
-            raise InfoplaneError(f"layer {layer!r} is not recorded; layers: {', '.join(self.layers)}.")
+            raise InfoplaneError(
+                f"layer {layer!r} is not recorded; layers: {', '.join(self.layers)}."
+            )
         if self._store is not None:
             return self._store.read(layer, repeat=0).astype(np.float32, copy=False)
         order = np.argsort(self.epochs)
@@ -163,20 +174,27 @@ class Recorder:
         epochs = np.sort(np.asarray(self.epochs))
         for i, name in enumerate(self.layers, start=1):
             if self._store is not None:
-                eps, i_xt, i_ty, unit = estimate_layer_from_store(self._store, name, estimator, params)
+                eps, i_xt, i_ty, unit = estimate_layer_from_store(
+                    self._store, name, estimator, params, max_bytes=int(self.chunk_mb * 2**20)
+                )
             else:
                 est = make_estimator(estimator, **params)
                 i_xt, i_ty = est.information_plane(self.activations(name)[None], self.labels)
                 eps, unit = epochs, getattr(est, "unit", "bits")
-            frames.append(_plane_frame(np.asarray(i_xt), np.asarray(i_ty), eps, i, name, estimator, unit))
+            frames.append(
+                _plane_frame(np.asarray(i_xt), np.asarray(i_ty), eps, i, name, estimator, unit)
+            )
         return pd.concat(frames, ignore_index=True)
 
-    def plot(self, path: str | Path | None = None, table: Any = None, **estimator_params: Any) -> Any:
-        """Plot the information plane (x = I(X;T), y = I(T;Y), colour = epoch) and return the figure.
+    def plot(
+        self, path: str | Path | None = None, table: Any = None, **estimator_params: Any
+    ) -> Any:
+        """Plot the information plane (x = I(X;T), y = I(T;Y), colour = epoch); return the figure.
 
         Args:
             path: PNG to write (atomically), or ``None``.
-            table: a table from :meth:`estimate` (default: ``estimate("binning", **estimator_params)``).
+            table: a table from :meth:`estimate` (default:
+                ``estimate("binning", **estimator_params)``).
         """
         from infoplane.plots.information_plane import plot_information_plane
         from infoplane.plots.run_figures import label_entropy_bits

@@ -1,4 +1,4 @@
-"""``infoplane estimate RUN_DIR``: estimate offline from a run's activation store, adding rows to its table."""
+"""``infoplane estimate RUN_DIR``: estimate offline from a run's activation store, add rows."""
 
 from __future__ import annotations
 
@@ -11,16 +11,25 @@ from infoplane.cli._common import console, parse_params, user_errors
 
 
 def estimate(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory with an activation store (activations.zarr).")],
-    estimator: Annotated[str, typer.Option("--estimator", "-e", help="Estimator registry name.")] = "binning",
+    run_dir: Annotated[
+        Path, typer.Argument(help="A run directory with an activation store (activations.zarr).")
+    ],
+    estimator: Annotated[
+        str, typer.Option("--estimator", "-e", help="Estimator registry name.")
+    ] = "binning",
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Estimator parameter key=value; repeatable.")
+        list[str] | None,
+        typer.Option("--param", "-p", help="Estimator parameter key=value; repeatable."),
     ] = None,
     label: Annotated[
         str | None, typer.Option(help="Value of the table's estimator column (default: the name).")
     ] = None,
-    replace: Annotated[bool, typer.Option(help="Replace rows with the same estimator label.")] = False,
-    chunk_mb: Annotated[float, typer.Option(help="MiB of activations read per chunk of epochs.")] = 256.0,
+    replace: Annotated[
+        bool, typer.Option(help="Replace rows with the same estimator label.")
+    ] = False,
+    chunk_mb: Annotated[
+        float, typer.Option(help="MiB of activations read per chunk of epochs.")
+    ] = 256.0,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Estimate I(X;T) and I(T;Y) (bits) of every stored layer and epoch; add the rows to the table.
@@ -58,7 +67,8 @@ def estimate(
 
             progress = tqdm
         console.print(
-            f"[bold]infoplane estimate[/] {estimator} {params or ''} on {len(store.layers)} layer(s), "
+            f"[bold]infoplane estimate[/] {estimator} {params or ''} on "
+            f"{len(store.layers)} layer(s), "
             f"{len(store.completed_epochs)} epoch(s), {store.n_repeats} repeat(s) of {run_dir}"
         )
         new = estimate_from_store(

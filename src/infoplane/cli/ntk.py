@@ -170,7 +170,7 @@ def ntk(
         float | None,
         typer.Option(help="Label-side Gaussian channel variance (default: fitted per time)."),
     ] = None,
-    n_samples: Annotated[int, typer.Option(help="Monte Carlo draws of Z per input.")] = 8,
+    n_samples: Annotated[int, typer.Option(help="Monte Carlo draws of Z per input.")] = 4,
     batch_size: Annotated[
         int | None, typer.Option(help="Batch size of the I(X;Z) bounds (default: all).")
     ] = None,

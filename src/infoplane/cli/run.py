@@ -161,7 +161,8 @@ def run(
         Path | None,
         typer.Option(
             "--resume",
-            help="Go on with an interrupted run directory from its last checkpoint (uses its config.yaml).",
+            help="Go on with an interrupted run directory from its last checkpoint "
+            "(uses its config.yaml).",
         ),
     ] = None,
     mnist_dir: Annotated[
@@ -282,8 +283,8 @@ def run(
         out_dir = out or Path("runs") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         if cfg.data.task == "mnist" and not cfg.data.path:
             console.print(
-                "[yellow]notice:[/] no MNIST path given (--mnist-dir DIR): running on the bundled 8x8 "
-                "digits instead; config.yaml records it as data.fallback."
+                "[yellow]notice:[/] no MNIST path given (--mnist-dir DIR): running on the "
+                "bundled 8x8 digits instead; config.yaml records it as data.fallback."
             )
         console.print(
             f"[bold]infoplane run[/] {cfg.name}: {cfg.repeats} network(s), {cfg.training.epochs} "

@@ -40,7 +40,8 @@ def load_digits(train_fraction: float = 0.8, seed: int = 0) -> Dataset:
         seed: seed of the stratified split.
 
     Returns:
-        A :class:`~infoplane.data.Dataset` with x (1797, 1, 8, 8) float32 in [0, 1] (grey level / 16)
+        A :class:`~infoplane.data.Dataset` with x (1797, 1, 8, 8) float32 in [0, 1] (grey level
+        / 16)
         and y (1797,) int64 in 0..9.
 
     Raises:

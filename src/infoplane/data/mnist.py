@@ -8,8 +8,8 @@ Accepted layouts of ``directory``:
 
 - the four IDX files ``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
   ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz`` (or the same names without ``.gz``);
-- ``mnist.npz`` with arrays ``x_train``, ``y_train``, ``x_test``, ``y_test`` (the Keras file); a path
-  to an ``.npz`` file works too.
+- ``mnist.npz`` with arrays ``x_train``, ``y_train``, ``x_test``, ``y_test`` (the Keras file); a
+  path to an ``.npz`` file works too.
 """
 
 from __future__ import annotations

@@ -64,8 +64,7 @@ def plane_inputs(t: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, tuple[int
 
     Returns:
         (flat, labels, batch): ``flat`` of shape (B, n, d) float, ``labels`` (n,) int64 and the
-        batch
-        shape ``t.shape[:-2]``.
+        batch shape ``t.shape[:-2]``.
 
     Raises:
         InfoplaneError: for fewer than 2 dimensions, fewer than 2 samples, NaN/Inf, or a label count
@@ -131,8 +130,7 @@ def torch_dtype(name: str) -> Any:
 
 
 def sq_dists(q: Any, x: Any, q_sq: Any = None, x_sq: Any = None) -> Any:
-    """Squared Euclidean distances (m, n) between rows of torch tensors ``q`` (m, d) and ``x`` (n,
-    d).
+    """Squared Euclidean distances (m, n) between the rows of torch tensors q (m, d) and x (n, d).
 
     Uses ||q||^2 + ||x||^2 - 2 q.x (one matmul); negative round-off is clamped to 0. Centre the data
     first to keep the cancellation error small.

@@ -1,15 +1,13 @@
 """Plug-in (binning) mutual information, as used for the information plane.
 
 Implements the estimator of Shwartz-Ziv & Tishby (2017), "Opening the Black Box of Deep Neural
-Networks
-via Information", arXiv 1703.00810, Sec. 2.4 and the IDNNs code (equal-width bins on [-1, 1]), and
-the fixed-bin-width variant of Saxe et al. (2018), "On the Information Bottleneck Theory of Deep
-Learning", ICLR, (bin width 0.07, bins anchored at 0, unbounded).
+Networks via Information", arXiv 1703.00810, Sec. 2.4 and the IDNNs code (equal-width bins on [-1,
+1]), and the fixed-bin-width variant of Saxe et al. (2018), "On the Information Bottleneck Theory of
+Deep Learning", ICLR, (bin width 0.07, bins anchored at 0, unbounded).
 
 Each unit of a layer's representation T (n_samples, n_units) is discretised to an integer bin code;
-a
-sample's binned state is the row of codes. With X uniform over n distinct inputs and a deterministic
-network, T is a function of X, so
+a sample's binned state is the row of codes. With X uniform over n distinct inputs and a
+deterministic network, T is a function of X, so
 
     I(X;T) = H(T) - H(T|X) = H(T)                      (H(T|X) = 0)
     I(T;Y) = H(T) - H(T|Y) = H(T) - sum_y p(y) H(T | Y=y)
@@ -19,10 +17,9 @@ epoch) are handled in one vectorised pass: rows are encoded as integer keys, key
 element and run lengths counted; there is no Python loop over samples.
 
 Bias: the plug-in entropy is biased low for small n; I(X;T) is bounded by log2(n) bits (12 bits on
-    the
-full 12-bit task), reached whenever all n samples fall into distinct bins -- which finer bins make
-happen. The value therefore measures the geometry of T at the chosen resolution (Geiger 2021), not
-the (infinite) mutual information of a deterministic continuous map.
+the full 12-bit task), reached whenever all n samples fall into distinct bins -- which finer bins
+make happen. The value therefore measures the geometry of T at the chosen resolution (Geiger 2021),
+not the (infinite) mutual information of a deterministic continuous map.
 """
 
 from __future__ import annotations

@@ -2,12 +2,10 @@
 
 Noshad, Zeng & Hero (2019), "Scalable Mutual Information Estimation using Dependence Graphs",
 ICASSP, arXiv 1801.09125. Each sample is hashed by a randomly shifted grid of width eps (a
-locality-sensitive
-hash, ``H1(x) = floor((x + b) / eps)``, b ~ U[0, eps)^d), optionally folded into ``F n`` buckets by
-a
-random second hash ``H2`` (collisions, which make the cost O(n)). The hashed X- and Y-values are the
-two sides of a bipartite dependence graph whose edge (i, j) has ``N_ij`` samples; with vertex counts
-``N_i``, ``M_j``,
+locality-sensitive hash, ``H1(x) = floor((x + b) / eps)``, b ~ U[0, eps)^d), optionally folded into
+``F n`` buckets by a random second hash ``H2`` (collisions, which make the cost O(n)). The hashed X-
+and Y-values are the two sides of a bipartite dependence graph whose edge (i, j) has ``N_ij``
+samples; with vertex counts ``N_i``, ``M_j``,
 
     I_eps = sum_(i,j) (N_ij / n) * min( ln(N_ij n / (N_i M_j)), U )
 
@@ -22,10 +20,10 @@ histogram rule (below) instead of k-NN distances.
 On the plane (n distinct inputs) every X-vertex has one sample, so I(X;T) is the plug-in entropy of
 the hashed T and I(T;Y) the plug-in MI of hashed T and Y: EDGE behaves as binning with random
 offsets (and collisions when ``bucket_factor`` is set), and inherits binning's dependence on the
-width.
-Automatic width: ``eps = s * n^(-1 / (d + 2))`` with s the mean per-unit standard deviation (the
-MISE-optimal order of a histogram's width in the joint dimension d, with a factor 2 chosen on our
-Gaussian benchmarks; see docs/estimators.md for the resulting bias).
+width. Automatic width: ``eps = 2 s n^(-1 / (D + 2))`` with s the mean per-unit standard
+deviation and D the joint dimension of the continuous variables (the MISE-optimal order of a
+histogram's width; the factor 2 was chosen on our Gaussian benchmarks, see docs/estimators.md for
+the resulting bias).
 """
 
 from __future__ import annotations

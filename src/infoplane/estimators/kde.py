@@ -1,13 +1,13 @@
 """Pairwise-distance (KDE) bounds on the information of a noisy layer, Kolchinsky & Tracey (2017).
 
 Implements the estimator Saxe et al. (2018), "On the Information Bottleneck Theory of Deep
-Learning",
-ICLR, used for the information plane: the layer is read as ``T = h(X) + Z`` with ``Z ~ N(0, s2 I)``
-(``s2 = noise_variance``), so that, for n equally likely distinct inputs, T is a mixture of n
-Gaussians centred on the activations h(x_i). Kolchinsky & Tracey (2017), "Estimating Mixture Entropy
-with Pairwise Distances", Entropy 19(7):361, arXiv 1706.02419, bound the mixture entropy with the
-pairwise Kullback-Leibler divergence (upper) and Bhattacharyya distance (lower); for equal isotropic
-components these are ``D_KL = ||mu_i - mu_j||^2 / (2 s2)`` and ``D_B = ||mu_i - mu_j||^2 / (8 s2)``:
+Learning", ICLR, used for the information plane: the layer is read as ``T = h(X) + Z`` with ``Z ~
+N(0, s2 I)`` (``s2 = noise_variance``), so that, for n equally likely distinct inputs, T is a
+mixture of n Gaussians centred on the activations h(x_i). Kolchinsky & Tracey (2017), "Estimating
+Mixture Entropy with Pairwise Distances", Entropy 19(7):361, arXiv 1706.02419, bound the mixture
+entropy with the pairwise Kullback-Leibler divergence (upper) and Bhattacharyya distance (lower);
+for equal isotropic components these are ``D_KL = ||mu_i - mu_j||^2 / (2 s2)`` and ``D_B = ||mu_i -
+mu_j||^2 / (8 s2)``:
 
     I(X;T) = H(T) - H(T|X),   H(T|X) = d/2 ln(2 pi e s2)
     I_upper(X;T) = -1/n sum_i ln( 1/n sum_j exp(-||t_i - t_j||^2 / (2 s2)) )
@@ -391,8 +391,7 @@ class KDELowerEstimator(_KDEBase):
 def kde_entropy_bound(
     t: np.ndarray, *, noise_variance: float = 1e-3, bound: Bound = "upper", unit: str = "bits"
 ) -> float:
-    """Bound on the differential entropy of the equal-weight Gaussian mixture centred on the rows
-    of t.
+    """Bound on the differential entropy of the equal-weight Gaussian mixture centred on t's rows.
 
     .. math:: H(T+Z) \\le \\frac d2 \\ln(2\\pi e\\sigma^2) - \\frac1n\\sum_i \\ln\\frac1n\\sum_j
         e^{-\\|t_i-t_j\\|^2/(2\\sigma^2)}

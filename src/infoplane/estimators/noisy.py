@@ -108,8 +108,7 @@ class SamplePropagationEstimator(BaseEstimator):
         )
 
     def estimate(self, x: Any, y: Any) -> MIResult:
-        """Estimate I(X; Y + Z) (noise on the continuous variable; groups = distinct rows of the
-        other).
+        """Estimate I(X; Y + Z): noise on the continuous variable, groups = the other's rows.
 
         Args:
             x: (n_samples,) or (n_samples, d_x).

@@ -8,8 +8,7 @@ Information Theory: An Initial Exploration", IEEE TNNLS 32(1):435-442, arXiv 180
 For a sample of n points and a positive-definite kernel, the trace-normalised Gram matrix
 ``A_ij = K_ij / (n sqrt(K_ii K_jj))`` has eigenvalues lambda_k >= 0 summing to 1, and
 
-    S_alpha(A) = 1 / (1 - alpha) log2( sum_k lambda_k^alpha )        (alpha = 1: -sum lambda ln
-    lambda)
+    S_alpha(A) = 1 / (1 - alpha) log2( sum_k lambda_k^alpha )    (alpha = 1: -sum lambda ln lambda)
     S_alpha(A, B) = S_alpha( A o B / tr(A o B) )                      (Hadamard product)
     I_alpha(A; B) = S_alpha(A) + S_alpha(B) - S_alpha(A, B).
 

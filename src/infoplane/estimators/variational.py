@@ -13,16 +13,14 @@
 A critic network is trained on one half of the samples and the bound is evaluated on the other half
 (so over-fitting does not inflate it). These bounds suit I(T;Y) with a discrete Y and moderate MI:
 on the plane, the critic is ``f(t, y) = g(t)_y`` with g an MLP from T to one score per class,
-trained
-for all representations of a batch at once (one batched network, ``torch.bmm``), and the expectation
-over the product of marginals is exact over the classes.
+trained for all representations of a batch at once (one batched network, ``torch.bmm``), and the
+expectation over the product of marginals is exact over the classes.
 
 I(X;T) on the plane is returned as NaN, on purpose: X is n distinct inputs each seen once, so a
-critic
-f(x, t) has one sample per value of x and cannot be trained, and for a deterministic network the
-quantity being bounded is infinite -- any finite number the bound returned would only reflect the
-optimiser's budget (and InfoNCE would saturate at ln K). Use ``kde_upper``, ``sample_propagation``
-or ``binning`` for I(X;T).
+critic f(x, t) has one sample per value of x and cannot be trained, and for a deterministic network
+the quantity being bounded is infinite -- any finite number the bound returned would only reflect
+the optimiser's budget (and InfoNCE would saturate at ln K). Use ``kde_upper``,
+``sample_propagation`` or ``binning`` for I(X;T).
 """
 
 from __future__ import annotations

@@ -235,7 +235,8 @@ def _batch_bounds(
     m, k = mu.shape
     inv = 1.0 / var  # (M, k)
     const = -0.5 * (k * _LOG_2PI + torch.log(var).sum(-1) + (mu * mu * inv).sum(-1))  # (M,)
-    lin = mu * inv  # (M, k)
+    # log p(z_i | x_j) = const_j + [z_i^2, z_i] . [-inv_j / 2, mu_j inv_j]: one matmul per draw.
+    weights = torch.cat([-0.5 * inv, mu * inv], dim=1)  # (M, 2k)
     log_m = math.log(m)
     log_m1 = math.log(m - 1)
     lo_sum = 0.0
@@ -243,12 +244,18 @@ def _batch_bounds(
     diag = torch.arange(m)
     for _ in range(n_samples):  # loop over Monte Carlo draws, vectorised over inputs
         z = mu + torch.sqrt(var) * torch.randn(m, k, generator=gen, dtype=_DTYPE)
-        # log p(z_i | x_j) for all i, j: (M, M)
-        logp = const[None, :] - 0.5 * (z * z) @ inv.T + z @ lin.T
-        own = logp[diag, diag].clone()
+        logp = torch.addmm(const[None, :], torch.cat([z * z, z], dim=1), weights.T)  # (M, M)
+        own = logp[diag, diag]
         lse_all = torch.logsumexp(logp, dim=1)
-        logp[diag, diag] = -math.inf
-        lse_loo = torch.logsumexp(logp, dim=1)
+        # Leave-one-out: log(sum_j p_j - p_i) = lse_all + log(1 - p_i / sum_j p_j), exact unless
+        # the own component dominates; those rows are recomputed with it masked out.
+        share = own - lse_all
+        lse_loo = lse_all + torch.log(-torch.expm1(share.clamp_max(-1e-300)))
+        dominated = share > -0.5
+        if bool(dominated.any()):
+            rows = logp[dominated]
+            rows[torch.arange(rows.shape[0]), diag[dominated]] = -math.inf
+            lse_loo[dominated] = torch.logsumexp(rows, dim=1)
         lo_sum += float((own - lse_all + log_m).mean())
         up_sum += float((own - lse_loo + log_m1).mean())
     return lo_sum / n_samples, up_sum / n_samples

@@ -46,7 +46,7 @@ def ntk_information_plane(
     diag_reg: float = 0.0,
     noise_var: float = 1e-3,
     channel_var: float | None = None,
-    n_samples: int = 8,
+    n_samples: int = 4,
     batch_size: int | None = None,
     seed: int = 0,
     unit: str = "bits",
@@ -71,7 +71,7 @@ def ntk_information_plane(
             finite where the ensemble's variance vanishes (training inputs late in training).
         channel_var: variance s^2 of the label-side Gaussian channel; ``None`` (default) fits it
             per time from a grid (see :func:`~infoplane.ntk.information.label_information`).
-        n_samples: Monte Carlo draws of z per input (default 8).
+        n_samples: Monte Carlo draws of z per input (default 4).
         batch_size: inputs per batch of the I(X;Z) bounds; ``None`` uses all evaluation inputs.
         seed: seed of the Monte Carlo draws.
         unit: ``"bits"`` (default) or ``"nats"``.
@@ -82,8 +82,10 @@ def ntk_information_plane(
         ``i_xz_upper_<unit>``, ``i_zy_gibbs_<unit>`` (lower bound on I(Z;Y)), ``i_zy_bayes_<unit>``,
         ``h_y_<unit>``, ``log_lik_gibbs_<unit>``, ``log_lik_bayes_<unit>`` (per example),
         ``kl_init_<unit>`` (on the training inputs), ``mean_variance`` (mean ensemble variance on
-        the evaluation inputs), ``train_mse``, ``test_mse``, ``train_accuracy``,
-        ``test_accuracy`` (of the ensemble mean; NaN where a split has no evaluation rows).
+        the evaluation inputs), ``channel_var`` (the label-side s^2 used), ``train_loss`` and
+        ``test_loss`` (the MSE loss (1/2) mean ||mu - y||^2 of the ensemble mean, target units
+        squared), ``train_accuracy`` and ``test_accuracy`` (argmax of the ensemble mean); NaN
+        where a split has no evaluation rows.
         ``df.attrs["params"]`` holds the parameters.
 
     Raises:
@@ -178,8 +180,8 @@ def ntk_information_plane(
                 "channel_var": lab.channel_var,
                 f"kl_init_{unit}": float(kl[i]),
                 "mean_variance": float(var.mean()),
-                "train_mse": _masked_mean(sq, is_train) / 2,
-                "test_mse": _masked_mean(sq, ~is_train) / 2,
+                "train_loss": _masked_mean(sq, is_train) / 2,
+                "test_loss": _masked_mean(sq, ~is_train) / 2,
                 "train_accuracy": _masked_mean(correct, is_train),
                 "test_accuracy": _masked_mean(correct, ~is_train),
             }

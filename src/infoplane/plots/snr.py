@@ -120,7 +120,13 @@ def plot_snr(
         ax.set_xlabel("Epochs")
     for ax in axes[:, 0]:
         ax.set_ylabel("gradient norm")
-    axes.ravel()[0].legend(fontsize=7, loc="lower left", framealpha=0.8)
+    handles: dict[str, Any] = {}
+    for ax in axes.ravel()[:n]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    axes.ravel()[0].legend(
+        list(handles.values()), list(handles), fontsize=7, loc="lower left", framealpha=0.8
+    )
     n_rep = gradients["repeat"].nunique() if "repeat" in gradients.columns else 1
     default = f"Gradient mean and std (geometric mean of {n_rep} networks)"
     fig.suptitle(title or default, fontsize=11)

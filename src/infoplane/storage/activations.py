@@ -73,8 +73,8 @@ def _chunks(
 class ActivationStore:
     """A zarr store of captured activations, shape (repeat, epoch, sample, unit) per layer.
 
-    Create one with :meth:`create`, open an existing one with :meth:`open`. Write one epoch at a time
-    with :meth:`write_epoch`; read with :meth:`read` or :meth:`iter_epoch_chunks`.
+    Create one with :meth:`create`, open an existing one with :meth:`open`. Write one epoch at a
+    time with :meth:`write_epoch`; read with :meth:`read` or :meth:`iter_epoch_chunks`.
 
     Args:
         path: the store folder (``.../activations.zarr``).
@@ -315,7 +315,8 @@ class ActivationStore:
             want = (r, n, self.n_units[name])
             if a.shape != want:
                 raise InfoplaneError(
-                    f"layer {name!r} at epoch {epoch} has shape {a.shape}; the store expects {want} "
+                    f"layer {name!r} at epoch {epoch} has shape {a.shape}; the store expects "
+                    f"{want} "
                     "(repeat, sample, unit)."
                 )
             a = a.astype(self._manifest["dtype"], copy=False)

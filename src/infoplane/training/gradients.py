@@ -25,6 +25,7 @@ vectorised over the members of a stacked ensemble and over layers.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import torch
@@ -209,6 +210,61 @@ class GradientStatistics:
         )
         self._current = None
         self._reset()
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume accumulation (no reference to the model).
+
+        Returns:
+            A dict of plain Python values, numpy arrays and CPU tensors (``torch.save``-able):
+            the recorded epochs' statistics and the running sums of the epoch in progress.
+        """
+
+        def cpu(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.detach().cpu().clone()
+
+        return {
+            "version": 1,
+            "n_models": self.n_models,
+            "n_layers": self.n_layers,
+            "normalize": self.normalize,
+            "epochs": None if self._epochs is None else sorted(self._epochs),
+            "current": self._current,
+            "count": self._count,
+            "mean": cpu(self._mean),
+            "m2": cpu(self._m2),
+            "wnorm_sum": cpu(self._wnorm_sum),
+            "rows": {e: tuple(a.copy() for a in v) for e, v in self._rows.items()},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the state saved by :meth:`state_dict` (e.g. when resuming a run).
+
+        Raises:
+            InfoplaneError: if the state belongs to a model with another number of members or
+                layers.
+        """
+        if state.get("n_models") != self.n_models or state.get("n_layers") != self.n_layers:
+            raise InfoplaneError(
+                f"the saved gradient statistics are for {state.get('n_models')} member(s) and "
+                f"{state.get('n_layers')} layer(s), not {self.n_models} and {self.n_layers}; "
+                "resume with the same model."
+            )
+        device = self._layer_of.device
+
+        def dev(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.to(device)
+
+        self.normalize = bool(state["normalize"])
+        self._epochs = None if state["epochs"] is None else {int(e) for e in state["epochs"]}
+        self._current = state["current"]
+        self._count = int(state["count"])
+        self._mean, self._m2, self._wnorm_sum = (
+            dev(state["mean"]),
+            dev(state["m2"]),
+            dev(state["wnorm_sum"]),
+        )
+        self._rows = {int(e): tuple(v) for e, v in state["rows"].items()}  # type: ignore[misc]
 
     # ------------------------------------------------------------------ results
     @property

@@ -70,13 +70,14 @@ class ModuleEnsemble(nn.Module):
         return len(self.seeds)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (R, batch, C) from shared inputs (batch, *f) or per-member inputs (R, batch, *f)."""
+        """Logits (R, batch, C) of shared inputs (batch, *f) or per-member inputs (R, batch, *f)."""
         if x.dim() == self.sample_ndim + 1:
             return torch.stack([m(x) for m in self.members])
         if x.dim() == self.sample_ndim + 2 and x.shape[0] == self.n_models:
             return torch.stack([m(x[r]) for r, m in enumerate(self.members)])
         raise InfoplaneError(
-            f"input of shape {tuple(x.shape)} fits neither (batch, *features) nor (R={self.n_models}, "
+            f"input of shape {tuple(x.shape)} fits neither (batch, *features) nor "
+            f"(R={self.n_models}, "
             f"batch, *features) with {self.sample_ndim} feature axis/axes."
         )
 
@@ -123,7 +124,8 @@ def import_factory(spec: str) -> Callable[..., Any]:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise InfoplaneError(
-            f"model.factory={spec!r}: module {module_name!r} does not import ({exc}); is it installed "
+            f"model.factory={spec!r}: module {module_name!r} does not import ({exc}); is it "
+            "installed "
             "or on PYTHONPATH?"
         ) from None
     obj: Any = module

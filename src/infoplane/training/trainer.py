@@ -1,9 +1,10 @@
 """Training loop for a stacked ensemble: cross-entropy, Adam or SGD, mini-batches or full batch.
 
 The defaults follow Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, and the IDNNs code: Adam with
-learning rate 4e-4, batch 512, cross-entropy on a softmax output. Train and test loss and accuracy are
-recorded every epoch for every member; activations are handed to a callback at the capture epochs,
-and a per-step callback sees each mini-batch's gradients (for the gradient signal-to-noise analysis).
+learning rate 4e-4, batch 512, cross-entropy on a softmax output. Train and test loss and accuracy
+are recorded every epoch for every member; activations are handed to a callback at the capture
+epochs, a per-step callback sees each mini-batch's gradients (for the gradient signal-to-noise
+analysis), and an end-of-epoch callback gets the whole loop state (for checkpoints and resume).
 
 Reproducibility: member r initialises from ``seeds[r]`` and shuffles with
 ``numpy.random.default_rng(seeds[r])``, so it follows the same trajectory whether trained alone
@@ -98,7 +99,7 @@ class TrainSettings:
 
 
 def resolve_device(device: str) -> torch.device:
-    """Return ``torch.device`` for ``"auto"`` (CUDA if available, else CPU), ``"cpu"`` or ``"cuda"``."""
+    """Return the torch device for "auto" (CUDA if available, else CPU), "cpu" or "cuda"."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
@@ -180,7 +181,8 @@ def train_ensemble(
         capture_epochs: epochs (0 = initialisation) at which ``capture_fn`` is called.
         capture_fn: called as ``capture_fn(epoch, model)`` with the model in its state after that
             epoch.
-        step_fn: called after each backward pass (gradients in ``param.grad``, stacked over members).
+        step_fn: called after each backward pass (gradients in ``param.grad``, stacked over
+            members).
         start_epoch: skip the epochs before this one (for resuming; the model and optimiser state
             must be those after ``start_epoch`` epochs; the shuffles of the skipped epochs are
             replayed). Prefer ``resume``.

@@ -1,0 +1,73 @@
+"""`infoplane ntk`: table and figure of the infinite ensemble's information plane over time."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from infoplane.cli.app import app
+from infoplane.cli.ntk import parse_times
+from infoplane.interface import InfoplaneError
+
+runner = CliRunner()
+
+
+def test_parse_times() -> None:
+    assert parse_times("0, 1,10,inf") == [0.0, 1.0, 10.0, math.inf]
+    got = parse_times("0,log:-1:1:3,inf")
+    assert got[0] == 0.0 and math.isinf(got[-1]) and got[1:-1] == pytest.approx([0.1, 1.0, 10.0])
+    assert len(parse_times(None)) == 18
+    with pytest.raises(InfoplaneError, match="--times"):
+        parse_times("0,soon")
+    with pytest.raises(InfoplaneError, match="log:START:STOP:NUM"):
+        parse_times("log:1:2")
+
+
+def test_digits_writes_table_figure_and_params(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["ntk", "--task", "digits", "--depth", "2", "--activation", "erf", "--out", str(out)]
+    args += ["--times", "0,1,100,inf", "--max-train", "120", "--max-test", "60", "--n-samples", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    df = pd.read_parquet(out / "ntk_table.parquet")
+    assert len(df) == 4 and {"t", "i_xz_lower_bits", "i_zy_gibbs_bits", "kl_init_bits"} <= set(df)
+    assert (out / "ntk_information_plane.png").stat().st_size > 10_000
+    params = json.loads((out / "ntk_params.json").read_text())
+    assert params["n_train"] == 120 and params["n_eval"] == 180 and params["activation"] == "erf"
+    again = runner.invoke(app, args)  # refuses to overwrite
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    csv = runner.invoke(app, [*args, "--overwrite", "--format", "csv", "--unit", "nats"])
+    assert csv.exit_code == 0, csv.output
+    assert "i_xz_lower_nats" in pd.read_csv(out / "ntk_table.csv").columns
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--task", "mnist"], "--mnist-dir"),
+        (["--task", "mnist", "--mnist-dir", "/nonexistent/mnist"], "nonexistent"),
+        (["--task", "cifar"], "--task"),
+        (["--activation", "tanh"], "activation"),
+        (["--times", "0,-1"], "times"),
+        (["--task", "digits", "--mnist-dir", "/tmp"], "--mnist-dir"),
+    ],
+)
+def test_user_errors_exit_2_with_a_message(tmp_path: Path, extra: list[str], message: str) -> None:
+    result = runner.invoke(app, ["ntk", "--out", str(tmp_path), *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+@pytest.mark.slow
+def test_twelve_bit_full_run(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ntk", "--task", "12bit", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    df = pd.read_parquet(tmp_path / "ntk_table.parquet")
+    assert len(df) == 18
+    assert df["train_accuracy"].iloc[-1] == 1.0
+    assert (df["i_xz_lower_bits"] <= 12 + 1e-9).all()
