@@ -101,7 +101,7 @@ ESTIMATORS: dict[str, tuple[dict, set[str]]] = {
 }
 
 
-def accuracy(seeds: int, sizes: tuple[int, ...]) -> None:
+def accuracy(seeds: int, sizes: tuple[int, ...], only: list[str] | None = None) -> None:
     from infoplane.estimators import make_estimator
 
     print(f"\n## Accuracy (bits): bias = mean - truth, sd over {seeds} seeds\n")
@@ -109,6 +109,8 @@ def accuracy(seeds: int, sizes: tuple[int, ...]) -> None:
     print(header + " |")
     print("|" + "---|" * (3 + 2 * len(sizes)))
     for name, (params, applies) in ESTIMATORS.items():
+        if only and name not in only:
+            continue
         est = make_estimator(name, **params)
         for case, sampler, truth in CASES:
             if case not in applies:
@@ -225,6 +227,7 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--only", nargs="+", default=None, help="accuracy: only these estimators")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
 
@@ -234,7 +237,7 @@ def main() -> None:
     seeds = args.seeds or (2 if args.quick else 5)
     t0 = time.perf_counter()
     if not args.skip_accuracy:
-        accuracy(seeds, (1000, 5000))
+        accuracy(seeds, (1000, 5000), args.only)
     if not args.skip_speed:
         speed(args.quick)
     if args.plane:

@@ -2,9 +2,10 @@
 
 Run: ``python benchmarks/ntk.py [--sizes 500,1000,2000] [--mc]``. Prints one row per training-set
 size n (evaluation set m = 1.25 n, 12 input features, depth-1 ReLU): seconds for the kernels, the
-eigendecomposition of the train NTK, the variances at one time, the I(X;Z) bounds at one time (4 Monte
-Carlo draws), and the KL at one time. With ``--mc`` it also prints the relative Frobenius error of
-the NTK against the empirical NTK of width-2048 networks (mean of 3) for erf and ReLU, depth 1-3.
+eigendecomposition of the train NTK, the variances at one time, the I(X;Z) bounds at one time (4
+Monte Carlo draws), and the KL at one time. With ``--mc`` it also prints the relative Frobenius
+error of the NTK against the empirical NTK of width-2048 networks (mean of 3), erf and ReLU,
+depth 1-3.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -61,6 +62,26 @@ def test_user_errors_exit_2_with_a_message(tmp_path: Path, extra: list[str], mes
     result = runner.invoke(app, ["ntk", "--out", str(tmp_path), *extra])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_mnist_from_a_local_npz(tmp_path: Path) -> None:
+    pytest.importorskip("infoplane.data.mnist")
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, size=(80, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, size=80),
+        "x_test": rng.integers(0, 256, size=(30, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, size=30),
+    }
+    np.savez(tmp_path / "mnist.npz", **arrays)
+    out = tmp_path / "out"
+    args = ["ntk", "--task", "mnist", "--mnist-dir", str(tmp_path), "--out", str(out)]
+    args += ["--times", "0,10,inf", "--max-train", "40", "--max-test", "20", "--n-samples", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    params = json.loads((out / "ntk_params.json").read_text())
+    assert params["n_train"] == 40 and params["n_eval"] == 60
+    assert (out / "ntk_information_plane.png").exists()
 
 
 @pytest.mark.slow

@@ -121,3 +121,17 @@ def test_noise_variance_monotone() -> None:
         for s2 in (1e-3, 1e-2, 1e-1, 1.0)
     ]
     assert all(a > b for a, b in itertools.pairwise(vals))
+
+
+def test_ksg_bootstrap_defaults_to_subsampling() -> None:
+    # Resampling with replacement duplicates rows: zero neighbour distances inflate KSG (the
+    # with-replacement interval lies far above the estimate), so "auto" subsamples for ksg.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(1000)
+    y = 0.8 * x + 0.6 * rng.standard_normal(1000)
+    auto = bootstrap_estimate("ksg", x, y, n_boot=30)
+    assert auto.extra["resample"] == "subsample"
+    assert auto.ci[0] - 0.05 < auto.value < auto.ci[1] + 0.05
+    boot = bootstrap_estimate("ksg", x, y, n_boot=30, resample="bootstrap")
+    assert boot.ci[0] > boot.value + 0.3
+    assert bootstrap_estimate("binning", x > 0, y > 0, n_boot=5).extra["resample"] == "bootstrap"

@@ -187,7 +187,7 @@ def test_function_and_class_forms_agree() -> None:
     )
     from infoplane.estimators.edge import edge_information_plane, edge_mutual_information
     from infoplane.estimators.kde import kde_information_plane, kde_mutual_information
-    from infoplane.estimators.ksg import ksg_mutual_information
+    from infoplane.estimators.ksg import ksg_information_plane, ksg_mutual_information
     from infoplane.estimators.noisy import (
         sample_propagation_information_plane,
         sample_propagation_mutual_information,
@@ -245,6 +245,7 @@ def test_function_and_class_forms_agree() -> None:
         ),
         (renyi_information_plane(t, labels), make_estimator("renyi").information_plane(t, labels)),
         (edge_information_plane(t, labels), make_estimator("edge").information_plane(t, labels)),
+        (ksg_information_plane(t, labels), make_estimator("ksg").information_plane(t, labels)),
         (
             nwj_information_plane(t, labels, n_steps=10),
             make_estimator("nwj", n_steps=10).information_plane(t, labels),
@@ -423,6 +424,9 @@ def test_quantised_layer_binning_is_exact(bits: int) -> None:
         "sample_propagation",
         "ksg",
         "renyi",
+        "mine",
+        "nwj",
+        "infonce",
     ],
 )
 def test_plane_is_the_same_when_the_batch_is_split(name: str) -> None:
@@ -430,8 +434,9 @@ def test_plane_is_the_same_when_the_batch_is_split(name: str) -> None:
     # every seeded choice (rows, noise draws, shifts) depends only on n, labels and the seed, so the
     # chunks give the values of one call on the whole batch.
     t, labels = _toy_plane(5)
-    est = make_estimator(name)
+    est = make_estimator(name, **FAST_PARAMS.get(name, {}))
     whole = est.information_plane(t, labels)
     parts = [est.information_plane(t[:, e : e + 1], labels) for e in range(t.shape[1])]
-    np.testing.assert_allclose(np.concatenate([p[0] for p in parts], axis=1), whole[0], atol=1e-9)
-    np.testing.assert_allclose(np.concatenate([p[1] for p in parts], axis=1), whole[1], atol=1e-9)
+    tol = 1e-5 if name in ("mine", "nwj", "infonce") else 1e-9  # float32 critics
+    np.testing.assert_allclose(np.concatenate([p[0] for p in parts], axis=1), whole[0], atol=tol)
+    np.testing.assert_allclose(np.concatenate([p[1] for p in parts], axis=1), whole[1], atol=tol)

@@ -63,11 +63,14 @@ def test_online_only_keeps_no_activations_and_refuses_whole_run_ranges(tmp_path:
     res = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     assert not (tmp_path / "run" / "activations.zarr").exists()
     assert len(res.plane) == 2 * res.plane["epoch"].nunique() * 6
-    bad = tiny(
-        storage={"online": True}, estimators=[{"name": "binning", "params": {"range": "data"}}]
-    )
+    with pytest.raises(InfoplaneError, match="whole run"):  # refused before any file is written
+        tiny(
+            storage={"online": True}, estimators=[{"name": "binning", "params": {"range": "data"}}]
+        )
+    from infoplane.pipeline import OnlineEstimates
+
     with pytest.raises(InfoplaneError, match="whole run"):
-        run_experiment(bad, tmp_path / "bad", progress=False, make_figures=False)
+        OnlineEstimates([EstimatorConfig(name="binning", params={"range": "data"})], np.zeros(3))
     with pytest.raises(InfoplaneError, match="online"):
         tiny(storage={"activations": "none", "online": False})
 
@@ -124,3 +127,28 @@ def test_model_factory_and_layer_globs(tmp_path: Path) -> None:
 
 def test_estimator_configs_are_reused_from_the_registry() -> None:
     assert EstimatorConfig(name="binning").params == {}
+
+
+def torch_data():
+    import torch
+    from torch.utils.data import TensorDataset
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(60, 5, generator=g), torch.arange(60) % 3
+    return TensorDataset(x[:45], y[:45]), TensorDataset(x[45:], y[45:])
+
+
+def test_any_torch_dataset_from_a_config(tmp_path: Path) -> None:
+    cfg = load_config(
+        None,
+        overrides={
+            "data": {"task": "torch", "factory": "test_pipeline_store:torch_data", "mi_on": "test"},
+            "model": {"hidden": [4, 3], "activation": "relu"},
+            "training": {"epochs": 3},
+            "capture": {"n_points": 3},
+            "estimators": [{"name": "binning", "params": {"range": "data"}}],
+        },
+    )
+    res = run_experiment(cfg, tmp_path / "t", progress=False, make_figures=False)
+    assert open_store(tmp_path / "t").n_samples == 15
+    assert res.plane["i_xt"].max() <= np.log2(15) + 1e-9

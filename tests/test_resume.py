@@ -102,6 +102,41 @@ def test_crash_during_estimation_resumes_without_retraining(
     assert_same_run(reference, tmp_path / "run")
 
 
+def test_cnn_run_crashed_mid_training_resumes_bit_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = load_config(
+        "mnist-cnn",
+        overrides={
+            "repeats": 2,
+            "training": {"epochs": 6},
+            "capture": {"n_points": 6},
+            "data": {"mi_n": 60},
+            "model": {"channels": [2, 3], "hidden": [8]},
+            "storage": {"checkpoint_every": 2},
+        },
+    )
+    run_experiment(cfg, tmp_path / "ref", progress=False, make_figures=False)
+    real = ActivationStore.write_epoch
+
+    def crash(self, epoch, acts):
+        if epoch == 5:
+            raise Boom("killed")
+        real(self, epoch, acts)
+
+    monkeypatch.setattr(ActivationStore, "write_epoch", crash)
+    with pytest.raises(Boom):
+        run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
+    monkeypatch.setattr(ActivationStore, "write_epoch", real)
+    resume_experiment(tmp_path / "run", progress=False, make_figures=False)
+    for name in FILES[:2]:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "ref" / f"{name}.parquet"),
+            pd.read_parquet(tmp_path / "run" / f"{name}.parquet"),
+            check_exact=True,
+        )
+
+
 def test_resume_refuses_a_changed_config_and_a_missing_directory(tmp_path: Path) -> None:
     from infoplane.interface import InfoplaneError
 
@@ -110,6 +145,11 @@ def test_resume_refuses_a_changed_config_and_a_missing_directory(tmp_path: Path)
         run_experiment(config(epochs=4), tmp_path / "run", progress=False, resume=True)
     with pytest.raises(FileNotFoundError, match=r"config\.yaml"):
         resume_experiment(tmp_path / "nothing")
+    import shutil
+
+    shutil.rmtree(tmp_path / "run" / "activations.zarr")
+    with pytest.raises(InfoplaneError, match="missing"):
+        resume_experiment(tmp_path / "run", progress=False)
 
 
 def test_sigkill_mid_training_then_resume_equals_uninterrupted_run(tmp_path: Path) -> None:

@@ -101,5 +101,10 @@ def test_store_errors_name_the_problem(tmp_path: Path) -> None:
         open_store(tmp_path).write_epoch(0, data[0])
     with pytest.raises(InfoplaneError, match="dtype"):
         ActivationStore.create(tmp_path / "b.zarr", {"a": 1}, n_repeats=1, labels=[0], dtype="int8")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(InfoplaneError, match="not an activation store"):
+        ActivationStore.create(tmp_path / "mine", {"a": 1}, n_repeats=1, labels=[0])
+    assert (tmp_path / "mine" / "notes.txt").is_file()
     with pytest.raises(FileNotFoundError, match="no activation store"):
         open_store(tmp_path / "nothing")

@@ -56,3 +56,28 @@ def test_sweep_config_errors_name_the_key(tmp_path):
         cfg.run_configs()
     with pytest.raises(InfoplaneError, match="executor"):
         run_sweep(SweepConfig.model_validate(TINY), tmp_path / "x", executor="threads")
+
+
+def test_sharded_ensemble_equals_the_unsplit_run(tmp_path):
+    """One ensemble of 3 networks split into 2 runs gives the same table as one run of 3."""
+    grid = {**TINY, "seeds": [5], "architectures": [[5]], "base": {**TINY["base"], "repeats": 3}}
+    whole = run_sweep(
+        SweepConfig.model_validate(grid), tmp_path / "a", executor="serial", progress=False
+    )
+    split = run_sweep(
+        SweepConfig.model_validate({**grid, "shards": 2}),
+        tmp_path / "b",
+        executor="serial",
+        progress=False,
+    )
+    assert len(split.ran) == 2 and sorted(split.table["shard"].unique()) == [0, 1]
+    assert sorted(split.table["repeat"].unique()) == [0, 1, 2]
+    cols = [c for c in whole.table.columns if c not in ("run", "shard")]
+    keys = ["estimator", "repeat", "epoch", "layer"]
+    pd.testing.assert_frame_equal(
+        whole.table[cols].sort_values(keys, ignore_index=True),
+        split.table[cols].sort_values(keys, ignore_index=True),
+        check_exact=False,
+        rtol=0,
+        atol=1e-9,
+    )

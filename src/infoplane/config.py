@@ -196,6 +196,19 @@ class RunConfig(_Strict):
                 "storage.activations='none' keeps no activations; set storage.online=true to "
                 "estimate during training, or keep activations='zarr'"
             )
+        if self.storage.online:
+            for est in self.estimators:
+                p = est.params
+                if (
+                    est.name == "binning"
+                    and p.get("range") == "data"
+                    and p.get("scope", "global") == "global"
+                ):
+                    raise ValueError(
+                        "storage.online=true cannot use binning with range='data' (the range over "
+                        "the whole run is unknown during training); use bin_width, a fixed range, "
+                        "scope='layer', or storage.online=false"
+                    )
         if self.model.arch == "factory" and not self.model.factory:
             raise ValueError("model.arch='factory' needs model.factory='package.module:function'")
         if self.data.task in ("npz",) and not self.data.path:

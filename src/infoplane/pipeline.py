@@ -74,6 +74,8 @@ class RunResult:
         history: per-epoch training curves (one row per repeat and epoch).
         gradients: gradient statistics, or ``None`` when disabled.
         seconds: wall time of training and estimation, by stage.
+        store: the activation store folder (``out_dir/activations.zarr``), or ``None`` when the
+            run kept no activations; read it with :func:`infoplane.storage.load_activations`.
     """
 
     out_dir: Path
@@ -81,6 +83,7 @@ class RunResult:
     history: Any
     gradients: Any | None
     seconds: dict[str, float]
+    store: Path | None = None
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -656,7 +659,12 @@ def run_experiment(
     store_path = out / STORE_DIR
     done_epoch = -1 if ckpt is None else int(ckpt["loop"]["epoch"])
     store: ActivationStore | None = None
-    if keep and ckpt is not None and (store_path / "manifest.json").is_file():
+    if keep and ckpt is not None:
+        if not (store_path / "manifest.json").is_file():
+            raise InfoplaneError(
+                f"{str(store_path)!r} is missing, so the epochs captured before the checkpoint are "
+                "lost; start the run again (without --resume)."
+            )
         store = ActivationStore.open(store_path, mode="a")
         store.forget_after(done_epoch)
     elif store_path.exists():
@@ -763,7 +771,7 @@ def run_experiment(
     timings["estimation"] = time.perf_counter() - t0
     write_table(out / PLANE_FILE, plane)
 
-    result = RunResult(out, plane, history_df, gradients_df, timings)
+    result = RunResult(out, plane, history_df, gradients_df, timings, store_path if keep else None)
     if make_figures:
         from infoplane.plots.run_figures import write_run_figures
 

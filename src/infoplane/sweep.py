@@ -19,6 +19,7 @@ A sweep file (YAML or TOML) is a :class:`SweepConfig`::
     estimators:                     # applied to every run (not a training axis: one training each)
       - {name: binning, params: {n_bins: 30, range: [-1, 1]}}
       - {name: binning, params: {bin_width: 0.07, n_bins: null}}
+    shards: 1                       # split each ensemble into runs (one per core or machine)
 
 Runs live in ``OUT/runs/<key>/`` where the key spells the grid point and a hash of the resolved
 :class:`~infoplane.config.RunConfig`; a run whose ``_SUCCESS`` marker exists is skipped on a rerun,
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infoplane.interface import InfoplaneError
@@ -47,7 +49,14 @@ from infoplane.interface import InfoplaneError
 SUCCESS_MARKER = "_SUCCESS"
 MERGED_FILE = "sweep.parquet"
 RUNS_DIR = "runs"
-GRID_COLUMNS: tuple[str, ...] = ("run", "seed", "architecture", "n_hidden_layers", "activation")
+GRID_COLUMNS: tuple[str, ...] = (
+    "run",
+    "seed",
+    "architecture",
+    "n_hidden_layers",
+    "activation",
+    "shard",
+)
 Executor = Literal["processes", "dask", "serial"]
 
 
@@ -67,6 +76,10 @@ class SweepConfig(BaseModel):
             training: each run estimates all of them from one capture.
         figures: write each run's PNG figures (slower).
         threads_per_run: torch threads inside each run (1 avoids oversubscribing the cores).
+        shards: split each grid point's ensemble of R networks into this many runs of about
+            R / shards members (member seeds unchanged), so that one large ensemble uses several
+            cores or machines. Members are independent, so the merged table is the one of the
+            unsplit run; its ``repeat`` column is renumbered 0..R-1 across shards.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -80,6 +93,7 @@ class SweepConfig(BaseModel):
     estimators: list[dict[str, Any]] | None = None
     figures: bool = False
     threads_per_run: int = Field(1, ge=1)
+    shards: int = Field(1, ge=1)
 
     @field_validator("estimators", mode="before")
     @classmethod
@@ -101,12 +115,14 @@ class SweepConfig(BaseModel):
         """Resolve the grid: one (grid point, RunConfig) per run, in grid order.
 
         Returns:
-            List of (``{"seed", "architecture", "n_hidden_layers", "activation"}``, RunConfig).
+            List of (``{"seed", "architecture", "n_hidden_layers", "activation", "shard"}``,
+            RunConfig); with ``shards`` > 1 a grid point gives several runs whose ``seed`` and
+            ``repeats`` cover its members.
 
         Raises:
             InfoplaneError: if a resolved RunConfig is invalid (the message names the key).
         """
-        from infoplane.config import load_config, merge
+        from infoplane.config import load_config, merge, validate_config
 
         archs: list[list[int] | None] = list(self.architectures or [None])
         acts: list[str | None] = list(self.activations or [None])
@@ -129,7 +145,14 @@ class SweepConfig(BaseModel):
                 "n_hidden_layers": len(cfg.model.hidden),
                 "activation": cfg.model.activation,
             }
-            out.append((point, cfg))
+            n_shards = min(self.shards, cfg.repeats)
+            bounds = np.linspace(0, cfg.repeats, n_shards + 1).round().astype(int)
+            for j in range(n_shards):
+                part = cfg
+                if n_shards > 1:
+                    shard = {"seed": cfg.seed + int(bounds[j]), "repeats": int(np.diff(bounds)[j])}
+                    part = validate_config(merge(cfg.model_dump(mode="json"), shard), "sweep")
+                out.append(({**point, "shard": j}, part))
         return out
 
 
@@ -157,7 +180,8 @@ def run_key(point: dict[str, Any], config: Any) -> str:
     digest = hashlib.sha256(
         json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()
     ).hexdigest()[:10]
-    return f"seed{point['seed']}_{point['architecture']}_{point['activation']}_{digest}"
+    shard = f"_shard{point['shard']}" if point.get("shard", 0) else ""
+    return f"seed{point['seed']}_{point['architecture']}_{point['activation']}{shard}_{digest}"
 
 
 def _run_one(
@@ -323,14 +347,17 @@ def run_sweep(
         raise errors[0]
 
     frames = []
-    for point, _, key in runs:
+    for point, cfg, key in runs:
         plane = tables.get(key)
         if plane is None:
             from infoplane.pipeline import PLANE_FILE
 
             plane = pd.read_parquet(out / RUNS_DIR / key / PLANE_FILE)
         grid = {"run": key, **point}
-        frames.append(plane.assign(**grid)[[*GRID_COLUMNS, *plane.columns]])
+        plane = plane.assign(**grid)
+        if "repeat" in plane.columns:  # member index within the grid point (shards renumbered)
+            plane["repeat"] = plane["repeat"] + (cfg.seed - point["seed"])
+        frames.append(plane[[*GRID_COLUMNS, *[c for c in plane.columns if c not in GRID_COLUMNS]]])
     table = pd.concat(frames, ignore_index=True)
     write_table(out / MERGED_FILE, table)
     ran = [k for _, _, k in todo]

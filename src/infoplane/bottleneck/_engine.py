@@ -285,10 +285,10 @@ def solve(
 ) -> State:
     """Iterate the self-consistent equations from ``st`` at one beta until convergence.
 
-    Converged when the Lagrangian changes by less than ``tol`` * max(1, |L|) nats and the decoders
-    by less than sqrt(tol) (hard encoders: when the assignment stops changing). The Lagrangian is
-    evaluated at consistent marginals before each encoder step, so without merging it is
-    non-increasing.
+    Converged when p(t) and p(y|t) are estimated to lie within ``tol`` of their limit: the last
+    change times r / (1 - r), r the observed rate of geometric convergence (slow near critical
+    betas). Hard encoders: when the assignment stops changing. The Lagrangian is evaluated at
+    consistent marginals before each encoder step, so without merging it is non-increasing.
     """
     with threads_for(st.q.numel()):
         return _solve(st, pb, beta, alpha, kind, max_iter, tol, merge_tol, merge_every, record)
@@ -308,12 +308,12 @@ def _solve(
 ) -> State:
     st.trace = []
     st.converged = False
-    prev_l = float("inf")
-    prev_pyt: torch.Tensor | None = None
+    prev_v: torch.Tensor | None = None
+    prev_delta = float("inf")
     prev_assign: torch.Tensor | None = None
     for it in range(1, max_iter + 1):
         evaluate(st, pb, beta, alpha, kind)
-        assert st.log_pyt is not None
+        assert st.log_pyt is not None and st.p_t is not None
         if record:
             st.trace.append(st.lagrangian)
         st.n_iter = it
@@ -323,19 +323,24 @@ def _solve(
                 st.converged = True
                 break
             prev_assign = assign
-        elif prev_pyt is not None and prev_pyt.shape == st.log_pyt.shape:
-            if abs(prev_l - st.lagrangian) <= tol * max(1.0, abs(st.lagrangian)):
-                dpyt = float((torch.exp(st.log_pyt) - torch.exp(prev_pyt)).abs().max())
-                if dpyt <= np.sqrt(tol):
+        else:
+            v = torch.cat([st.p_t, torch.exp(st.log_pyt).ravel()])
+            if prev_v is not None and prev_v.shape == v.shape:
+                delta = float((v - prev_v).abs().max())
+                # Geometric convergence: the distance still to go is about delta * r / (1 - r).
+                rate = min(delta / prev_delta, 0.999999) if prev_delta > 0 else 0.0
+                if delta * max(rate / (1.0 - rate), 1.0) <= tol:
                     st.converged = True
                     break
-        prev_l = st.lagrangian
-        prev_pyt = st.log_pyt
+                prev_delta = delta
+            else:
+                prev_delta = float("inf")
+            prev_v = v
         update_encoder(st, pb, beta, alpha, kind)
         if merge_tol is not None and alpha != 0.0 and it % merge_every == 0:
             marginals(st, pb, kind)
             if merge_clusters(st, beta, merge_tol):
-                prev_pyt = None
+                prev_v = None
     if merge_tol is not None and merge_clusters(st, beta, merge_tol):
         evaluate(st, pb, beta, alpha, kind)
     return st

@@ -42,8 +42,8 @@ def deterministic_information_bottleneck(
     annealing: Annealing = "forward",
     n_restarts: int = 3,
     restart_clusters: int | None = None,
-    max_iter: int = 2000,
-    tol: float = 1e-10,
+    max_iter: int = 5000,
+    tol: float = 1e-9,
     merge_tol: float | None = 1e-6,
     return_encoders: bool = False,
     seed: int = 0,
@@ -62,7 +62,7 @@ def deterministic_information_bottleneck(
         n_restarts: random (hard for alpha = 0) restarts per beta.
         restart_clusters: |T| of the restarts (default min(n_x, 4 n_y + 8)).
         max_iter: iteration cap per beta.
-        tol: relative change of the Lagrangian at which to stop (alpha > 0).
+        tol: stop when p(t) and p(y|t) are estimated to be within ``tol`` of their limit (alpha > 0).
         merge_tol: clusters with decoders this close (in nats of Lagrangian) are merged.
         return_encoders: keep the encoders (alpha = 0: one-hot rows).
         seed: seed of the splits and restarts.

@@ -46,7 +46,10 @@ from infoplane.bottleneck.curve import IBCurve
 from infoplane.bottleneck.distributions import JointDistribution, as_joint_distribution
 from infoplane.interface import LN2, InfoplaneError
 
-Annealing = Literal["reverse", "forward", "both", "none"]
+Annealing = Literal["auto", "reverse", "forward", "both", "none"]
+
+#: Above this many x values the "auto" settings favour speed (see :func:`information_bottleneck`).
+LARGE_N_X = 256
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ def fixed_point(
     alpha: float = 1.0,
     kind: Literal["ib", "dual"] = "ib",
     max_iter: int = 5000,
-    tol: float = 1e-12,
+    tol: float = 1e-11,
     merge_tol: float | None = 1e-9,
     seed: int = 0,
     record: bool = True,
@@ -178,7 +181,7 @@ def fixed_point(
             2017).
         kind: ``"ib"`` or ``"dual"`` (the dual IB's distortion and decoder).
         max_iter: iteration cap.
-        tol: relative change of the Lagrangian at which to stop.
+        tol: stop when p(t) and p(y|t) are estimated to be within ``tol`` of their limit.
         merge_tol: merge clusters whose decoders agree to within ``merge_tol / beta`` in log
             probability (``None``: never merge).
         seed: seed of a random start.
@@ -258,19 +261,23 @@ def trace_curve(
     params: dict[str, Any],
 ) -> IBCurve:
     """Shared curve tracer of the IB, the generalised/deterministic IB and the dual IB."""
+    large = dist.n_x > LARGE_N_X
+    if annealing == "auto":
+        annealing = "reverse" if large else "both"
     if annealing not in ("reverse", "forward", "both", "none"):
         raise InfoplaneError(
-            f"annealing={annealing!r} is not valid; use 'reverse', 'forward', 'both' or 'none'."
+            f"annealing={annealing!r} is not valid; use 'auto', 'reverse', 'forward', 'both' or "
+            "'none'."
         )
+    if reverse_max_iter is None:
+        reverse_max_iter = 100 if large else max_iter
+    if reverse_merge_tol is None:
+        reverse_merge_tol = 1e-2 if large else merge_tol
     if annealing == "none" and n_restarts < 1:
         raise InfoplaneError("annealing='none' needs n_restarts >= 1 (random starts).")
     if int(n_restarts) != n_restarts or n_restarts < 0:
         raise InfoplaneError(f"n_restarts must be an integer >= 0; got {n_restarts!r}.")
-    s = _Settings(
-        kind, alpha, max_iter, tol, merge_tol,
-        reverse_max_iter if reverse_max_iter is not None else max_iter,
-        reverse_merge_tol if reverse_merge_tol is not None else merge_tol,
-    )  # fmt: skip
+    s = _Settings(kind, alpha, max_iter, tol, merge_tol, reverse_max_iter, reverse_merge_tol)
     pb = E.Problem.from_arrays(dist.p_x, dist.p_y_given_x)
     n_x = dist.n_x
     rng = np.random.default_rng(seed)
@@ -341,11 +348,11 @@ def information_bottleneck(
     *,
     p_y_given_x: Any = None,
     p_x: Any = None,
-    annealing: Annealing = "both",
+    annealing: Annealing = "auto",
     n_restarts: int = 0,
     restart_clusters: int | None = None,
-    max_iter: int = 2000,
-    tol: float = 1e-10,
+    max_iter: int = 5000,
+    tol: float = 1e-9,
     merge_tol: float | None = 1e-6,
     reverse_max_iter: int | None = None,
     reverse_merge_tol: float | None = None,
@@ -364,17 +371,18 @@ def information_bottleneck(
         p_y_given_x: conditional table (n_x, n_y) instead of ``p_xy``.
         p_x: marginal (n_x,) with ``p_y_given_x``; default uniform.
         annealing: ``"reverse"`` (identity start at the largest beta, descending), ``"forward"``
-            (one cluster at the smallest beta, splitting), ``"both"`` (default; lowest Lagrangian
-            kept) or ``"none"`` (restarts only).
+            (one cluster at the smallest beta, splitting), ``"both"`` (lowest Lagrangian kept),
+            ``"none"`` (restarts only) or ``"auto"`` (default: ``"both"`` up to 256 x values, else
+            ``"reverse"``, the fast sweep the 2017 authors ran).
         n_restarts: random restarts per beta (in addition to annealing).
         restart_clusters: |T| of the random restarts (default min(n_x, 4 n_y + 8)).
         max_iter: iteration cap per beta.
-        tol: relative change of the Lagrangian at which an iteration stops.
+        tol: stop when p(t) and p(y|t) are estimated to be within ``tol`` of their limit.
         merge_tol: clusters whose decoders agree to within ``merge_tol / beta`` in log p(y|t) are
             merged (they carry the same information).
-        reverse_max_iter, reverse_merge_tol: the same two settings for reverse annealing only
-            (default: as above). A smaller cap and a larger tolerance make the reverse sweep from
-            a large identity encoder fast; forward annealing then guards the Lagrangian.
+        reverse_max_iter, reverse_merge_tol: the same two settings for reverse annealing only.
+            Default: as above up to 256 x values; above, 100 and 1e-2 (merging then costs at most
+            ~0.01 nats of Lagrangian), which makes the sweep from a large identity encoder fast.
         return_encoders: keep each beta's encoder p(t|x) in ``IBCurve.encoders``.
         seed: seed of the splitting perturbations and random restarts.
 

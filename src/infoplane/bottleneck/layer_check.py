@@ -33,6 +33,7 @@ References:
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -189,7 +190,7 @@ def layer_check(
     p_y = px @ pyx_t
     h_y = float(-torch.special.xlogy(p_y, p_y).sum())
     rows = []
-    for e in range(n_ep):  # loop over epochs; each epoch is vectorised over inputs
+    for e in builtins.range(n_ep):  # loop over epochs; each is vectorised over inputs
         _, inv = np.unique(keys[e], return_inverse=True)
         f = torch.as_tensor(inv.ravel(), dtype=torch.long)
         n_t = int(f.max()) + 1

@@ -36,7 +36,8 @@ class Recorder:
         y: their integer labels (n_samples,).
         layers: module names, globs or types (see :func:`~infoplane.capture.select_layers`);
             default: every module that has no children, except dropout.
-        store: folder of a zarr activation store to stream to (created; replaced if it exists);
+        store: folder of a zarr activation store to stream to (created at the first capture;
+            an earlier store there is replaced, any other existing folder is refused);
             ``None`` keeps the activations in memory (fine for small models and few epochs).
         inputs: capture each layer's input (forward pre-hook) instead of its output.
         batch_size: evaluate ``x`` in chunks of this many rows (bounds memory).

@@ -83,8 +83,9 @@ def load_task(
 
     ``12bit``: the 4096 patterns, evaluated on all of them. ``digits``: scikit-learn's bundled 8 x 8
     digits scaled to [0, 1]. ``mnist``: :func:`infoplane.data.mnist.load_mnist` on ``mnist_dir``,
-    subsampled to ``max_train`` training and ``max_test`` test rows (defaults 2000 and 1000). The
-    evaluation rows are the (subsampled) training rows and test rows.
+    subsampled to ``max_train`` training and ``max_test`` test rows (defaults 2000 and 1000). Only
+    the rows used are returned (inputs flattened to vectors, float64); the evaluation rows are all
+    of them, the (subsampled) training and test rows.
 
     Raises:
         InfoplaneError: for an unknown task, or ``mnist`` without a usable ``--mnist-dir`` or
@@ -132,8 +133,9 @@ def load_task(
         max_test = 1000 if max_test is None else max_test
     tr = _subsample(np.asarray(tr), max_train, seed)
     te = _subsample(np.asarray(te), max_test, seed + 1)
-    ev = np.sort(np.concatenate([tr, te]))
-    return np.asarray(x, dtype=np.float64), np.asarray(y), tr, ev, name
+    rows = np.sort(np.concatenate([tr, te]))  # keep only the rows used, flattened to vectors
+    x_used = np.asarray(x[rows], dtype=np.float64).reshape(len(rows), -1)
+    return x_used, np.asarray(y)[rows], np.searchsorted(rows, tr), np.arange(len(rows)), name
 
 
 def ntk(

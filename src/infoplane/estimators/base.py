@@ -26,6 +26,8 @@ class BaseEstimator:
     """
 
     name: ClassVar[str] = "base"
+    #: resampling scheme :func:`~infoplane.estimators.bootstrap.bootstrap_estimate` uses by default
+    bootstrap_resample: ClassVar[str] = "bootstrap"
 
     def __init__(self, *, unit: str = "bits") -> None:
         self.unit = check_unit(unit)

@@ -171,6 +171,7 @@ def _binned_keys(
 
 
 Scope = Literal["global", "layer", "neuron"]
+_RANK_CHUNK = 2**22  # values ranked per step by equal_mass_codes
 SCOPES: tuple[str, ...] = ("global", "layer", "neuron")
 
 
@@ -228,14 +229,19 @@ def equal_mass_codes(t: np.ndarray, n_bins: int, scope: Scope = "neuron") -> np.
     else:
         v = t.reshape(1, -1)
     m = v.shape[1]
-    import torch  # sorted search, batched over rows
+    import torch  # sort, batched over rows
 
-    sv, order = torch.sort(torch.as_tensor(np.ascontiguousarray(v)), dim=1)
-    starts = torch.ones(sv.shape, dtype=torch.bool)
-    starts[:, 1:] = sv[:, 1:] != sv[:, :-1]
-    pos = torch.arange(m).expand(sv.shape[0], m)
-    min_rank = torch.where(starts, pos, 0).cummax(dim=1).values  # ties share the first rank
-    codes = torch.empty_like(min_rank).scatter_(1, order, (min_rank * n_bins) // m).numpy()
+    codes = np.empty(v.shape, dtype=np.int64)
+    rows = max(1, _RANK_CHUNK // m)  # bound the int64 temporaries to O(_RANK_CHUNK)
+    for s in range(0, v.shape[0], rows):
+        sv, order = torch.sort(torch.as_tensor(np.ascontiguousarray(v[s : s + rows])), dim=1)
+        starts = torch.ones(sv.shape, dtype=torch.bool)
+        starts[:, 1:] = sv[:, 1:] != sv[:, :-1]
+        pos = torch.arange(m).expand(sv.shape[0], m)
+        min_rank = torch.where(starts, pos, 0).cummax(dim=1).values  # ties share the first rank
+        codes[s : s + rows] = (
+            torch.empty_like(min_rank).scatter_(1, order, (min_rank * n_bins) // m).numpy()
+        )
     if scope == "neuron":
         return np.moveaxis(codes.reshape((*shape[:-2], shape[-1], shape[-2])), -1, -2)
     return codes.reshape(shape)

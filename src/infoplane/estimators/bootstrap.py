@@ -5,9 +5,10 @@ intervals). Paired samples are resampled (rows of x and y together) and the esti
 interval is the (alpha/2, 1 - alpha/2) quantiles of the replicates.
 
 Caveat: resampling *with replacement* duplicates rows, which biases nearest-neighbour estimators
-(KSG: zero distances) and plug-in estimators (fewer distinct states) -- for those, use
-``resample="subsample"`` (m-out-of-n without replacement, Politis & Romano 1994), whose interval is
-rescaled by sqrt(m / n) around the full-sample estimate.
+(KSG: zero distances) and, mildly, plug-in estimators (fewer distinct states). ``resample="auto"``
+(the default) therefore subsamples (m-out-of-n without replacement, Politis & Romano 1994; the
+interval is rescaled by sqrt(m / n) around the full-sample estimate) for estimators whose class sets
+``bootstrap_resample = "subsample"`` (``ksg``), and bootstraps the others.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def bootstrap_estimate(
     *,
     n_boot: int = 100,
     confidence: float = 0.95,
-    resample: Literal["bootstrap", "subsample"] = "bootstrap",
+    resample: Literal["auto", "bootstrap", "subsample"] = "auto",
     subsample_fraction: float = 0.5,
     seed: int = 0,
     **params: Any,
@@ -46,9 +47,10 @@ def bootstrap_estimate(
         y: (n_samples,) or (n_samples, d_y).
         n_boot: number of replicates (default 100).
         confidence: coverage of the interval in (0, 1) (default 0.95).
-        resample: ``"bootstrap"`` (n rows with replacement, default) or ``"subsample"`` (m =
-            ``subsample_fraction * n`` rows without replacement; the interval of sqrt(m) (I* - I)
-            is rescaled to n).
+        resample: ``"auto"`` (default: ``"subsample"`` for estimators that duplicated rows bias,
+            i.e. k-NN ones such as ``ksg``, else ``"bootstrap"``), ``"bootstrap"`` (n rows with
+            replacement) or ``"subsample"`` (m = ``subsample_fraction * n`` rows without
+            replacement; the interval of sqrt(m) (I* - I) is rescaled to n).
         subsample_fraction: m / n for ``"subsample"`` (default 0.5).
         seed: seed of the resampling (default 0).
         **params: estimator hyper-parameters when ``estimator`` is a name.
@@ -68,7 +70,9 @@ def bootstrap_estimate(
     est = make_estimator(estimator, **params) if isinstance(estimator, str) else estimator
     n_boot = check_int(n_boot, "n_boot", minimum=2)
     confidence = check_float(confidence, "confidence", low=0.0, high=1.0 - 1e-12)
-    check_choice(resample, "resample", ("bootstrap", "subsample"))
+    check_choice(resample, "resample", ("auto", "bootstrap", "subsample"))
+    if resample == "auto":
+        resample = getattr(est, "bootstrap_resample", "bootstrap")
     frac = check_float(subsample_fraction, "subsample_fraction", low=0.0, high=1.0)
     seed = check_int(seed, "seed", minimum=0)
     x2 = as_samples(x, "x")

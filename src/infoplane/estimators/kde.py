@@ -200,8 +200,9 @@ def kde_information_plane(
     Notes:
         For a deterministic network the value depends on sigma^2: it measures how well the n
         activation vectors are separated at the scale sigma (Saxe et al. 2018; Geiger 2021). With
-        ``n_eval < n`` the outer mean is a Monte Carlo estimate (standard error typically < 0.05 bit
-        at n_eval = 256 on the 12-bit task); the same rows are used for every batch element.
+        ``n_eval < n`` the outer mean is a Monte Carlo estimate: on a 10-unit tanh layer of the
+        12-bit task, n_eval = 256 differs from the exact value by 0.01 bit rms (0.04 bit at most)
+        for I(X;T) and 0.005 bit rms for I(T;Y). The same rows are used for every batch element.
 
     References:
         1. Kolchinsky, A., Tracey, B. D. (2017). Estimating Mixture Entropy with Pairwise Distances.

@@ -408,6 +408,8 @@ class KSGEstimator(BaseEstimator):
     """
 
     name = "ksg"
+    #: duplicated rows (bootstrap resampling) give zero neighbour distances and bias KSG upwards
+    bootstrap_resample = "subsample"
 
     def __init__(
         self,
@@ -489,4 +491,35 @@ class KSGEstimator(BaseEstimator):
         return super().estimate(x2, y2)
 
 
-__all__ = ["KSGEstimator", "kl_entropy", "ksg_mutual_information"]
+def ksg_information_plane(
+    t: np.ndarray,
+    labels: np.ndarray,
+    *,
+    k: int = 3,
+    noise_variance: float = 1e-3,
+    n_noise_draws: int = 2,
+    n_eval: int | None = 256,
+    seed: int = 0,
+    unit: str = "bits",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Function form of :meth:`KSGEstimator.information_plane`: (I(X; T+Z), I(T;Y)) by Ross (2014).
+
+    Args:
+        t: activations (..., n_samples, n_units).
+        labels: integer labels (n_samples,).
+        k, noise_variance, n_noise_draws, n_eval, seed, unit: as :class:`KSGEstimator`.
+
+    Returns:
+        Two arrays of shape ``t.shape[:-2]`` in ``unit``.
+    """
+    return KSGEstimator(
+        k=k,
+        noise_variance=noise_variance,
+        n_noise_draws=n_noise_draws,
+        n_eval=n_eval,
+        seed=seed,
+        unit=unit,
+    ).information_plane(t, labels)
+
+
+__all__ = ["KSGEstimator", "kl_entropy", "ksg_information_plane", "ksg_mutual_information"]

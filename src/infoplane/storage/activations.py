@@ -119,7 +119,7 @@ class ActivationStore:
         dtype: str = "float32",
         attrs: Mapping[str, Any] | None = None,
     ) -> ActivationStore:
-        """Create an empty store (replacing any store at ``path``).
+        """Create an empty store (replacing an activation store already at ``path``).
 
         Args:
             path: the store folder to create.
@@ -137,7 +137,8 @@ class ActivationStore:
             The store, open for writing.
 
         Raises:
-            InfoplaneError: for an unknown dtype, no layers, or ``n_repeats < 1``.
+            InfoplaneError: for an unknown dtype, no layers, ``n_repeats < 1``, or a ``path`` that
+                exists and is not an activation store (it is never deleted).
         """
         if dtype not in DTYPES:
             raise InfoplaneError(
@@ -152,7 +153,17 @@ class ActivationStore:
         zarr = _zarr()
         path = Path(path)
         if path.exists():
-            shutil.rmtree(path)
+            if path.is_dir() and (
+                (path / MANIFEST_NAME).is_file()
+                or (path / "zarr.json").is_file()
+                or not any(path.iterdir())
+            ):
+                shutil.rmtree(path)  # an old or half-created store: replace it
+            else:
+                raise InfoplaneError(
+                    f"{str(path)!r} exists and is not an activation store; choose a new folder "
+                    "(e.g. .../activations.zarr) for store=."
+                )
         labels = np.asarray(labels, dtype=np.int64)
         n = len(labels)
         sample_index = np.arange(n) if sample_index is None else np.asarray(sample_index, np.int64)

@@ -1,0 +1,192 @@
+"""Figures of the Information Bottleneck bound and of the layer check.
+
+The IB curve (Tishby, Pereira & Bialek 1999, arXiv physics/0004057) drawn in the information plane of
+Shwartz-Ziv & Tishby (2017, arXiv 1703.00810): x = I(X;T), y = I(T;Y), both in bits, with a dotted
+line at I(X;Y); and the 2017 paper's check that layers satisfy the IB equations (fitted beta and
+residual per epoch, one line per layer). matplotlib with the Agg backend; PNG files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _frame(curve: Any) -> Any:
+    import pandas as pd
+
+    from infoplane.bottleneck.curve import IBCurve
+    from infoplane.interface import InfoplaneError
+
+    frame = curve.to_frame() if isinstance(curve, IBCurve) else pd.DataFrame(curve)
+    missing = {"i_xt", "i_ty"} - set(frame.columns)
+    if missing:
+        raise InfoplaneError(f"curve needs columns i_xt and i_ty (bits); missing {sorted(missing)}.")
+    return frame
+
+
+def draw_bound(
+    ax: Any,
+    curve: Any,
+    *,
+    label: str | None = "IB bound",
+    color: str = "black",
+    linestyle: str = "-",
+    linewidth: float = 1.5,
+    envelope: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """Draw an IB curve on an existing Axes (x = I(X;T), y = I(T;Y), bits).
+
+    Args:
+        ax: a matplotlib Axes (e.g. the information-plane figure of a run).
+        curve: an :class:`~infoplane.bottleneck.IBCurve` or a DataFrame with ``i_xt``, ``i_ty``
+            (e.g. :func:`infoplane.bottleneck.twelve_bit_bound`).
+        label: legend label (``None``: no legend entry).
+        color, linestyle, linewidth: line style.
+        envelope: draw only the monotone envelope (points sorted by I(X;T)).
+        **kwargs: passed to ``ax.plot``.
+
+    Returns:
+        The Line2D drawn.
+
+    Raises:
+        InfoplaneError: if the curve lacks ``i_xt`` or ``i_ty``.
+    """
+    from infoplane.bottleneck.curve import monotone_envelope_mask
+
+    frame = _frame(curve)
+    x = frame["i_xt"].to_numpy(dtype=float)
+    y = frame["i_ty"].to_numpy(dtype=float)
+    if envelope:
+        keep = monotone_envelope_mask(x, y)
+        x, y = x[keep], y[keep]
+    order = np.argsort(x, kind="stable")
+    (line,) = ax.plot(
+        x[order], y[order], color=color, linestyle=linestyle, linewidth=linewidth, label=label,
+        zorder=1, **kwargs,
+    )  # fmt: skip
+    return line
+
+
+def plot_bound(
+    curve: Any,
+    path: str | Path,
+    *,
+    i_xy: float | None = None,
+    title: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Save a PNG of an IB curve in the information plane.
+
+    Args:
+        curve: an :class:`~infoplane.bottleneck.IBCurve` or DataFrame with ``i_xt``, ``i_ty``
+            (and ``beta``: points are coloured by log10 beta).
+        path: output PNG path.
+        i_xy: I(X;Y) in bits for the dotted ceiling (default: ``curve.i_xy`` when available).
+        title: figure title.
+        extra: more curves to draw, label -> curve (e.g. the DIB beside the IB).
+
+    Returns:
+        The path written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = _frame(curve)
+    if i_xy is None:
+        i_xy = getattr(curve, "i_xy", None)
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=150)
+    try:
+        draw_bound(ax, frame, label=getattr(curve, "method", "IB").upper() + " curve")
+        if "beta" in frame:
+            b = frame["beta"].to_numpy(dtype=float)
+            ok = np.isfinite(b)
+            sc = ax.scatter(
+                frame["i_xt"][ok], frame["i_ty"][ok], c=np.log10(b[ok]), s=12, cmap="viridis",
+                zorder=2,
+            )  # fmt: skip
+            fig.colorbar(sc, ax=ax, label=r"$\log_{10}\beta$")
+        for i, (name, other) in enumerate((extra or {}).items()):
+            draw_bound(ax, other, label=name, color=f"C{i + 1}", linestyle="--")
+        if i_xy is not None and np.isfinite(i_xy):
+            ax.axhline(i_xy, color="grey", linestyle=":", linewidth=1, label=f"I(X;Y) = {i_xy:.4f}")
+        ax.set_xlabel("I(X;T) [bits]")
+        ax.set_ylabel("I(T;Y) [bits]")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="lower right", fontsize=8)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def plot_layer_check(df: Any, path: str | Path, *, title: str | None = None) -> Path:
+    """Save one PNG of the layer check for all layers: fitted beta, residual and I(X;T) per epoch.
+
+    Args:
+        df: DataFrame from :func:`infoplane.bottleneck.layer_check` with an extra ``layer`` column
+            (one block of rows per layer); columns used: ``layer, epoch, beta, residual, i_xt,
+            slope`` (and ``bound_slope`` when present).
+        path: output PNG path.
+        title: figure title.
+
+    Returns:
+        The path written.
+
+    Raises:
+        InfoplaneError: if a needed column is missing.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from infoplane.interface import InfoplaneError
+
+    need = {"layer", "epoch", "beta", "residual", "slope"}
+    missing = need - set(df.columns)
+    if missing:
+        raise InfoplaneError(f"df needs columns {sorted(need)}; missing {sorted(missing)}.")
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), dpi=150)
+    try:
+        layers = list(dict.fromkeys(df["layer"].tolist()))
+        for i, layer in enumerate(layers):
+            sub = df[df["layer"] == layer].sort_values("epoch")
+            color = f"C{i % 10}"
+            ep = sub["epoch"].to_numpy(dtype=float) + 1.0  # log axis; epoch 0 -> 1
+            axes[0].plot(ep, sub["beta"], color=color, label=str(layer))
+            axes[1].plot(ep, sub["residual"], color=color, label=str(layer))
+            if "i_xt" in sub:
+                axes[2].plot(sub["i_xt"], sub["slope"], "o-", ms=2, color=color, label=str(layer))
+                if "bound_slope" in sub:
+                    axes[2].plot(sub["i_xt"], sub["bound_slope"], ":", color=color)
+        axes[0].set(xscale="log", yscale="log", xlabel="Epochs + 1", ylabel=r"fitted $\beta$")
+        axes[0].set_title(r"$\beta$ of the closest IB encoder")
+        axes[1].set(xscale="log", xlabel="Epochs + 1", ylabel="residual E[KL] [bits]")
+        axes[1].set_title("distance from the IB equations")
+        axes[2].set(yscale="log", xlabel="I(X;T) [bits]", ylabel=r"slope $1/\beta$")
+        axes[2].set_title(r"slope $1/\beta$ (dotted: the bound's)")
+        for ax in axes:
+            ax.grid(alpha=0.3)
+        axes[0].legend(title="layer", fontsize=8)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
