@@ -26,7 +26,9 @@ from infoplane.data.twelve_bit import twelve_bit_p_x, twelve_bit_p_y_given_x
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: torch's)"
+    )
     parser.add_argument("--betas", type=int, default=60, help="number of betas")
     parser.add_argument("--beta-max", type=float, default=1e4, help="largest beta")
     parser.add_argument("--forward", action="store_true", help="also forward annealing (slower)")
@@ -43,8 +45,8 @@ def main() -> None:
     print(frame.iloc[::5].to_string(index=False, float_format=lambda v: f"{v:.6g}"))
     env = curve.envelope()
     print()
-    print(f"| case | n_x x n_y | betas | annealing | threads | cpus | time [s] |")
-    print(f"|---|---|---|---|---|---|---|")
+    print("| case | n_x x n_y | betas | annealing | threads | cpus | time [s] |")
+    print("|---|---|---|---|---|---|---|")
     print(
         f"| 12-bit soft rule (all.mat) | {dist.n_x} x {dist.n_y} | {len(betas)} on [1, "
         f"{args.beta_max:g}] | {annealing} | {torch.get_num_threads()} | {os.cpu_count()} | "

@@ -49,7 +49,9 @@ def main() -> None:
         h_x=rev.h_x,
     )
     env = best.envelope().to_frame()[["beta", "i_xt", "i_ty"]]
-    end = pd.DataFrame({"beta": [np.inf], "i_xt": [dist.entropy_x()], "i_ty": [dist.mutual_information()]})
+    end = pd.DataFrame(
+        {"beta": [np.inf], "i_xt": [dist.entropy_x()], "i_ty": [dist.mutual_information()]}
+    )
     out = pd.concat([env, end], ignore_index=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w") as fh:

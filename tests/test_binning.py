@@ -136,7 +136,9 @@ def test_bad_data_is_named() -> None:
     n_bins=st.integers(2, 12),
     seed=st.integers(0, 2**16),
 )
-def test_properties_bounds_and_permutation_invariance(n: int, d: int, n_bins: int, seed: int) -> None:
+def test_properties_bounds_and_permutation_invariance(
+    n: int, d: int, n_bins: int, seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     t = rng.uniform(-1, 1, size=(n, d))
     y = rng.integers(0, 3, size=n)

@@ -80,7 +80,7 @@ def test_bad_split_arguments_are_named() -> None:
         load_twelve_bit("random")
     with pytest.raises(InfoplaneError, match="train_fraction"):
         load_twelve_bit(train_fraction=1.5)
-    with pytest.raises(InfoplaneError, match="train_fraction=0.8"):
+    with pytest.raises(InfoplaneError, match=r"train_fraction=0\.8"):
         load_twelve_bit("saxe2018", train_fraction=0.5)
     with pytest.raises(InfoplaneError, match="mi_on"):
         load_twelve_bit().evaluation_indices("everything")

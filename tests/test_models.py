@@ -28,7 +28,9 @@ def test_seeding_is_reproducible() -> None:
     assert not torch.equal(a.layers[0].linear.weight, c.layers[0].linear.weight)
 
 
-@pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "linear", "elu", "softplus", "softsign"])
+@pytest.mark.parametrize(
+    "act", ["tanh", "relu", "sigmoid", "linear", "elu", "softplus", "softsign"]
+)
 def test_every_activation_builds_and_runs(act: str) -> None:
     out = MLP(activation=act)(torch.zeros(3, 12))
     assert out.shape == (3, 2)

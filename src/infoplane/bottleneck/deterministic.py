@@ -90,7 +90,9 @@ def deterministic_information_bottleneck(
     """
     a = float(alpha)
     if not (np.isfinite(a) and 0.0 <= a <= 1.0):
-        raise InfoplaneError(f"alpha must be in [0, 1] (0: deterministic IB, 1: IB); got {alpha!r}.")
+        raise InfoplaneError(
+            f"alpha must be in [0, 1] (0: deterministic IB, 1: IB); got {alpha!r}."
+        )
     dist = _distribution(p_xy, p_y_given_x, p_x)
     betas_arr = check_betas(np.logspace(0, 3, 40) if betas is None else betas)
     params = {

@@ -83,7 +83,9 @@ def _as_table(a: Any, name: str, ndim: int) -> np.ndarray:
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
-        raise InfoplaneError(f"{name} must be a numeric table of probabilities; got dtype {arr.dtype}.")
+        raise InfoplaneError(
+            f"{name} must be a numeric table of probabilities; got dtype {arr.dtype}."
+        )
     arr = arr.astype(np.float64)
     if arr.ndim != ndim:
         shape = "(n_x, n_y)" if ndim == 2 else "(n_x,)"
@@ -147,7 +149,9 @@ def as_joint_distribution(
         array([0.5, 0.5])
     """
     if (p_xy is None) == (p_y_given_x is None):
-        raise InfoplaneError("give exactly one of p_xy (a table) or p_y_given_x (a conditional table).")
+        raise InfoplaneError(
+            "give exactly one of p_xy (a table) or p_y_given_x (a conditional table)."
+        )
     if kind not in ("auto", "joint", "conditional"):
         raise InfoplaneError(f"kind={kind!r} is not valid; use 'auto', 'joint' or 'conditional'.")
     if p_y_given_x is not None:

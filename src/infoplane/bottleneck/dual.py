@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from infoplane.bottleneck.curve import IBCurve
-from infoplane.bottleneck.distributions import JointDistribution, label_smoothing as _smooth
+from infoplane.bottleneck.distributions import JointDistribution
+from infoplane.bottleneck.distributions import label_smoothing as _smooth
 from infoplane.bottleneck.iterative import Annealing, _distribution, check_betas, trace_curve
 from infoplane.interface import InfoplaneError
 

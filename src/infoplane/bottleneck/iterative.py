@@ -207,7 +207,14 @@ def fixed_point(
     pb = E.Problem.from_arrays(dist.p_x, dist.p_y_given_x)
     st = _initial_state(pb, init, n_clusters, np.random.default_rng(seed), hard=alpha == 0.0)
     st = E.solve(
-        st, pb, beta, alpha=alpha, kind=kind, max_iter=max_iter, tol=tol, merge_tol=merge_tol,
+        st,
+        pb,
+        beta,
+        alpha=alpha,
+        kind=kind,
+        max_iter=max_iter,
+        tol=tol,
+        merge_tol=merge_tol,
         record=record,
     )
     return _to_solution(st, pb, beta, kind)
@@ -297,7 +304,10 @@ def trace_curve(
             )  # fmt: skip
             consider(i, st)
     if annealing in ("forward", "both"):
-        st = E.State(q=torch.ones(n_x, 1, dtype=torch.float64), sum_qlogq=torch.zeros(n_x, dtype=torch.float64))
+        st = E.State(
+            q=torch.ones(n_x, 1, dtype=torch.float64),
+            sum_qlogq=torch.zeros(n_x, dtype=torch.float64),
+        )
         for i in range(len(betas)):
             E.evaluate(st, pb, betas[i], alpha, kind)
             trial = _split(st, pb, rng, 1.0 if hard else 0.5)

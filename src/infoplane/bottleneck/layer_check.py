@@ -47,49 +47,67 @@ from infoplane.interface import LN2, InfoplaneError
 
 
 def _fit_beta(
-    d: torch.Tensor, f: torch.Tensor, log_p_t: torch.Tensor, p_x: torch.Tensor, bounds: tuple[float, float]
+    d: torch.Tensor,
+    f: torch.Tensor,
+    log_p_t: torch.Tensor,
+    p_x: torch.Tensor,
+    bounds: tuple[float, float],
+    start: float | None = None,
 ) -> tuple[float, float, bool]:
-    """Minimise R(beta); returns (beta, R in nats, at_limit)."""
+    """Minimise R(beta) over [bounds]; returns (beta, R in nats, at_limit).
+
+    Safeguarded Newton on R'(beta) = 0 (R''(beta) = E_x Var_q[d] >= 0), bracketing in log beta.
+    """
     d_f = d.gather(1, f[:, None])[:, 0]
     e_df = float(p_x @ d_f)
     base = float(p_x @ (-log_p_t[f]))
+    d2 = d * d
+    buf = torch.empty_like(d)
 
     def evaluate(beta: float) -> tuple[float, float, float]:
-        a = log_p_t[None, :] - beta * d
-        lse = torch.logsumexp(a, dim=1)
-        q = torch.exp(a - lse[:, None])
-        e_q = (q * d).sum(1)
-        var_q = (q * d * d).sum(1) - e_q**2
-        r = base + beta * e_df + float(p_x @ lse)
-        return r, e_df - float(p_x @ e_q), max(float(p_x @ var_q), 0.0)
+        torch.add(log_p_t[None, :], d, alpha=-beta, out=buf)
+        m = buf.amax(dim=1)
+        buf.sub_(m[:, None]).exp_()
+        z = buf.sum(1)
+        e1 = torch.bmm(buf[:, None, :], d[:, :, None])[:, 0, 0] / z
+        e2 = torch.bmm(buf[:, None, :], d2[:, :, None])[:, 0, 0] / z
+        r = base + beta * e_df + float(p_x @ (m + torch.log(z)))
+        return r, e_df - float(p_x @ e1), max(float(p_x @ (e2 - e1 * e1)), 0.0)
 
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
-    r_lo, g_lo, _ = evaluate(float(np.exp(lo)))
-    if g_lo >= 0:
-        return float(np.exp(lo)), r_lo, True
-    r_hi, g_hi, _ = evaluate(float(np.exp(hi)))
-    if g_hi <= 0:
-        return float(np.exp(hi)), r_hi, True
-    s = 0.5 * (lo + hi)
-    r = r_lo
+    s = float(np.clip(np.log(start), lo, hi)) if start else 0.5 * (lo + hi)
+    have_lo = have_hi = False
+    r = float("nan")
     for _ in range(100):
         beta = float(np.exp(s))
         r, g, h = evaluate(beta)
         if g > 0:
-            hi = s
+            hi, have_hi = s, True
         else:
-            lo = s
-        # Newton step on R'(beta) = 0, taken in beta; bisection in log beta when it leaves the bracket.
+            lo, have_lo = s, True
+        if hi - lo < 1e-7:
+            break
+        # Newton step on R'(beta) = 0 taken in beta; otherwise bisect (or expand) in log beta.
         s_new = np.log(beta - g / h) if h > 0 and beta - g / h > 0 else np.nan
         if not (np.isfinite(s_new) and lo < s_new < hi):
-            s_new = 0.5 * (lo + hi)
-        if abs(s_new - s) < 1e-9 or hi - lo < 1e-9:
+            if not have_hi:
+                s_new = min(s + 2.0, hi) if s < hi else hi
+            elif not have_lo:
+                s_new = max(s - 2.0, lo) if s > lo else lo
+            else:
+                s_new = 0.5 * (lo + hi)
+        if abs(s_new - s) < 1e-7:
             s = s_new
             break
+        if s_new == s:  # pinned at a bound
+            return beta, r, True
         s = s_new
     beta = float(np.exp(s))
+    at_limit = (not have_hi and s >= np.log(bounds[1]) - 1e-9) or (
+        not have_lo and s <= np.log(bounds[0]) + 1e-9
+    )
     r, _, _ = evaluate(beta)
-    return beta, r, False
+    return beta, r, bool(at_limit)
 
 
 def layer_check(
@@ -98,7 +116,7 @@ def layer_check(
     *,
     p_x: Any = None,
     n_bins: int | None = 30,
-    range: tuple[float, float] = (-1.0, 1.0),  # noqa: A002 - the field's name for it
+    range: tuple[float, float] = (-1.0, 1.0),
     bin_width: float | None = None,
     epochs: Any = None,
     beta_bounds: tuple[float, float] = (1e-3, 1e7),
@@ -190,12 +208,15 @@ def layer_check(
     p_y = px @ pyx_t
     h_y = float(-torch.special.xlogy(p_y, p_y).sum())
     rows = []
+    start: float | None = None  # warm start: the previous epoch's beta
     for e in builtins.range(n_ep):  # loop over epochs; each is vectorised over inputs
         _, inv = np.unique(keys[e], return_inverse=True)
         f = torch.as_tensor(inv.ravel(), dtype=torch.long)
         n_t = int(f.max()) + 1
         p_t = torch.zeros(n_t, dtype=torch.float64).index_add_(0, f, px)
-        num = torch.zeros(n_t, pyx_t.shape[1], dtype=torch.float64).index_add_(0, f, px[:, None] * pyx_t)
+        num = torch.zeros(n_t, pyx_t.shape[1], dtype=torch.float64).index_add_(
+            0, f, px[:, None] * pyx_t
+        )
         pyt = num / p_t[:, None]
         h_t = float(-torch.special.xlogy(p_t, p_t).sum())
         i_ty = max(h_y + float(p_t @ torch.special.xlogy(pyt, pyt).sum(1)), 0.0)
@@ -204,7 +225,8 @@ def layer_check(
         else:
             with threads_for(n * n_t):
                 d = (neg_h[:, None] - pyx_t @ torch.log(pyt).clamp_min(LOG_FLOOR).T).clamp_min(0.0)
-                beta, r, at_limit = _fit_beta(d, f, torch.log(p_t), px, (lo_b, hi_b))
+                beta, r, at_limit = _fit_beta(d, f, torch.log(p_t), px, (lo_b, hi_b), start)
+                start = beta
         rows.append(
             {
                 "epoch": ep[e],

@@ -7,7 +7,7 @@ IB (Strouse & Schwab 2017, arXiv 1604.00268), the dual IB (Piran, Shwartz-Ziv & 
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,7 +15,7 @@ import typer
 DEFAULT_BETAS = "logspace:1:1000:40"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     """Which bottleneck to compute."""
 
     ib = "ib"
@@ -24,7 +24,7 @@ class Method(str, Enum):
     gaussian = "gaussian"
 
 
-class TableFormat(str, Enum):
+class TableFormat(StrEnum):
     """File format of the table."""
 
     parquet = "parquet"
@@ -128,10 +128,14 @@ def bound(
         f"values) or 'linspace:LO:HI:N'. Default {DEFAULT_BETAS} (gaussian: around the critical "
         "betas).",
     ),
-    kind: str = typer.Option("auto", "--kind", help="How to read a table: auto, joint, conditional."),
+    kind: str = typer.Option(
+        "auto", "--kind", help="How to read a table: auto, joint, conditional."
+    ),
     annealing: str = typer.Option(
-        None, "--annealing", help="auto, reverse, forward, both or none (default auto: both up to 256 x values, else "
-        "reverse; dib: forward)."
+        None,
+        "--annealing",
+        help="auto, reverse, forward, both or none (default auto: both up to 256 x values, else "
+        "reverse; dib: forward).",
     ),
     restarts: int = typer.Option(0, "--restarts", help="Random restarts per beta (dib: 3)."),
     alpha: float = typer.Option(0.0, "--alpha", help="dib only: 0 = deterministic IB, 1 = IB."),
@@ -139,7 +143,9 @@ def bound(
         0.0, "--label-smoothing", help="dualib only: mix s of uniform label noise into p(y|x)."
     ),
     x_dim: int = typer.Option(None, "--x-dim", help="gaussian with a joint covariance: dim of X."),
-    table_format: TableFormat = typer.Option(TableFormat.parquet, "--format", help="parquet or csv."),
+    table_format: TableFormat = typer.Option(
+        TableFormat.parquet, "--format", help="parquet or csv."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of splits and restarts."),
 ) -> None:
     """Compute the Information Bottleneck curve of a distribution: table (bits) and figure."""
@@ -165,7 +171,10 @@ def bound(
             sx, sxy, sy = _load_gaussian(pxy, x_dim)
             g = gaussian_information_bottleneck(sx, sxy, sy)
             curve = g.curve(beta_list)
-            meta = {"critical_betas": g.critical_betas.tolist(), "eigenvalues": g.eigenvalues.tolist()}
+            meta = {
+                "critical_betas": g.critical_betas.tolist(),
+                "eigenvalues": g.eigenvalues.tolist(),
+            }
         else:
             dist = load_distribution(pxy, kind=kind, name="--pxy")  # type: ignore[arg-type]
             grid = beta_list if beta_list is not None else parse_betas(DEFAULT_BETAS)

@@ -46,7 +46,7 @@ def parse_times(spec: str | None) -> list[float]:
             except (ValueError, IndexError):
                 raise InfoplaneError(
                     f"--times item {item!r} must look like log:START:STOP:NUM (exponents of 10), "
-                    "e.g. log:-1:5:16."
+                    "e.g. log:0:5:11."
                 ) from None
             out.extend(np.logspace(start, stop, num).tolist())
             continue
@@ -54,10 +54,10 @@ def parse_times(spec: str | None) -> list[float]:
             out.append(float(item))
         except ValueError:
             raise InfoplaneError(
-                f"--times item {item!r} is not a number; use e.g. 0,0.1,1,10,inf or log:-1:5:16."
+                f"--times item {item!r} is not a number; use e.g. 0,0.1,1,10,inf or log:0:5:11."
             ) from None
     if not out:
-        raise InfoplaneError("--times is empty; give e.g. 0,log:-1:5:16,inf.")
+        raise InfoplaneError("--times is empty; give e.g. 0,log:0:5:11,inf.")
     return sorted(set(out))
 
 
@@ -147,7 +147,7 @@ def ntk(
         str | None,
         typer.Option(
             help="Training times: comma-separated (inf allowed) and/or log:START:STOP:NUM; "
-            "default 0,log:-1:5:16,inf."
+            "default: 0, 16 log-spaced times from 0.1 to 1e5, inf."
         ),
     ] = None,
     mnist_dir: Annotated[

@@ -124,14 +124,14 @@ def split_indices(
         files = _files()
         return files["saxe2018_train"].astype(np.int64), files["saxe2018_test"].astype(np.int64)
     if split == "idnns":
-        n_train = int(round(train_fraction * n))
+        n_train = round(train_fraction * n)
         return np.arange(n_train), np.arange(n_train, n)
     if split == "stratified":
         rng = np.random.default_rng(seed)
         train = []
         for c in np.unique(labels):
             members = rng.permutation(np.flatnonzero(labels == c))
-            train.append(members[: int(round(train_fraction * len(members)))])
+            train.append(members[: round(train_fraction * len(members))])
         train_idx = np.sort(np.concatenate(train))
         test_idx = np.setdiff1d(np.arange(n), train_idx)
         return train_idx, test_idx

@@ -118,8 +118,14 @@ class EnsembleMLP(nn.Module):
 
     def member(self, r: int) -> MLP:
         """Return member ``r`` as a stand-alone :class:`MLP` with a copy of its current weights."""
-        net = MLP(self.n_inputs, self.hidden, self.n_classes, self.activation,
-                  seed=self.seeds[r], quantize_bits=self.quantize_bits)
+        net = MLP(
+            self.n_inputs,
+            self.hidden,
+            self.n_classes,
+            self.activation,
+            seed=self.seeds[r],
+            quantize_bits=self.quantize_bits,
+        )
         with torch.no_grad():
             for block, stacked in zip(net.layers, self.layers, strict=True):
                 block.linear.weight.copy_(stacked.linear.weight[r])

@@ -7,6 +7,7 @@ configurable (Saxe et al. 2018 compare tanh with ReLU).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 
@@ -59,7 +60,9 @@ def idnns_init_(linear: nn.Linear, generator: torch.Generator | None = None) -> 
         w.normal_(0.0, std, generator=generator)
         bad = w.abs() > 2 * std
         while bad.any():
-            w[bad] = torch.empty(int(bad.sum()), dtype=w.dtype).normal_(0.0, std, generator=generator)
+            w[bad] = torch.empty(int(bad.sum()), dtype=w.dtype).normal_(
+                0.0, std, generator=generator
+            )
             bad = w.abs() > 2 * std
         linear.weight.copy_(w)
         linear.bias.zero_()
@@ -115,7 +118,7 @@ class MLP(nn.Module):
         gen = torch.Generator().manual_seed(int(seed))
         widths = (int(n_inputs), *hidden)
         blocks = []
-        for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+        for fan_in, fan_out in itertools.pairwise(widths):
             block = nn.Sequential()
             block.add_module("linear", nn.Linear(fan_in, fan_out))
             block.add_module("act", make_activation(activation))

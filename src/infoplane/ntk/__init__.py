@@ -18,6 +18,7 @@ from infoplane.ntk.dynamics import (
     kernel_regression,
 )
 from infoplane.ntk.information import (
+    CHANNEL_VAR_GRID,
     LabelInformation,
     MIBounds,
     gaussian_channel_log_likelihoods,
@@ -31,6 +32,7 @@ from infoplane.ntk.plane import DEFAULT_TIMES, ntk_information_plane
 
 __all__ = [
     "ACTIVATIONS",
+    "CHANNEL_VAR_GRID",
     "DEFAULT_TIMES",
     "EnsemblePrediction",
     "FCKernelSpec",

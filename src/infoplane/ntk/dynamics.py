@@ -4,7 +4,8 @@ In the infinite-width limit a network trained by gradient flow evolves as its li
 (Lee et al. 2019, arXiv 1902.06720). With loss L = (1 / 2n) sum_i ||f(x_i) - y_i||^2 over n
 training pairs and learning rate eta, the training outputs obey df/dt = -(eta / n) Theta (f - Y).
 Over the ensemble of random initialisations (f_0 ~ GP(0, K), the NNGP) the outputs at time t are
-Gaussian with (Lee et al. 2019, Eqs. (15)-(16); Shwartz-Ziv & Alemi 2020, arXiv 1911.09189):
+Gaussian with (Lee et al. 2019, Sec. "Gaussian processes from gradient descent training";
+Shwartz-Ziv & Alemi 2020, arXiv 1911.09189):
 
     mu(x, t)         = Theta(x, X) A_t Y,
     Sigma(x, x', t)  = K(x, x') + Theta(x, X) A_t K A_t Theta(X, x')
@@ -103,6 +104,8 @@ class GradientFlowEnsemble:
     Attributes:
         eigenvalues: eigenvalues lambda of the (regularised) train NTK, shape (n,), ascending.
         eigenvectors: V, shape (n, n).
+        nngp_eig: V^T K V, the train NNGP kernel in the NTK eigenbasis, shape (n, n).
+        y_eig: V^T Y, the targets in the NTK eigenbasis, shape (n, k).
         n_train: n.
 
     Raises:
@@ -113,7 +116,8 @@ class GradientFlowEnsemble:
         eta lambda / n; Lee et al. (2019) write the same flow with Theta / |D|.
 
     References:
-        Lee et al. (2019), NeurIPS, arXiv:1902.06720, Sec. 2.3-2.4 and Eqs. (15)-(16);
+        Lee et al. (2019), NeurIPS, arXiv:1902.06720 (the NTK Gaussian process of the trained
+        ensemble);
         Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189.
 
     Example:
@@ -171,9 +175,9 @@ class GradientFlowEnsemble:
         self.ntk_train = theta
         self.y_train = y
         # Quantities in the NTK eigenbasis, reused for every t.
-        self._vty = v.T @ y  # (n, k)
-        self._k_eig = v.T @ self.nngp_train @ v  # (n, n)
-        self._k_eig = 0.5 * (self._k_eig + self._k_eig.T)
+        self.y_eig = v.T @ y  # (n, k)
+        self.nngp_eig = v.T @ self.nngp_train @ v  # (n, n)
+        self.nngp_eig = 0.5 * (self.nngp_eig + self.nngp_eig.T)
 
     def filter_factors(self, times: Any) -> torch.Tensor:
         """Return d_t(lambda) = (1 - exp(-eta t lambda / n)) / lambda, shape (T, n).
@@ -256,12 +260,12 @@ class GradientFlowEnsemble:
             kt = torch.diagonal(kt)
         a = tc @ v  # (m, n): Theta(x, X) V
         b = kc @ v  # (m, n): K(x, X) V
-        mean = torch.einsum("mn,tn,nk->tmk", a, d, self._vty)
+        mean = torch.einsum("mn,tn,nk->tmk", a, d, self.y_eig)
         covs = []
         variances = []
         for i in range(d.shape[0]):
             ad = a * d[i]  # Theta(x, X) A_t expressed in the eigenbasis
-            adk = ad @ self._k_eig
+            adk = ad @ self.nngp_eig
             if full_covariance:
                 cross = ad @ b.T
                 cov = kt + adk @ ad.T - cross - cross.T
@@ -281,13 +285,13 @@ class GradientFlowEnsemble:
         # lambda d_t(lambda) = 1 - exp(-eta t lambda / n) = 1 - e; exact at t = inf on the range.
         one_minus_e = d * self.eigenvalues  # (T, n)
         e = 1.0 - one_minus_e
-        mean = torch.einsum("an,tn,nk->tak", v, one_minus_e, self._vty)
+        mean = torch.einsum("an,tn,nk->tak", v, one_minus_e, self.y_eig)
         # Sigma = V E K~ E V^T with K~ = V^T K V, one time at a time (O(n^2) memory).
         covs = []
         variances = []
         for i in range(t.shape[0]):
             ve = v * e[i]
-            vek = ve @ self._k_eig
+            vek = ve @ self.nngp_eig
             if full_covariance:
                 cov = vek @ ve.T
                 cov = 0.5 * (cov + cov.T)
@@ -314,7 +318,7 @@ def kernel_regression(nngp_or_ntk_train: Any, cross: Any, y_train: Any) -> torch
         InfoplaneError: for mismatched shapes or a singular kernel.
 
     References:
-        Lee et al. (2019), NeurIPS, arXiv:1902.06720, Eq. (16) at t = inf.
+        Lee et al. (2019), NeurIPS, arXiv:1902.06720 (the ensemble mean at t = inf).
     """
     k = _as_matrix(nngp_or_ntk_train, "nngp_or_ntk_train")
     c = _as_matrix(cross, "cross")

@@ -7,8 +7,8 @@ exactly (:mod:`infoplane.ntk.dynamics`), plus an optional isotropic Gaussian cha
 inputs as t -> inf). With X uniform over N inputs, p(z) is a mixture of N Gaussians and:
 
 - **I(X;Z)** is bracketed by the minibatch ("InfoNCE") lower bound and the leave-one-out upper bound
-  of Poole et al. (2019), arXiv 1905.06922, Eqs. (12) and (13), both estimated by Monte Carlo over
-  z ~ p(z | x_i):
+  of Poole et al. (2019), arXiv 1905.06922 (InfoNCE; the upper bound with a known conditional),
+  both estimated by Monte Carlo over z ~ p(z | x_i):
 
       I_low = E_i E_z[ log p(z|x_i) - log (1/M) sum_{j in batch} p(z|x_j) ]          (<= log M),
       I_up  = E_i E_z[ log p(z|x_i) - log (1/(M-1)) sum_{j in batch, j != i} p(z|x_j) ].
@@ -18,7 +18,7 @@ inputs as t -> inf). With X uniform over N inputs, p(z) is a mixture of N Gaussi
   Carlo error.
 - **Label side**: with the Gaussian channel q(y | z) = N(y; z, s^2 I) on the regression targets (one
   per class, one-hot), the log likelihood of one member ("Gibbs") and of the ensemble predictive
-  ("Bayes") have closed forms (Shwartz-Ziv & Alemi 2020, Sec. 3):
+  ("Bayes") have closed forms (Shwartz-Ziv & Alemi 2020):
 
       Gibbs: E_z log N(y; z, s^2 I) = log N(y; mu, s^2 I) - k Sigma / (2 s^2),
       Bayes: log E_z N(y; z, s^2 I) = log N(y; mu, (s^2 + Sigma) I).
@@ -26,10 +26,10 @@ inputs as t -> inf). With X uniform over N inputs, p(z) is a mixture of N Gaussi
   Normalised over the class codes the channel is a classifier, q(c | z) = softmax_c(z_c / s^2), and
   the Barber & Agakov (2003) variational bound gives I(Z;Y) >= H(Y) + E log q(y | z) (Gibbs); the
   same expression with the ensemble predictive E_z q(y | z) (Bayes) is larger by Jensen's inequality
-  and bounds the information the ensemble's prediction carries about Y (at most I(X;Y)).
+  and is the same bound for the decoder E_z q(y | z) of x: a lower bound on I(X;Y), not on I(Z;Y).
 - **KL from initialisation**: KL[ N(mu_t, Sigma_t) || N(0, K) ] of the joint output distribution on
   the training inputs at time t from that at t = 0 (the NNGP prior), the function-space counterpart
-  of the information in the weights (Shwartz-Ziv & Alemi 2020, Sec. 3; Achille & Soatto 2019).
+  of the information in the weights (Shwartz-Ziv & Alemi 2020; Achille & Soatto 2019).
 
 All values are returned in bits unless ``unit="nats"``; log likelihoods of continuous targets are
 log densities (bits per example, in the units of the targets).
@@ -46,6 +46,8 @@ References:
        NeurIPS.
     5. Lee et al. (2019). Wide Neural Networks of Any Depth Evolve as Linear Models Under Gradient
        Descent. NeurIPS. arXiv:1902.06720.
+    6. Achille & Soatto (2019). Where is the Information in a Deep Neural Network?
+       arXiv:1905.12213.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def mixture_mi_bounds(
 ) -> MIBounds:
     """Bounds on I(X;Z) for X uniform over N inputs and Z | x_i ~ N(mean_i, diag(variance_i)).
 
-    The minibatch lower and leave-one-out upper bounds of Poole et al. (2019), Eqs. (12)-(13)
+    The minibatch lower and leave-one-out upper bounds of Poole et al. (2019)
     (see the module docstring), with the expectation over z estimated from ``n_samples`` draws per
     input. The N inputs are shuffled into batches of M = ``batch_size`` and the bounds averaged.
 
@@ -309,7 +311,7 @@ def gaussian_channel_log_likelihoods(
         InfoplaneError: for mismatched shapes or a non-positive ``channel_var``.
 
     References:
-        Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189, Sec. 3.
+        Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189.
     """
     check_unit(unit)
     if not (math.isfinite(channel_var) and channel_var > 0):
@@ -453,8 +455,8 @@ def kl_from_initialisation(
         InfoplaneError: for bad times, a negative jitter, or a kernel that stays singular.
 
     References:
-        Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189, Sec. 3; Lee et al. (2019), NeurIPS,
-        arXiv:1902.06720, Eq. (10).
+        Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189; Lee et al. (2019), NeurIPS,
+        arXiv:1902.06720.
     """
     check_unit(unit)
     t = as_times(times)
@@ -462,7 +464,7 @@ def kl_from_initialisation(
         raise InfoplaneError(f"jitter must be a finite number >= 0; got {jitter}.")
     n = ensemble.n_train
     k_out = ensemble.y_train.shape[1]
-    k_eig = ensemble._k_eig
+    k_eig = ensemble.nngp_eig
     k_eig = k_eig + jitter * float(torch.diagonal(k_eig).mean()) * torch.eye(n, dtype=_DTYPE)
     try:
         chol = torch.linalg.cholesky(k_eig)
@@ -479,7 +481,7 @@ def kl_from_initialisation(
     e = torch.exp(-tau[:, None] * lam[None, :])  # (T, n); 0 at t = inf on lambda > 0
     trace_term = ((e @ hadamard) * e).sum(-1)
     logdet_term = 2 * tau * lam.sum()  # -2 log det E_t
-    m_eig = (1.0 - e)[:, :, None] * ensemble._vty[None]  # (T, n, k)
+    m_eig = (1.0 - e)[:, :, None] * ensemble.y_eig[None]  # (T, n, k)
     mahal = torch.einsum("tak,ab,tbk->t", m_eig, k_inv, m_eig)
     kl = 0.5 * k_out * (trace_term - n + logdet_term) + 0.5 * mahal
     kl = torch.where(torch.isinf(t), torch.full_like(kl, math.inf), kl.clamp_min(0.0))

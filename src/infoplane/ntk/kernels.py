@@ -8,7 +8,7 @@ The infinitely wide limit of a fully connected network in the NTK parameterisati
 with every entry of W and b drawn from N(0, 1), has Gaussian-process outputs at initialisation with
 the NNGP kernel K (Neal 1996; Lee et al. 2018; Matthews et al. 2018) and, under gradient flow, a
 constant neural tangent kernel Theta (Jacot et al. 2018). Both obey layer recursions (Arora et al.
-2019, Eqs. (4)-(6); Lee et al. 2019, Appendix C):
+2019; Lee et al. 2019):
 
     K^1(x, x') = sigma_w^2 x.x' / d + sigma_b^2,                 Theta^1 = K^1,
     K^{l+1}    = sigma_w^2 E[phi(u) phi(v)] + sigma_b^2,
@@ -225,7 +225,7 @@ def fc_kernels(
     Notes:
         The NTK is that of the NTK parameterisation (Jacot et al. 2018), in which gradient flow on
         all weights and biases with learning rate eta moves the outputs by -eta Theta (f - y) per
-        unit time (Lee et al. 2019, Eq. (7)). Cost: O(n1 n2 (d + L)) time and O(n1 n2) memory.
+        unit time (Lee et al. 2019). Cost: O(n1 n2 (d + L)) time and O(n1 n2) memory.
 
     References:
         Jacot et al. (2018), NeurIPS, arXiv:1806.07572; Lee et al. (2019), NeurIPS,

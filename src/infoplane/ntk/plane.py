@@ -93,7 +93,19 @@ def ntk_information_plane(
 
     Notes:
         Cost: one O(n^3) eigendecomposition, O(T m n^2) for the variances at m evaluation inputs
-        and O(T S m^2) for the bounds.
+        and O(T S m^2) for the bounds. The 12-bit task (n = 3276, m = 4096, the 18 default times)
+        used 90 s of CPU time, 4 min of wall time on 2 heavily shared cores. I(X;Z) depends on
+        ``noise_var`` wherever the ensemble's variance falls below it (training inputs late in
+        training): report it with the results.
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(40, 3))
+        >>> y = (x[:, 0] > 0).astype(np.int64)
+        >>> df = ntk_information_plane(x, y, np.arange(30), times=[0.0, 10.0], n_samples=2)
+        >>> list(df["t"])
+        [0.0, 10.0]
 
     References:
         Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189; Shwartz-Ziv (2022), PhD thesis,

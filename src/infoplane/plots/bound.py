@@ -23,7 +23,9 @@ def _frame(curve: Any) -> Any:
     frame = curve.to_frame() if isinstance(curve, IBCurve) else pd.DataFrame(curve)
     missing = {"i_xt", "i_ty"} - set(frame.columns)
     if missing:
-        raise InfoplaneError(f"curve needs columns i_xt and i_ty (bits); missing {sorted(missing)}.")
+        raise InfoplaneError(
+            f"curve needs columns i_xt and i_ty (bits); missing {sorted(missing)}."
+        )
     return frame
 
 

@@ -100,8 +100,15 @@ def draw_information_plane(
     for k, layer in enumerate(x.columns):
         label = layer_labels[k] if layer_labels is not None else f"layer {layer}"
         sm = ax.scatter(
-            x[layer], y[layer], c=shown, cmap=cm, norm=norm, s=marker_size,
-            marker=LAYER_MARKERS[k % len(LAYER_MARKERS)], edgecolors="none", zorder=2,
+            x[layer],
+            y[layer],
+            c=shown,
+            cmap=cm,
+            norm=norm,
+            s=marker_size,
+            marker=LAYER_MARKERS[k % len(LAYER_MARKERS)],
+            edgecolors="none",
+            zorder=2,
         )
         ax.scatter([], [], marker=LAYER_MARKERS[k % len(LAYER_MARKERS)], color="0.3", label=label)
     if ixy is not None:

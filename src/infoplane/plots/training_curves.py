@@ -23,7 +23,10 @@ def plot_training_curves(history: Any, path: str | Path | None = None) -> Any:
 
     g = history.groupby("epoch")
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for ax, metric, label in ((axes[0], "loss", "cross-entropy [nats]"), (axes[1], "acc", "accuracy")):
+    for ax, metric, label in (
+        (axes[0], "loss", "cross-entropy [nats]"),
+        (axes[1], "acc", "accuracy"),
+    ):
         for split, colour in (("train", "C0"), ("test", "C1")):
             col = f"{split}_{metric}"
             if history[col].isna().all():
