@@ -23,6 +23,16 @@ def h2(p: float) -> float:
     return float(-(p * np.log2(p) + (1 - p) * np.log2(1 - p)))
 
 
+def dsbs_closed_form(beta: float, eps: float = 0.1) -> tuple[float, float]:
+    """T = X xor Bern(delta) at the stationary delta: (1 - h(delta), 1 - h(eps * delta))."""
+    from scipy.optimize import brentq
+
+    star = lambda d: eps * (1 - d) + d * (1 - eps)  # noqa: E731 - binary convolution
+    g = lambda d: np.log((1 - d) / d) - beta * (1 - 2 * eps) * np.log((1 - star(d)) / star(d))  # noqa: E731
+    d = brentq(g, 1e-300, 0.5 - 1e-13, xtol=1e-16)
+    return 1 - h2(d), 1 - h2(star(d))
+
+
 def test_parse_betas() -> None:
     assert parse_betas("1,2,5") == [1.0, 2.0, 5.0]
     assert parse_betas("logspace:1:100:3") == pytest.approx([1.0, 10.0, 100.0])
@@ -37,8 +47,8 @@ def test_dsbs_table_and_figure(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = runner.invoke(
         app,
-        ["bound", "--pxy", str(tmp_path / "dsbs.npy"), "--betas", "1.2,10,100", "--out", str(out),
-         "--format", "csv"],
+        ["bound", "--pxy", str(tmp_path / "dsbs.npy"), "--betas", "1.2,1.7,2,3,10,100", "--out",
+         str(out), "--format", "csv"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out / "bound.csv")
@@ -46,6 +56,11 @@ def test_dsbs_table_and_figure(tmp_path: Path) -> None:
     assert df.i_xt[0] == pytest.approx(0.0, abs=1e-9)  # below the critical beta 1.5625
     # large beta: T = X, I(T;Y) = 1 - h(0.1) = 0.531004
     assert df.i_ty.iloc[-1] == pytest.approx(1 - h2(0.1), abs=1e-5)
+    for beta in (1.7, 2.0, 3.0):  # the closed form of the doubly-symmetric binary source
+        row = df[df.beta == beta].iloc[0]
+        i_xt, i_ty = dsbs_closed_form(beta)
+        assert row.i_xt == pytest.approx(i_xt, abs=1e-5)
+        assert row.i_ty == pytest.approx(i_ty, abs=1e-5)
     assert (out / "bound.png").stat().st_size > 1000
     info = json.loads((out / "bound.json").read_text())
     assert info["units"] == "bits" and info["method"] == "ib"

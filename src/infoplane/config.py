@@ -97,6 +97,8 @@ class ModelConfig(_Strict):
 class TrainingConfig(_Strict):
     """Optimisation: epochs, optimiser, learning rate, batch size (``None``/``full``: full batch).
 
+    ``history``: ``exact`` evaluates all rows after each epoch; ``running`` averages the training
+    mini-batches (cheaper; see :class:`~infoplane.training.TrainSettings`).
     ``threads`` is the number of torch CPU threads while training (1 is fastest for these small
     networks; ``None`` keeps torch's default).
     """
@@ -108,6 +110,7 @@ class TrainingConfig(_Strict):
     momentum: float = Field(0.0, ge=0.0, lt=1.0)
     device: str = "auto"
     threads: int | None = Field(1, ge=1)
+    history: Literal["exact", "running"] = "exact"
 
     @field_validator("batch_size", mode="before")
     @classmethod
@@ -162,9 +165,18 @@ class EstimatorConfig(_Strict):
 
 
 class AnalysisConfig(_Strict):
-    """Optional analyses run with the training."""
+    """Optional analyses run with the training.
+
+    Attributes:
+        gradient_stats: gradient mean, std and SNR per layer at the captured epochs (MLPs).
+        diagnostics: geometric diagnostics per layer and epoch (needs the activation store).
+        ib_bound: draw the IB bound of the 12-bit soft rule under the layers (12-bit task only).
+        layer_check: fit the IB encoder's beta to each layer of repeat 0 (12-bit task; needs the
+            activation store).
+    """
 
     gradient_stats: bool = True
+    diagnostics: bool = True
     ib_bound: bool = True
     layer_check: bool = True
 

@@ -18,7 +18,10 @@ store (:mod:`infoplane.storage.activations`) at once and estimation reads it bac
     information_plane.parquet   repeat, epoch, layer, layer_name, estimator, i_xt, i_ty, unit (bits)
     history.parquet             repeat, epoch, train_loss, train_acc, test_loss, test_acc
     gradients.parquet           gradient statistics per repeat, epoch, layer (if enabled)
+    diagnostics.parquet         geometric diagnostics per repeat, epoch, layer (with the store)
+    phases.csv                  drift-to-diffusion and compression-onset epochs per layer
     information_plane.png       the paper's figure (averaged over repeats), one panel per estimator
+    snr.png, training_curves.png, layer_check.png (12-bit task)
     activations.zarr/           the activation store (``storage.activations: zarr``)
     state/                      checkpoint.pt, status.json, estimates/ (what a resume needs)
 
@@ -51,6 +54,7 @@ log = logging.getLogger(__name__)
 PLANE_FILE = "information_plane.parquet"
 HISTORY_FILE = "history.parquet"
 GRADIENTS_FILE = "gradients.parquet"
+DIAGNOSTICS_FILE = "diagnostics.parquet"
 CONFIG_FILE = "config.yaml"
 FIGURE_FILE = "information_plane.png"
 STORE_DIR = "activations.zarr"
@@ -588,6 +592,42 @@ def _set_status(run_dir: Path, stage: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------- run
+def diagnostics_from_store(store: Any, config: RunConfig, *, max_bytes: int = 256 * 2**20) -> Any:
+    """Geometric diagnostics (Geiger 2021) of every layer, repeat and epoch, read from the store.
+
+    Reads one layer at a time in chunks of epochs, so memory stays bounded; ``range="data"`` of the
+    binning grid becomes the layer's [min, max] over the whole run (as for estimation).
+
+    Args:
+        store: the run's :class:`~infoplane.storage.activations.ActivationStore`.
+        config: the run config (activation and binning grid).
+        max_bytes: float32 bytes of activations per chunk.
+
+    Returns:
+        DataFrame with columns repeat, epoch, layer, layer_name, saturation, total_variance,
+        top_pc_share, class_separation, n_states (see
+        :func:`~infoplane.analysis.diagnostics.compute_diagnostics`).
+    """
+    import pandas as pd
+
+    from infoplane.analysis.diagnostics import binning_grid_from_config, compute_diagnostics
+
+    grid = binning_grid_from_config(config)
+    epochs = store.completed_epochs
+    frames = []
+    for index, layer in enumerate(store.layers, start=1):
+        layer_grid = dict(grid)
+        if layer_grid["range"] == "data" and layer_grid.get("bin_width") is None:
+            lo, hi = store.value_range(layer)
+            layer_grid["range"] = (lo, hi if hi > lo else lo + 1.0)
+        for eps, t in store.iter_epoch_chunks(layer, max_bytes=max_bytes, epochs=epochs):
+            frame = compute_diagnostics(
+                {layer: t}, store.labels, eps, activation=config.model.activation, **layer_grid
+            )
+            frames.append(frame.assign(layer=index, layer_name=layer))
+    return pd.concat(frames, ignore_index=True)
+
+
 def run_experiment(
     config: RunConfig,
     out_dir: str | Path,
@@ -770,6 +810,13 @@ def run_experiment(
         )
     timings["estimation"] = time.perf_counter() - t0
     write_table(out / PLANE_FILE, plane)
+    if config.analysis.diagnostics and store is not None:
+        t0 = time.perf_counter()
+        write_table(
+            out / DIAGNOSTICS_FILE,
+            diagnostics_from_store(store, config, max_bytes=int(st.chunk_mb * 2**20)),
+        )
+        timings["diagnostics"] = time.perf_counter() - t0
 
     result = RunResult(out, plane, history_df, gradients_df, timings, store_path if keep else None)
     if make_figures:

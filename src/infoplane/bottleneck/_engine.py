@@ -338,7 +338,7 @@ def _solve(
                 prev_delta = float("inf")
             prev_v = v
         update_encoder(st, pb, beta, alpha, kind)
-        if merge_tol is not None and alpha != 0.0 and it % merge_every == 0:
+        if merge_tol is not None and alpha != 0.0 and (it == 1 or it % merge_every == 0):
             marginals(st, pb, kind)
             if merge_clusters(st, beta, merge_tol):
                 prev_v = None

@@ -284,6 +284,12 @@ def trace_curve(
         raise InfoplaneError("annealing='none' needs n_restarts >= 1 (random starts).")
     if int(n_restarts) != n_restarts or n_restarts < 0:
         raise InfoplaneError(f"n_restarts must be an integer >= 0; got {n_restarts!r}.")
+    params = {
+        **params,
+        "annealing": annealing,
+        "reverse_max_iter": reverse_max_iter,
+        "reverse_merge_tol": reverse_merge_tol,
+    }  # the settings actually used
     s = _Settings(kind, alpha, max_iter, tol, merge_tol, reverse_max_iter, reverse_merge_tol)
     pb = E.Problem.from_arrays(dist.p_x, dist.p_y_given_x)
     n_x = dist.n_x
@@ -419,8 +425,8 @@ def information_bottleneck(
 
     Example:
         >>> curve = information_bottleneck(p_y_given_x=[[0.9, 0.1], [0.1, 0.9]], betas=[1.0, 100.0])
-        >>> [round(v, 4) for v in curve.i_ty]
-        [0.0, 0.5308]
+        >>> [round(float(v), 4) for v in curve.i_ty]
+        [0.0, 0.531]
     """
     dist = _distribution(p_xy, p_y_given_x, p_x)
     betas_arr = check_betas(np.logspace(0, 3, 40) if betas is None else betas)

@@ -157,6 +157,12 @@ def layer_check(
         residual is zero only in the limits (one cluster, or beta -> inf with every x in its
         least-distortion cluster). The fit uses the layer's own p(t) and p(y|t), so it tests the
         self-consistency of the layer, not its distance from the optimal curve (``bound`` gives that).
+        Clusters with (nearly) equal decoders p(y|t) are indistinguishable to the IB encoder, which
+        spreads over them; a layer with many such clusters (thousands of binned states, each a few
+        inputs) keeps a residual of several bits at any beta. Compare residuals across epochs and
+        layers rather than against 0. Cost: O(n_samples x n_clusters) per evaluation, about 5-15
+        evaluations per epoch (the previous epoch's beta is the warm start); about 0.5 s per epoch
+        of a 12-bit layer with ~4000 binned states on one core.
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via

@@ -4,7 +4,9 @@ The 2017 paper draws the Information Bottleneck curve of p(x, y) from ``all.mat`
 I(X;Y) = 0.84434 bits) under the layers in the information plane. Computing it takes seconds to a
 minute, so the package ships the curve in ``_files/twelve_bit_bound.csv``, written by
 ``scripts/make_twelve_bit_bound.py`` with :func:`~infoplane.bottleneck.information_bottleneck`
-(reverse annealing from the identity encoder, 60 betas log-spaced on [1, 1e4]).
+(reverse annealing from the identity encoder over 60 betas log-spaced on [1, 1e4], and forward
+annealing with splitting up to beta = 1000; the lower Lagrangian kept at each beta), reduced to its
+monotone envelope, with the end point T = X appended.
 
 Which curve: the one of the *soft* rule. With the hard labels of ``var_u.mat`` the exact curve is
 trivial, I(T;Y) = min(I(X;T), H(Y)) (H(Y) = 0.99916 bits), so layers whose I(T;Y) is computed from the

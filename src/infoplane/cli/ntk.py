@@ -222,22 +222,28 @@ def ntk(
             f"{spec.activation}, {len(time_list)} times"
         )
         start = time.perf_counter()
-        df = ntk_information_plane(
-            x,
-            y,
-            tr,
-            eval_idx=ev,
-            times=time_list,
-            **spec.to_dict(),
-            learning_rate=learning_rate,
-            diag_reg=diag_reg,
-            noise_var=noise_var,
-            channel_var=channel_var,
-            n_samples=n_samples,
-            batch_size=batch_size,
-            seed=seed,
-            unit=unit,
-        )
+        with console.status("kernels, gradient-flow dynamics and information ...") as status:
+
+            def progress(i: int, total: int) -> None:
+                status.update(f"information at time {i}/{total} ...")
+
+            df = ntk_information_plane(
+                x,
+                y,
+                tr,
+                eval_idx=ev,
+                times=time_list,
+                **spec.to_dict(),
+                learning_rate=learning_rate,
+                diag_reg=diag_reg,
+                noise_var=noise_var,
+                channel_var=channel_var,
+                n_samples=n_samples,
+                batch_size=batch_size,
+                seed=seed,
+                unit=unit,
+                progress=progress,
+            )
         elapsed = time.perf_counter() - start
         params = {"task": task, "name": name, **df.attrs["params"], "wall_s": round(elapsed, 2)}
         df.attrs = {}

@@ -4,8 +4,8 @@ In the infinite-width limit a network trained by gradient flow evolves as its li
 (Lee et al. 2019, arXiv 1902.06720). With loss L = (1 / 2n) sum_i ||f(x_i) - y_i||^2 over n
 training pairs and learning rate eta, the training outputs obey df/dt = -(eta / n) Theta (f - Y).
 Over the ensemble of random initialisations (f_0 ~ GP(0, K), the NNGP) the outputs at time t are
-Gaussian with (Lee et al. 2019, Sec. "Gaussian processes from gradient descent training";
-Shwartz-Ziv & Alemi 2020, arXiv 1911.09189):
+Gaussian with (Lee et al. 2019, the Gaussian process of the NTK-trained ensemble; Shwartz-Ziv &
+Alemi 2020, arXiv 1911.09189):
 
     mu(x, t)         = Theta(x, X) A_t Y,
     Sigma(x, x', t)  = K(x, x') + Theta(x, X) A_t K A_t Theta(X, x')

@@ -41,6 +41,10 @@ References:
        Gaussian Processes. ICLR. arXiv:1711.00165.
     5. Cho & Saul (2009). Kernel Methods for Deep Learning. NeurIPS.
     6. Williams (1997). Computing with Infinite Networks. NeurIPS.
+    7. Neal (1996). Bayesian Learning for Neural Networks. Springer (Lecture Notes in Statistics
+       118).
+    8. Matthews, Rowland, Hron, Turner & Ghahramani (2018). Gaussian Process Behaviour in Wide Deep
+       Neural Networks. ICLR. arXiv:1804.11271.
 """
 
 from __future__ import annotations

@@ -119,6 +119,31 @@ def draw_information_plane(
     return sm
 
 
+def draw_label_information(
+    ax: Any, mean: Any, *, ixy: float | None = None, layer_labels: Sequence[str] | None = None
+) -> None:
+    """Draw I(T;Y) against epoch per layer, for estimators that give no I(X;T) (e.g. ``infonce``).
+
+    Args:
+        ax: matplotlib Axes.
+        mean: DataFrame with epoch, layer, i_ty (bits).
+        ixy: I(X;Y) in bits for the dotted line, or ``None``.
+        layer_labels: legend labels per layer.
+    """
+    y = mean.pivot(index="epoch", columns="layer", values="i_ty")
+    epochs = np.maximum(y.index.to_numpy(), 1)
+    for k, layer in enumerate(y.columns):
+        label = layer_labels[k] if layer_labels is not None else f"layer {layer}"
+        ax.plot(
+            epochs, y[layer], marker=LAYER_MARKERS[k % len(LAYER_MARKERS)], ms=3, lw=1, label=label
+        )
+    if ixy is not None:
+        ax.axhline(ixy, ls=":", color="k", lw=1.2)
+    ax.set_xscale("log")
+    ax.set_xlabel("Epochs")
+    ax.set_ylabel("I(T;Y) [bits]")
+
+
 def plot_information_plane(
     table: Any,
     path: str | Path | None = None,
@@ -161,19 +186,23 @@ def plot_information_plane(
     sm = None
     labels = layer_legend_labels(table)
     for ax, name in zip(axes.ravel(), names, strict=False):
-        sm = draw_information_plane(
-            ax, mean_over_repeats(table, name), ixy=ixy, norm=norm, layer_labels=labels
-        )
-        if decorate is not None:
-            decorate(ax, name)
+        mean = mean_over_repeats(table, name)
         n_rep = table.loc[table["estimator"] == name, "repeat"].nunique()
         ax.set_title(f"{name} (mean of {n_rep} network{'s' if n_rep > 1 else ''})", fontsize=10)
+        if mean["i_xt"].isna().all():
+            draw_label_information(ax, mean, ixy=ixy, layer_labels=labels)
+            ax.set_title(f"{name}: I(T;Y) only (no I(X;T) estimate)", fontsize=10)
+            continue
+        sm = draw_information_plane(ax, mean, ixy=ixy, norm=norm, layer_labels=labels)
+        if decorate is not None:
+            decorate(ax, name)
         ax.grid(alpha=0.2)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, loc="lower right", framealpha=0.8)
-    cbar = fig.colorbar(sm, ax=axes.ravel().tolist(), pad=0.02, fraction=0.04)
-    cbar.set_label("Epochs")
+    if sm is not None:
+        cbar = fig.colorbar(sm, ax=axes.ravel().tolist(), pad=0.02, fraction=0.04)
+        cbar.set_label("Epochs")
     if title:
         fig.suptitle(title)
     if path is not None:

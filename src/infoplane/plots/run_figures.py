@@ -1,10 +1,22 @@
-"""All figures of a run directory, written after estimation (called by the run pipeline)."""
+"""All figures of a run directory, written after estimation (called by the run pipeline).
+
+- ``information_plane.png``: one panel per estimator (Shwartz-Ziv & Tishby 2017 conventions), with
+  the phase markers of :func:`~infoplane.analysis.phases.detect_phases` and, on the 12-bit task, the
+  Information Bottleneck bound of the soft rule p(y|x) (``all.mat``) drawn under the layers.
+- ``snr.png`` and ``phases.csv``: gradient mean and std per layer (log-log) with the
+  drift-to-diffusion transition marked.
+- ``layer_check.png`` and ``layer_check.csv`` (12-bit task): the IB beta fitted to each layer.
+- ``training_curves.png``.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 def label_entropy_bits(labels: np.ndarray) -> float:
@@ -12,6 +24,12 @@ def label_entropy_bits(labels: np.ndarray) -> float:
     p = np.bincount(labels) / len(labels)
     p = p[p > 0]
     return float(-(p * np.log2(p)).sum())
+
+
+def _phases(result: Any, config: Any) -> Any:
+    from infoplane.analysis.phases import detect_phases
+
+    return detect_phases(result.plane, result.gradients, estimator=config.estimators[0].name)
 
 
 def write_run_figures(
@@ -22,29 +40,111 @@ def write_run_figures(
     activations: dict[str, np.ndarray] | None = None,
     epochs: np.ndarray | None = None,
 ) -> list[str]:
-    """Write the run's PNG figures into ``result.out_dir`` and return their file names.
+    """Write the run's figures (and the small tables behind them) into ``result.out_dir``.
 
-    Writes ``information_plane.png`` (one panel per estimator, dotted line at I(X;Y) = H(Y) of the
-    evaluated labels) and ``training_curves.png``.
+    Args:
+        result: the :class:`~infoplane.pipeline.RunResult` (plane, history, gradients, store).
+        config: the run's :class:`~infoplane.config.RunConfig`.
+        dataset: the run's data set (labels for I(X;Y)).
+        activations: unused (kept for callers that hold activations in memory); the layer check
+            reads repeat 0 from the run's activation store.
+        epochs: the captured epochs (unused; the tables hold them).
+
+    Returns:
+        Names of the files written.
     """
     import matplotlib.pyplot as plt
 
-    from infoplane.plots.information_plane import plot_information_plane
+    from infoplane.plots.information_plane import mean_over_repeats, plot_information_plane
     from infoplane.plots.training_curves import plot_training_curves
+    from infoplane.storage import write_table
+
+    from infoplane.pipeline import evaluation_indices
 
     out = result.out_dir
-    eval_idx = dataset.evaluation_indices(config.data.mi_on)
+    eval_idx = evaluation_indices(dataset, config)
     ixy = label_entropy_bits(dataset.y[eval_idx])
     model = config.model
     title = (
         f"{config.data.task}: {'-'.join(map(str, model.hidden))} {model.activation}, "
         f"{config.training.optimizer} lr={config.training.lr:g}"
     )
-    written = []
-    fig = plot_information_plane(result.plane, out / "information_plane.png", ixy=ixy, title=title)
+    written: list[str] = []
+
+    phases = None
+    if result.gradients is not None and len(result.gradients):
+        from infoplane.plots.snr import plot_snr
+
+        phases = _phases(result, config)
+        write_table(out / "phases.csv", phases)
+        fig = plot_snr(result.gradients, out / "snr.png", phases=phases)
+        plt.close(fig)
+        written += ["phases.csv", "snr.png"]
+
+    bound = None
+    # the bound and the layer check need sample i = input i of the 12-bit task
+    is_12bit = config.data.task == "12bit" and np.array_equal(eval_idx, np.arange(4096))
+    if is_12bit and config.analysis.ib_bound:
+        from infoplane.bottleneck import twelve_bit_bound
+
+        bound = twelve_bit_bound()
+
+    def decorate(ax: Any, name: str) -> None:
+        if bound is not None:
+            from infoplane.plots.bound import draw_bound
+
+            draw_bound(ax, bound, label="IB bound, soft rule p(y|x) (I(X;Y) = 0.844 bits)")
+        if phases is not None:
+            from infoplane.plots.snr import mark_phases
+
+            mark_phases(ax, mean_over_repeats(result.plane, name), phases)
+
+    fig = plot_information_plane(
+        result.plane, out / "information_plane.png", ixy=ixy, title=title, decorate=decorate
+    )
     plt.close(fig)
     written.append("information_plane.png")
+
+    if is_12bit and config.analysis.layer_check and result.store is not None:
+        written += _layer_check(result, config, bound)
+
     fig = plot_training_curves(result.history, out / "training_curves.png")
     plt.close(fig)
     written.append("training_curves.png")
     return written
+
+
+def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
+    """Fit the IB beta to each layer of repeat 0 (Shwartz-Ziv & Tishby 2017, Sec. 3.4)."""
+    import pandas as pd
+
+    from infoplane.analysis.diagnostics import binning_grid_from_config
+    from infoplane.bottleneck import layer_check
+    from infoplane.data import twelve_bit_p_x, twelve_bit_p_y_given_x
+    from infoplane.plots.bound import plot_layer_check
+    from infoplane.storage import write_table
+    from infoplane.storage.activations import load_activations, open_store
+
+    store = open_store(result.out_dir)
+    grid = binning_grid_from_config(config)
+    epochs = store.completed_epochs
+    frames = []
+    for index, layer in enumerate(store.layers, start=1):
+        t = load_activations(result.out_dir, layer, repeat=0)  # (n_epochs, n_samples, n_units)
+        layer_grid = dict(grid)
+        if layer_grid["range"] == "data" and layer_grid.get("bin_width") is None:
+            layer_grid["range"] = (float(t.min()), float(max(t.max(), t.min() + 1e-9)))
+        frame = layer_check(
+            t,
+            twelve_bit_p_y_given_x(),
+            p_x=twelve_bit_p_x(),
+            epochs=epochs,
+            bound=bound,
+            **layer_grid,
+        )
+        frames.append(frame.assign(layer=index, layer_name=layer))
+    table = pd.concat(frames, ignore_index=True)
+    write_table(result.out_dir / "layer_check.csv", table)
+    plot_layer_check(table, result.out_dir / "layer_check.png")
+    return ["layer_check.csv", "layer_check.png"]
+

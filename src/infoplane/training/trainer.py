@@ -87,6 +87,11 @@ class TrainSettings:
         threads: torch intra-op threads while training on the CPU (default 1: the per-step matmuls
             of these small networks are so small that extra threads only add synchronisation cost,
             several-fold on a loaded 2-core machine); ``None`` leaves torch's setting alone.
+        history: ``"exact"`` (default): after each epoch, evaluate every training and test row;
+            ``"running"``: train loss and accuracy are the averages over the epoch's mini-batches
+            (from the logits the training step computed anyway, with the weights changing along the
+            epoch, as Keras reports them) and only the test rows are evaluated -- about 30% less
+            work per epoch for large ensembles of these small networks.
     """
 
     epochs: int
@@ -96,6 +101,7 @@ class TrainSettings:
     momentum: float = 0.0
     device: str = "auto"
     threads: int | None = 1
+    history: str = "exact"
 
 
 def resolve_device(device: str) -> torch.device:
@@ -277,6 +283,9 @@ def _train_loop(
     if epoch_end_fn is not None and start_epoch == 0:
         epoch_end_fn(state)
 
+    if s.history not in ("exact", "running"):
+        raise InfoplaneError(f"history={s.history!r} is unknown; use 'exact' or 'running'.")
+    running = s.history == "running"
     epochs = np.arange(start_epoch + 1, s.epochs + 1)
     more = {"initial": start_epoch, "total": s.epochs} if start_epoch else {}
     iterator = progress(epochs, desc="training", unit="epoch", **more) if progress else epochs
@@ -284,31 +293,37 @@ def _train_loop(
         i = int(epoch) - 1
         perms = torch.as_tensor(np.stack([rng.permutation(n_train) for rng in rngs]), device=device)
         order = tr[perms]  # (R, n_train)
+        ce_sum = torch.zeros(r, dtype=torch.float64, device=device)
+        n_correct = torch.zeros(r, dtype=torch.float64, device=device)
         for step, start in enumerate(range(0, n_train, batch)):
             idx = order[:, start : start + batch]
             logits = model(xt[idx])
-            loss = (
-                F.cross_entropy(
-                    logits.reshape(-1, logits.shape[-1]), yt[idx].reshape(-1), reduction="none"
-                )
-                .view(r, -1)
-                .mean(1)
-                .sum()
-            )
+            per_sample = F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), yt[idx].reshape(-1), reduction="none"
+            ).view(r, -1)
+            loss = per_sample.mean(1).sum()
+            if running:
+                with torch.no_grad():
+                    ce_sum += per_sample.sum(1)
+                    n_correct += (logits.argmax(-1) == yt[idx]).sum(1)
             optimizer.zero_grad(set_to_none=False)
             loss.backward()
             if step_fn is not None:
                 step_fn(int(epoch), step, model)
             optimizer.step()
         with torch.no_grad():
-            logits_all = _predict(model, xt, EVAL_BATCH)
-            hist["train_loss"][i], hist["train_acc"][i] = _member_loss_acc(
-                logits_all[:, tr], yt[tr]
-            )
-            if len(te):
-                hist["test_loss"][i], hist["test_acc"][i] = _member_loss_acc(
-                    logits_all[:, te], yt[te]
+            if running:
+                hist["train_loss"][i] = (ce_sum / n_train).cpu().numpy()
+                hist["train_acc"][i] = (n_correct / n_train).cpu().numpy()
+                logits_te = _predict(model, xt[te], EVAL_BATCH) if len(te) else None
+            else:
+                logits_all = _predict(model, xt, EVAL_BATCH)
+                hist["train_loss"][i], hist["train_acc"][i] = _member_loss_acc(
+                    logits_all[:, tr], yt[tr]
                 )
+                logits_te = logits_all[:, te] if len(te) else None
+            if logits_te is not None:
+                hist["test_loss"][i], hist["test_acc"][i] = _member_loss_acc(logits_te, yt[te])
             else:
                 hist["test_loss"][i] = hist["test_acc"][i] = np.nan
         if capture_fn is not None and int(epoch) in capture_set:
