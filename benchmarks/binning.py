@@ -57,10 +57,16 @@ def main() -> None:
     ref = reference(one, y)
     assert np.allclose(ours, ref), (ours, ref)
     rows = [
-        ("4096 x 10, one layer", best_of(lambda: reference(one, y), args.repeats),
-         best_of(lambda: binning_information_plane(one, y), args.repeats)),
-        (f"{args.batch} x 4096 x 10, batch", best_of(lambda: [reference(b, y) for b in batch], 1),
-         best_of(lambda: binning_information_plane(batch, y), 1)),
+        (
+            "4096 x 10, one layer",
+            best_of(lambda: reference(one, y), args.repeats),
+            best_of(lambda: binning_information_plane(one, y), args.repeats),
+        ),
+        (
+            f"{args.batch} x 4096 x 10, batch",
+            best_of(lambda: [reference(b, y) for b in batch], 1),
+            best_of(lambda: binning_information_plane(batch, y), 1),
+        ),
     ]
     print(f"{'case':<28} {'np.unique(axis=0) [ms]':>24} {'infoplane [ms]':>16} {'speed-up':>9}")
     for name, t_ref, t_ours in rows:

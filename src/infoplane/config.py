@@ -173,12 +173,15 @@ class AnalysisConfig(_Strict):
         ib_bound: draw the IB bound of the 12-bit soft rule under the layers (12-bit task only).
         layer_check: fit the IB encoder's beta to each layer of repeat 0 (12-bit task; needs the
             activation store).
+        layer_check_epochs: at most this many captured epochs (log-spaced, first and last included)
+            enter the layer check; each fit costs up to ~0.5 s for a layer with thousands of states.
     """
 
     gradient_stats: bool = True
     diagnostics: bool = True
     ib_bound: bool = True
     layer_check: bool = True
+    layer_check_epochs: int = Field(12, ge=1)
 
 
 class RunConfig(_Strict):

@@ -346,12 +346,14 @@ def estimate_plane(
 
 
 def _needs_whole_run(name: str, params: dict[str, Any]) -> bool:
-    """True for estimator settings that depend on every epoch at once (binning, data range)."""
-    return (
-        name == "binning"
-        and params.get("range") == "data"
-        and params.get("scope", "global") == "global"
-    )
+    """True for estimator settings that pool every epoch of a layer at once.
+
+    These are ``binning`` with ``range="data"`` and ``scope="global"`` (its default scope) and
+    ``binning_adaptive`` with ``scope="global"`` (equal-mass bins over the whole run).
+    """
+    if name == "binning":
+        return params.get("range") == "data" and params.get("scope", "global") == "global"
+    return name == "binning_adaptive" and params.get("scope") == "global"
 
 
 def estimate_layer_from_store(
@@ -392,7 +394,10 @@ def estimate_layer_from_store(
     # one chunk: the estimator sees everything at once, exactly as for in-memory activations
     whole = _needs_whole_run(name, params) and per_epoch * len(epochs) > max_bytes
     quiet = False
-    if whole:
+    if whole and name == "binning_adaptive":
+        # equal-mass bins over the whole run cannot be split: read the layer in one chunk
+        max_bytes = max(max_bytes, per_epoch * len(epochs))
+    elif whole:
         lo, hi = store.value_range(layer)
         if not hi > lo:
             hi = lo + 1.0

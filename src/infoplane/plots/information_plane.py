@@ -180,7 +180,7 @@ def plot_information_plane(
     n = len(names)
     ncols = min(n, 3)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols + 1.0, 4.4 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols + 1.0, 4.4 * nrows), squeeze=False, layout="constrained")
     epochs = np.maximum(table["epoch"].to_numpy(), 1)
     norm = LogNorm(vmin=epochs.min(), vmax=max(epochs.max(), epochs.min() + 1))
     sm = None
@@ -191,6 +191,7 @@ def plot_information_plane(
         ax.set_title(f"{name} (mean of {n_rep} network{'s' if n_rep > 1 else ''})", fontsize=10)
         if mean["i_xt"].isna().all():
             draw_label_information(ax, mean, ixy=ixy, layer_labels=labels)
+            ax.legend(fontsize=7, loc="upper left", framealpha=0.8)
             ax.set_title(f"{name}: I(T;Y) only (no I(X;T) estimate)", fontsize=10)
             continue
         sm = draw_information_plane(ax, mean, ixy=ixy, norm=norm, layer_labels=labels)

@@ -55,11 +55,10 @@ def write_run_figures(
     """
     import matplotlib.pyplot as plt
 
+    from infoplane.pipeline import evaluation_indices
     from infoplane.plots.information_plane import mean_over_repeats, plot_information_plane
     from infoplane.plots.training_curves import plot_training_curves
     from infoplane.storage import write_table
-
-    from infoplane.pipeline import evaluation_indices
 
     out = result.out_dir
     eval_idx = evaluation_indices(dataset, config)
@@ -114,6 +113,13 @@ def write_run_figures(
     return written
 
 
+def log_subset(n: int, k: int) -> np.ndarray:
+    """Indices of at most ``k`` of ``n`` items, log-spaced, always with the first and the last."""
+    if n <= k:
+        return np.arange(n)
+    return np.unique(np.round(np.geomspace(1, n, k)).astype(np.int64) - 1)
+
+
 def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
     """Fit the IB beta to each layer of repeat 0 (Shwartz-Ziv & Tishby 2017, Sec. 3.4)."""
     import pandas as pd
@@ -127,10 +133,13 @@ def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
 
     store = open_store(result.out_dir)
     grid = binning_grid_from_config(config)
-    epochs = store.completed_epochs
+    all_epochs = store.completed_epochs
+    keep = log_subset(len(all_epochs), config.analysis.layer_check_epochs)
+    epochs = all_epochs[keep]
     frames = []
     for index, layer in enumerate(store.layers, start=1):
-        t = load_activations(result.out_dir, layer, repeat=0)  # (n_epochs, n_samples, n_units)
+        # repeat 0, the chosen epochs: (n_epochs, n_samples, n_units)
+        t = load_activations(result.out_dir, layer, repeat=0)[keep]
         layer_grid = dict(grid)
         if layer_grid["range"] == "data" and layer_grid.get("bin_width") is None:
             layer_grid["range"] = (float(t.min()), float(max(t.max(), t.min() + 1e-9)))
@@ -147,4 +156,3 @@ def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
     write_table(result.out_dir / "layer_check.csv", table)
     plot_layer_check(table, result.out_dir / "layer_check.png")
     return ["layer_check.csv", "layer_check.png"]
-
