@@ -55,7 +55,8 @@ def test_conv_maps_are_flattened_per_sample_and_batches_accumulate() -> None:
     x = torch.randn(5, 1, 4, 4)
     acts = run_and_capture(net, x, ["0"], batch_size=2)
     assert acts["0"].shape == (5, 2 * 4 * 4)
-    assert torch.allclose(acts["0"], net[0](x).detach().reshape(5, -1))
+    # batched evaluation may pick another conv algorithm: equal up to float32 rounding
+    assert torch.allclose(acts["0"], net[0](x).detach().reshape(5, -1), atol=1e-6)
 
 
 def test_context_manager_function_and_unknown_layer() -> None:
