@@ -555,20 +555,6 @@ def history_frame(history: dict[str, np.ndarray]) -> Any:
 
 
 # ----------------------------------------------------------------------------------- checkpoints
-def _object_state(obj: Any) -> dict[str, Any]:
-    """State of a helper object (e.g. GradientStatistics) without its references to the model."""
-    if hasattr(obj, "state_dict"):
-        return {"state_dict": obj.state_dict()}
-    return {"vars": {k: v for k, v in vars(obj).items() if k != "_weights"}}
-
-
-def _restore_object(obj: Any, state: dict[str, Any]) -> None:
-    if "state_dict" in state:
-        obj.load_state_dict(state["state_dict"])
-    else:
-        vars(obj).update(state["vars"])
-
-
 def read_checkpoint(run_dir: str | Path) -> dict[str, Any] | None:
     """Load a run directory's checkpoint (``state/checkpoint.pt``), or ``None`` if there is none.
 
@@ -743,15 +729,12 @@ def run_experiment(
     grad_stats = None
     step_fn = None
     if config.analysis.gradient_stats and config.model.arch == "mlp":
-        try:
-            from infoplane.training.gradients import GradientStatistics
-        except ImportError:  # pragma: no cover - until the gradient module lands
-            GradientStatistics = None
-        if GradientStatistics is not None:
-            grad_stats = GradientStatistics(model, capture_epochs)
-            step_fn = grad_stats.step_fn
-            if ckpt is not None and ckpt.get("gradients") is not None:
-                _restore_object(grad_stats, ckpt["gradients"])
+        from infoplane.training.gradients import GradientStatistics
+
+        grad_stats = GradientStatistics(model, capture_epochs)
+        step_fn = grad_stats.step_fn
+        if ckpt is not None and ckpt.get("gradients") is not None:
+            grad_stats.load_state_dict(ckpt["gradients"])
 
     every = st.checkpoint_every
     total = config.training.epochs
@@ -765,7 +748,7 @@ def run_experiment(
                 "loop": state.state_dict(),
                 "torch_rng": torch.get_rng_state(),
                 "online": online.values if online is not None else None,
-                "gradients": _object_state(grad_stats) if grad_stats is not None else None,
+                "gradients": grad_stats.state_dict() if grad_stats is not None else None,
             },
         )
 
