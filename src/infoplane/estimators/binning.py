@@ -95,10 +95,11 @@ def discretize(
     ``upper`` (the closed right end of a bounded grid) is put in the last bin, so that a value
     exactly at the top of the range (a saturated tanh unit) is not counted as out of range.
     """
-    codes = np.floor((t - anchor) / width)
+    codes = np.subtract(t, anchor, dtype=np.float64)  # in place from here: one temporary
+    codes /= width
+    np.floor(codes, out=codes)
     if upper is not None:
-        last = np.floor((upper - anchor) / width) - 1
-        codes = np.where(t == upper, last, codes)
+        codes[t == upper] = np.floor((upper - anchor) / width) - 1
     return codes.astype(np.int64)
 
 
@@ -140,8 +141,7 @@ def entropy_of_keys(keys: np.ndarray) -> np.ndarray:
     ends[np.append(row[1:] != row[:-1], True)] = n
     counts = (ends - col).astype(np.float64)
     p = counts / n
-    h = np.zeros(flat.shape[0])
-    np.add.at(h, row, -p * np.log(p))
+    h = np.bincount(row, weights=-p * np.log(p), minlength=flat.shape[0])
     return h.reshape(keys.shape[:-1])
 
 
