@@ -197,9 +197,9 @@ class Recorder:
             table: a table from :meth:`estimate` (default:
                 ``estimate("binning", **estimator_params)``).
         """
+        from infoplane.estimators.binning import label_entropy
         from infoplane.plots.information_plane import plot_information_plane
-        from infoplane.plots.run_figures import label_entropy_bits
 
         if table is None:
             table = self.estimate("binning", **estimator_params)
-        return plot_information_plane(table, path, ixy=label_entropy_bits(self.labels))
+        return plot_information_plane(table, path, ixy=label_entropy(self.labels))

@@ -145,6 +145,18 @@ def entropy_of_keys(keys: np.ndarray) -> np.ndarray:
     return h.reshape(keys.shape[:-1])
 
 
+def label_entropy(labels: np.ndarray, *, unit: str = "bits") -> float:
+    """Plug-in entropy H(Y) of integer labels, shape (n_samples,), in ``unit`` (bits by default).
+
+    When Y is a function of X and the n inputs are distinct and equally likely, this is also
+    I(X;Y): the dotted line of the information plane (0.99916 bits on the 12-bit task).
+
+    Raises:
+        InfoplaneError: for labels that are not integer class indices.
+    """
+    return float(convert(entropy_of_keys(as_labels(labels, "labels")), unit))
+
+
 def _binned_keys(
     t: np.ndarray, n_bins: int | None, bin_width: float | None, value_range: RangeSpec, on: str
 ) -> np.ndarray:
@@ -294,8 +306,9 @@ def binning_information_plane(
     Example:
         >>> import numpy as np
         >>> t = np.eye(4)            # 4 distinct inputs, 4 distinct binned states
-        >>> binning_information_plane(t, np.array([0, 0, 1, 1]), n_bins=2, range=(0, 1))
-        (array(2.), array(1.))
+        >>> i_xt, i_ty = binning_information_plane(t, np.array([0, 0, 1, 1]), n_bins=2, range=(0, 1))
+        >>> float(i_xt), float(i_ty)
+        (2.0, 1.0)
     """
     t = np.asarray(t, dtype=np.float64)
     if t.ndim < 2:
@@ -326,7 +339,8 @@ def _plane_from_keys(
     for c in np.unique(labels):  # loop over classes (few), not samples
         mask = labels == c
         h_t_given_y += mask.mean() * entropy_of_keys(keys[..., mask])
-    return convert(h_t, unit), convert(np.maximum(h_t - h_t_given_y, 0.0), unit)
+    i_ty = np.maximum(h_t - h_t_given_y, 0.0)
+    return convert(h_t, unit), convert(i_ty, unit)
 
 
 def binning_mutual_information(

@@ -320,8 +320,8 @@ def plane_figure(
 
     from infoplane.analysis.phases import detect_phases
     from infoplane.data import twelve_bit_labels
+    from infoplane.estimators.binning import label_entropy
     from infoplane.plots.information_plane import draw_information_plane, mean_over_repeats
-    from infoplane.plots.run_figures import label_entropy_bits
     from infoplane.plots.snr import mark_phases
     from infoplane.storage import save_figure
 
@@ -333,7 +333,7 @@ def plane_figure(
     )
     top = max(int(r.plane["epoch"].max()) for r in runs.values())
     norm = LogNorm(vmin=1, vmax=max(top, 2))
-    ixy = label_entropy_bits(twelve_bit_labels())
+    ixy = label_entropy(twelve_bit_labels())
     sm = None
     for ax, (label, run) in zip(axes.ravel(), runs.items(), strict=False):
         est = str(run.plane["estimator"].iloc[0])

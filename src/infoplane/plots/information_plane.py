@@ -180,7 +180,9 @@ def plot_information_plane(
     n = len(names)
     ncols = min(n, 3)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols + 1.0, 4.4 * nrows), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(5.2 * ncols + 1.0, 4.4 * nrows), squeeze=False, layout="constrained"
+    )
     epochs = np.maximum(table["epoch"].to_numpy(), 1)
     norm = LogNorm(vmin=epochs.min(), vmax=max(epochs.max(), epochs.min() + 1))
     sm = None

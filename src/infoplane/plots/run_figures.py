@@ -19,13 +19,6 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
-def label_entropy_bits(labels: np.ndarray) -> float:
-    """H(Y) in bits of the empirical label distribution (= I(X;Y) when Y is a function of X)."""
-    p = np.bincount(labels) / len(labels)
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
-
-
 def _phases(result: Any, config: Any) -> Any:
     from infoplane.analysis.phases import detect_phases
 
@@ -55,6 +48,7 @@ def write_run_figures(
     """
     import matplotlib.pyplot as plt
 
+    from infoplane.estimators.binning import label_entropy
     from infoplane.pipeline import evaluation_indices
     from infoplane.plots.information_plane import mean_over_repeats, plot_information_plane
     from infoplane.plots.training_curves import plot_training_curves
@@ -62,7 +56,7 @@ def write_run_figures(
 
     out = result.out_dir
     eval_idx = evaluation_indices(dataset, config)
-    ixy = label_entropy_bits(dataset.y[eval_idx])
+    ixy = label_entropy(dataset.y[eval_idx])
     model = config.model
     title = (
         f"{config.data.task}: {'-'.join(map(str, model.hidden))} {model.activation}, "

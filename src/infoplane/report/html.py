@@ -88,13 +88,13 @@ def label_information(run: RunData) -> float | None:
         return None
     try:
         from infoplane.data import load_twelve_bit
-        from infoplane.plots.run_figures import label_entropy_bits
+        from infoplane.estimators.binning import label_entropy
 
         d = run.config.get("data") or {}
         ds = load_twelve_bit(
             d.get("split", "stratified"), d.get("train_fraction", 0.8), d.get("split_seed", 0)
         )
-        return label_entropy_bits(ds.y[ds.evaluation_indices(d.get("mi_on", "all"))])
+        return label_entropy(ds.y[ds.evaluation_indices(d.get("mi_on", "all"))])
     except Exception as exc:
         log.info("I(X;Y) not drawn: %s", exc)
         return None
