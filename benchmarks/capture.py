@@ -8,7 +8,7 @@ Usage::
 No MNIST files are needed (none are downloaded): the data are synthetic and shaped like MNIST
 (784 inputs, 10 classes; ``--n-train`` training rows, ``--n-eval`` evaluated rows) and the network
 is the 784-1024-20-20-20-10 ReLU MLP of Saxe et al. (2018), trained with SGD (lr 0.001, batch 128)
-in a plain PyTorch loop, captured with :class:`infoplane.capture.Recorder` at every epoch.
+in a plain PyTorch loop, captured with :class:`infoplane.run.Recorder` at every epoch.
 
 Three tables:
 
@@ -72,7 +72,7 @@ def variant(mode: str, epochs: int, n_train: int, n_eval: int, folder: str) -> d
     import torch
     from torch import nn
 
-    from infoplane.capture import Recorder
+    from infoplane.run import Recorder
 
     torch.set_num_threads(1)
     x, y = (torch.as_tensor(a) for a in make_data(n_train))
@@ -134,7 +134,7 @@ def child(mode: str, args: argparse.Namespace, folder: str) -> dict:
 
 def offline_throughput(folder: str) -> list[tuple[str, float, float]]:
     """Estimate every layer of the store written by the ``store`` variant; MB/s and epochs/s."""
-    from infoplane.pipeline import estimate_layer_from_store
+    from infoplane.run.engine import estimate_layer_from_store
     from infoplane.storage.activations import ActivationStore
 
     store = ActivationStore.open(Path(folder) / "activations.zarr")

@@ -13,9 +13,9 @@ Usage::
 
 Modes (all train the 50 networks as one ensemble with gradient statistics at the capture epochs):
 
-- ``online`` (default): :func:`infoplane.pipeline.run_experiment` with ``storage.online`` (each
+- ``online`` (default): :func:`infoplane.run.engine.run_experiment` with ``storage.online`` (each
   captured epoch is estimated at once; no activation store) -- the lightest full run.
-- ``store``: :func:`infoplane.pipeline.run_experiment` as configured by the preset: activations go
+- ``store``: :func:`infoplane.run.engine.run_experiment` as configured by the preset: activations go
   to the zarr store as captured (float32: n_captured x R x 4096 x 31 x 4 bytes, about 7 GB on
   disk at full scale) and are estimated afterwards in chunks.
 - ``bare``: ``train_ensemble`` with the binning estimate inside the capture callback and no run
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from infoplane.config import load_config
+from infoplane.run.config import load_config
 from infoplane.training.schedule import log_spaced_epochs
 
 FULL_EPOCHS = 8000
@@ -65,7 +65,7 @@ def bare_run(config, progress: bool) -> dict[str, float]:
     """Train the ensemble, estimating binning MI at each capture epoch; return timings (s)."""
     from infoplane.estimators import make_estimator
     from infoplane.models.ensemble import EnsembleMLP
-    from infoplane.pipeline import load_dataset
+    from infoplane.run.engine import load_dataset
     from infoplane.training import TrainSettings, train_ensemble
     from infoplane.training.gradients import GradientStatistics
 
@@ -130,13 +130,13 @@ def bare_run(config, progress: bool) -> dict[str, float]:
 
 
 def pipeline_run(config, out: Path) -> dict[str, float]:
-    """Run :func:`infoplane.pipeline.run_experiment` (no figures); return its timings (s).
+    """Run :func:`infoplane.run.engine.run_experiment` (no figures); return its timings (s).
 
     The capture callback is timed (by wrapping ``infoplane.training.train_ensemble`` for this
     call), so that capture and online estimation are counted as estimation, not training.
     """
     import infoplane.training as training
-    from infoplane.pipeline import run_experiment
+    from infoplane.run.engine import run_experiment
 
     original = training.train_ensemble
     spent = [0.0]

@@ -103,7 +103,7 @@ def test_run_and_capture_removes_hooks_and_restores_mode_when_forward_raises() -
 def test_recorder_in_memory_and_store_agree(tmp_path) -> None:
     import numpy as np
 
-    from infoplane.capture import Recorder
+    from infoplane.run import Recorder
 
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Linear(4, 2))

@@ -163,7 +163,7 @@ def test_resume_option_refuses_other_options_and_finishes_a_finished_run(tmp_pat
 
 
 def test_presets_are_listed_and_valid() -> None:
-    from infoplane.config import available_presets, load_config
+    from infoplane.run.config import available_presets, load_config
 
     assert {"saxe2018-mnist", "mnist-cnn"} <= set(available_presets())
     cfg = load_config("saxe2018-mnist")

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 from torch import nn
 
-from infoplane.config import EstimatorConfig, load_config
 from infoplane.interface import InfoplaneError
-from infoplane.pipeline import estimate_from_store, run_experiment
+from infoplane.run.config import EstimatorConfig, load_config
+from infoplane.run.engine import estimate_from_store, run_experiment
 from infoplane.storage.activations import open_store
 
 TINY = {"repeats": 2, "training": {"epochs": 15}, "capture": {"n_points": 8}}
 
 
 def tiny(**over):
-    from infoplane.config import merge
+    from infoplane.run.config import merge
 
     return load_config("default", overrides=merge(TINY, over))
 
@@ -67,7 +67,7 @@ def test_online_only_keeps_no_activations_and_refuses_whole_run_ranges(tmp_path:
         tiny(
             storage={"online": True}, estimators=[{"name": "binning", "params": {"range": "data"}}]
         )
-    from infoplane.pipeline import OnlineEstimates
+    from infoplane.run.engine import OnlineEstimates
 
     with pytest.raises(InfoplaneError, match="whole run"):
         OnlineEstimates([EstimatorConfig(name="binning", params={"range": "data"})], np.zeros(3))

@@ -243,8 +243,8 @@ def test_report_loads_in_headless_chromium(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_report_of_a_real_run(tmp_path: Path) -> None:
-    from infoplane.config import load_config
-    from infoplane.pipeline import run_experiment
+    from infoplane.run.config import load_config
+    from infoplane.run.engine import run_experiment
 
     cfg = load_config(
         "default",

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import torch
 
-from infoplane.config import load_config, read_config_file, validate_config
-from infoplane.pipeline import read_checkpoint, resume_experiment, run_experiment
+from infoplane.run.config import load_config, read_config_file, validate_config
+from infoplane.run.engine import read_checkpoint, resume_experiment, run_experiment
 from infoplane.storage.activations import ActivationStore
 
 FILES = ("information_plane", "history", "gradients")
@@ -75,7 +75,7 @@ def test_crash_during_capture_then_resume_is_bit_identical(
 def test_crash_during_estimation_resumes_without_retraining(
     tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import infoplane.pipeline as pl
+    import infoplane.run.engine as pl
 
     real, calls = pl.estimate_layer_from_store, []
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from infoplane.interface import InfoplaneError
-from infoplane.sweep import GRID_COLUMNS, SweepConfig, load_sweep_config, run_sweep
+from infoplane.run.sweep import GRID_COLUMNS, SweepConfig, load_sweep_config, run_sweep
 
 TINY = {
     "name": "tiny",

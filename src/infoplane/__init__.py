@@ -24,8 +24,8 @@ _LAZY = {
     "load_twelve_bit": "infoplane.data",
     "ActivationCapture": "infoplane.capture",
     "MLP": "infoplane.models",
-    "RunConfig": "infoplane.config",
-    "run_experiment": "infoplane.pipeline",
+    "RunConfig": "infoplane.run.config",
+    "run_experiment": "infoplane.run.engine",
     "plot_information_plane": "infoplane.plots",
 }
 

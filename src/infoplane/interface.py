@@ -21,7 +21,25 @@ LN2 = math.log(2.0)
 
 
 class InfoplaneError(ValueError):
-    """Bad input to infoplane. The message names the offending argument and how to fix it."""
+    """Bad input to infoplane (a usage error). The message names the argument or file and the fix.
+
+    The command-line interface prints the message on one line, without a traceback, and exits with
+    :attr:`exit_code` (2, as for any usage error).
+    """
+
+    #: exit code of the ``infoplane`` command for this error
+    exit_code: ClassVar[int] = 2
+
+
+class InfoplaneRuntimeError(InfoplaneError):
+    """A failure while doing valid work: a corrupt or foreign file, a diverged network, a lock held.
+
+    A subclass of :class:`InfoplaneError`, so ``except InfoplaneError`` catches both; the CLI exits
+    with code 1 for it (runtime failure) instead of 2 (usage error). The message names the file or
+    the step that failed and what to do.
+    """
+
+    exit_code: ClassVar[int] = 1
 
 
 def check_unit(unit: str) -> str:

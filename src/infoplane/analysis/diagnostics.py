@@ -410,7 +410,7 @@ def compute_diagnostics(
 def binning_grid_from_config(config: Any) -> dict[str, Any]:
     """The binning grid (``n_bins``, ``range``, ``bin_width``) of a run, for ``n_states``.
 
-    Takes the first ``binning`` estimator of the run config (a :class:`~infoplane.config.RunConfig`
+    Takes the first ``binning`` estimator of the run config (a :class:`~infoplane.run.config.RunConfig`
     or its dict form, e.g. a run's ``config.yaml``); without one, 30 bins on the data's range for
     unbounded activations and on [-1, 1] otherwise.
 

@@ -1,6 +1,6 @@
 """Capture of layer representations with forward hooks on any ``nn.Module`` (after pytorch/captum).
 
-:class:`Recorder` analyses a user's own model and training loop (call it at the epochs you want).
+The :class:`~infoplane.run.recorder.Recorder` for a user's own training loop builds on these hooks.
 """
 
 from infoplane.capture.hooks import (
@@ -9,11 +9,9 @@ from infoplane.capture.hooks import (
     run_and_capture,
     select_layers,
 )
-from infoplane.capture.recorder import Recorder
 
 __all__ = [
     "ActivationCapture",
-    "Recorder",
     "capture_activations",
     "run_and_capture",
     "select_layers",

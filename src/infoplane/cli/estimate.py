@@ -41,10 +41,10 @@ def estimate(
     with user_errors():
         import pandas as pd
 
-        from infoplane.config import EstimatorConfig
         from infoplane.estimators import make_estimator
         from infoplane.interface import InfoplaneError
-        from infoplane.pipeline import PLANE_FILE, estimate_from_store
+        from infoplane.run.config import EstimatorConfig
+        from infoplane.run.engine import PLANE_FILE, estimate_from_store
         from infoplane.storage import write_table
         from infoplane.storage.activations import open_store
 

@@ -217,15 +217,15 @@ def run(
     import warnings
 
     with user_errors():
-        from infoplane.config import (
+        from infoplane.interface import InfoplaneError
+        from infoplane.run.config import (
             load_config,
             merge,
             preset_dict,
             read_config_file,
             validate_config,
         )
-        from infoplane.interface import InfoplaneError
-        from infoplane.pipeline import resume_experiment, run_experiment
+        from infoplane.run.engine import resume_experiment, run_experiment
 
         ov = _overrides(
             activation=activation,

@@ -1,7 +1,7 @@
 """`infoplane sweep CONFIG`: run a grid of runs locally or on a Dask cluster and merge the tables.
 
 Grid: seeds x architectures x activations, each run estimating every listed estimator (see
-:mod:`infoplane.sweep` for the file format). Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, average
+:mod:`infoplane.run.sweep` for the file format). Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, average
 over 50 networks and vary depth and data size; Saxe et al. (2018, ICLR) vary the activation.
 """
 
@@ -47,7 +47,13 @@ def sweep(
         from rich.table import Table
 
         from infoplane.interface import InfoplaneError
-        from infoplane.sweep import RUNS_DIR, SUCCESS_MARKER, load_sweep_config, run_key, run_sweep
+        from infoplane.run.sweep import (
+            RUNS_DIR,
+            SUCCESS_MARKER,
+            load_sweep_config,
+            run_key,
+            run_sweep,
+        )
 
         if executor not in ("processes", "dask", "serial"):
             raise InfoplaneError(

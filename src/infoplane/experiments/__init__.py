@@ -1,6 +1,6 @@
 """The experiments of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, and Saxe et al. (2018), ICLR.
 
-Each function runs a few settings with :func:`~infoplane.pipeline.run_experiment` and writes a
+Each function runs a few settings with :func:`~infoplane.run.engine.run_experiment` and writes a
 table, the per-layer phases and a figure into its output directory:
 
 - :func:`depth_experiment`: 1 to 6 hidden layers, time to convergence (our definition).

@@ -1,8 +1,8 @@
 """Machinery shared by the paper's experiments: configs, running settings, summaries and the figure.
 
-Every experiment varies one thing of a base :class:`~infoplane.config.RunConfig` (depth,
+Every experiment varies one thing of a base :class:`~infoplane.run.config.RunConfig` (depth,
 training-set size, activation, batch size), runs each setting with
-:func:`~infoplane.pipeline.run_experiment` into ``OUT/runs/<label>/`` (a finished run with the
+:func:`~infoplane.run.engine.run_experiment` into ``OUT/runs/<label>/`` (a finished run with the
 same config is reused), and writes a table (``OUT/<name>.csv``), the phases of every layer
 (``OUT/<name>_phases.csv``) and a figure (``OUT/<name>.png``: one averaged information plane per
 setting plus a panel of training curves).
@@ -91,12 +91,12 @@ def experiment_config(
         overrides: further nested RunConfig overrides.
 
     Returns:
-        A :class:`~infoplane.config.RunConfig` (IB bound and layer check off: not needed here).
+        A :class:`~infoplane.run.config.RunConfig` (IB bound and layer check off: not needed here).
 
     Raises:
         InfoplaneError: for invalid values (named by key).
     """
-    from infoplane.config import load_config, merge
+    from infoplane.run.config import load_config, merge
 
     over: dict[str, Any] = {
         "seed": int(seed),
@@ -121,14 +121,14 @@ def with_overrides(config: Any, overrides: dict[str, Any]) -> Any:
     Raises:
         InfoplaneError: for invalid values.
     """
-    from infoplane.config import merge, validate_config
+    from infoplane.run.config import merge, validate_config
 
     return validate_config(merge(config.model_dump(mode="json"), overrides), "experiment")
 
 
 def _finished(run_dir: Path, config: Any) -> bool:
-    from infoplane.pipeline import CONFIG_FILE
-    from infoplane.sweep import SUCCESS_MARKER
+    from infoplane.run.engine import CONFIG_FILE
+    from infoplane.run.sweep import SUCCESS_MARKER
 
     marker, saved = run_dir / SUCCESS_MARKER, run_dir / CONFIG_FILE
     return marker.is_file() and saved.is_file() and saved.read_text() == config.to_yaml()
@@ -137,7 +137,7 @@ def _finished(run_dir: Path, config: Any) -> bool:
 def _load(label: str, run_dir: Path, seconds: float) -> SettingRun:
     import pandas as pd
 
-    from infoplane.pipeline import GRADIENTS_FILE, HISTORY_FILE, PLANE_FILE
+    from infoplane.run.engine import GRADIENTS_FILE, HISTORY_FILE, PLANE_FILE
 
     grads = run_dir / GRADIENTS_FILE
     return SettingRun(
@@ -174,7 +174,7 @@ def run_settings(
     Raises:
         InfoplaneError: for ``workers < 1``; errors of the runs propagate.
     """
-    from infoplane.sweep import _run_one
+    from infoplane.run.sweep import _run_one
 
     if workers < 1:
         raise InfoplaneError(f"workers must be >= 1; got {workers}.")

@@ -58,7 +58,7 @@ def train_size_experiment(
     """
     import pandas as pd
 
-    from infoplane.pipeline import load_dataset
+    from infoplane.run.engine import load_dataset
 
     fractions = [float(f) for f in fractions]
     if not fractions or any(not 0.0 < f < 1.0 for f in fractions):

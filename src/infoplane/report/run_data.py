@@ -10,15 +10,26 @@ from typing import Any
 import numpy as np
 
 from infoplane.interface import InfoplaneError
+from infoplane.storage.layout import (
+    CONFIG as CONFIG_FILE,
+)
+from infoplane.storage.layout import (
+    DIAGNOSTICS as DIAGNOSTICS_FILE,
+)
+from infoplane.storage.layout import (
+    GRADIENTS as GRADIENTS_FILE,
+)
+from infoplane.storage.layout import (
+    HISTORY as HISTORY_FILE,
+)
+from infoplane.storage.layout import (
+    PLANE as PLANE_FILE,
+)
+from infoplane.storage.layout import (
+    STORE as STORE_NAME,
+)
 
 log = logging.getLogger(__name__)
-
-PLANE_FILE = "information_plane.parquet"
-HISTORY_FILE = "history.parquet"
-GRADIENTS_FILE = "gradients.parquet"
-DIAGNOSTICS_FILE = "diagnostics.parquet"
-CONFIG_FILE = "config.yaml"
-STORE_NAME = "activations.zarr"
 
 
 @dataclass

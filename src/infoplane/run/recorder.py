@@ -167,7 +167,7 @@ class Recorder:
         import pandas as pd
 
         from infoplane.estimators import make_estimator
-        from infoplane.pipeline import _plane_frame, estimate_layer_from_store
+        from infoplane.run.engine import _plane_frame, estimate_layer_from_store
 
         if not self.epochs:
             raise InfoplaneError("nothing captured yet; call recorder.capture(epoch) in your loop.")

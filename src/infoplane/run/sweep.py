@@ -2,7 +2,7 @@
 
 The 2017 paper averages every figure over 50 networks and varies the depth, the training-set size
 and (Saxe et al. 2018) the activation; a sweep runs such a grid, one
-:func:`~infoplane.pipeline.run_experiment` per grid point, on a local process pool (default), a
+:func:`~infoplane.run.engine.run_experiment` per grid point, on a local process pool (default), a
 local Dask cluster, or an existing Dask distributed cluster, and merges the information-plane tables
 into one Parquet table with the grid parameters as columns.
 
@@ -22,7 +22,7 @@ A sweep file (YAML or TOML) is a :class:`SweepConfig`::
     shards: 1                       # split each ensemble into runs (one per core or machine)
 
 Runs live in ``OUT/runs/<key>/`` where the key spells the grid point and a hash of the resolved
-:class:`~infoplane.config.RunConfig`; a run whose ``_SUCCESS`` marker exists is skipped on a rerun,
+:class:`~infoplane.run.config.RunConfig`; a run whose ``_SUCCESS`` marker exists is skipped on a rerun,
 and a changed setting (a new hash) is a new run. The merged table is ``OUT/sweep.parquet``.
 
 References:
@@ -122,7 +122,7 @@ class SweepConfig(BaseModel):
         Raises:
             InfoplaneError: if a resolved RunConfig is invalid (the message names the key).
         """
-        from infoplane.config import load_config, merge, validate_config
+        from infoplane.run.config import load_config, merge, validate_config
 
         archs: list[list[int] | None] = list(self.architectures or [None])
         acts: list[str | None] = list(self.activations or [None])
@@ -163,7 +163,7 @@ def load_sweep_config(path: str | Path) -> SweepConfig:
         FileNotFoundError: if the file does not exist.
         InfoplaneError: for a file that does not parse or holds unknown or invalid keys.
     """
-    from infoplane.config import read_config_file
+    from infoplane.run.config import read_config_file
 
     data = read_config_file(path)
     try:
@@ -190,8 +190,8 @@ def _run_one(
     """Worker task: run one config into ``out_dir`` and return (out_dir, plane table, seconds)."""
     import torch
 
-    from infoplane.config import RunConfig
-    from infoplane.pipeline import run_experiment
+    from infoplane.run.config import RunConfig
+    from infoplane.run.engine import run_experiment
     from infoplane.storage import write_text
 
     before = torch.get_num_threads()
@@ -311,7 +311,7 @@ def run_sweep(
             tables[key] = value[1]
             run_dir = out / RUNS_DIR / key
             if not (run_dir / SUCCESS_MARKER).exists():  # a remote worker without shared storage
-                from infoplane.pipeline import PLANE_FILE
+                from infoplane.run.engine import PLANE_FILE
                 from infoplane.storage import write_text
 
                 write_table(run_dir / PLANE_FILE, value[1])
@@ -350,7 +350,7 @@ def run_sweep(
     for point, cfg, key in runs:
         plane = tables.get(key)
         if plane is None:
-            from infoplane.pipeline import PLANE_FILE
+            from infoplane.run.engine import PLANE_FILE
 
             plane = pd.read_parquet(out / RUNS_DIR / key / PLANE_FILE)
         grid = {"run": key, **point}

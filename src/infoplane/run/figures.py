@@ -36,8 +36,8 @@ def write_run_figures(
     """Write the run's figures (and the small tables behind them) into ``result.out_dir``.
 
     Args:
-        result: the :class:`~infoplane.pipeline.RunResult` (plane, history, gradients, store).
-        config: the run's :class:`~infoplane.config.RunConfig`.
+        result: the :class:`~infoplane.run.engine.RunResult` (plane, history, gradients, store).
+        config: the run's :class:`~infoplane.run.config.RunConfig`.
         dataset: the run's data set (labels for I(X;Y)).
         activations: unused (kept for callers that hold activations in memory); the layer check
             reads repeat 0 from the run's activation store.
@@ -49,9 +49,9 @@ def write_run_figures(
     import matplotlib.pyplot as plt
 
     from infoplane.estimators.binning import label_entropy
-    from infoplane.pipeline import evaluation_indices
     from infoplane.plots.information_plane import mean_over_repeats, plot_information_plane
     from infoplane.plots.training_curves import plot_training_curves
+    from infoplane.run.setup import evaluation_indices
     from infoplane.storage import write_table
 
     out = result.out_dir
