@@ -134,7 +134,7 @@ def child(mode: str, args: argparse.Namespace, folder: str) -> dict:
 
 def offline_throughput(folder: str) -> list[tuple[str, float, float]]:
     """Estimate every layer of the store written by the ``store`` variant; MB/s and epochs/s."""
-    from infoplane.run.engine import estimate_layer_from_store
+    from infoplane.run.estimation import estimate_layer_from_store
     from infoplane.storage.activations import ActivationStore
 
     store = ActivationStore.open(Path(folder) / "activations.zarr")

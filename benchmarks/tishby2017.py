@@ -65,7 +65,7 @@ def bare_run(config, progress: bool) -> dict[str, float]:
     """Train the ensemble, estimating binning MI at each capture epoch; return timings (s)."""
     from infoplane.estimators import make_estimator
     from infoplane.models.ensemble import EnsembleMLP
-    from infoplane.run.engine import load_dataset
+    from infoplane.run.setup import load_dataset
     from infoplane.training import TrainSettings, train_ensemble
     from infoplane.training.gradients import GradientStatistics
 

@@ -152,3 +152,47 @@ def test_properties_bounds_and_permutation_invariance(
     if n_bins % 2 == 0 and n_bins >= 4:
         coarse, _ = binning_information_plane(t, y, n_bins=n_bins // 2)
         assert coarse <= i_xt + 1e-9
+
+
+# -- the bin grid: n_bins and bin_width are mutually exclusive (issue 11) ----------------------------
+def test_bin_width_alone_sets_a_fixed_width_grid() -> None:
+    t = np.array([[0.01], [0.06], [0.08], [-0.01]])
+    est = BinningEstimator(bin_width=0.07)
+    assert est.n_bins is None and est.bin_width == 0.07
+    i_xt, _ = est.information_plane(t, np.array([0, 1, 0, 1]))
+    assert i_xt == pytest.approx(1.5, abs=1e-12)  # floor(t / 0.07): 0, 0, 1, -1
+
+
+def test_explicit_n_bins_with_bin_width_is_refused_not_silently_dropped() -> None:
+    # Before: an explicit n_bins=30 next to bin_width was dropped without a word (a sentinel).
+    for n_bins in (30, 10):
+        with pytest.raises(InfoplaneError, match="mutually exclusive"):
+            BinningEstimator(n_bins=n_bins, bin_width=0.07)
+        with pytest.raises(InfoplaneError, match="mutually exclusive"):
+            make_estimator("binning", n_bins=n_bins, bin_width=0.07)
+
+
+def test_explicit_n_bins_30_and_the_default_are_the_same_30_bins_on_minus_one_one() -> None:
+    t = np.tanh(np.random.default_rng(3).normal(size=(512, 2)))
+    y = np.arange(512) % 2
+    default = BinningEstimator()
+    explicit = BinningEstimator(n_bins=30, bin_width=None)
+    assert default.get_params() == explicit.get_params()
+    assert default.n_bins == 30 and tuple(default.range) == (-1.0, 1.0)
+    codes = np.minimum(np.floor((t + 1) / (2 / 30)), 29)
+    _, counts = np.unique(codes, axis=0, return_counts=True)
+    p = counts / counts.sum()
+    assert explicit.information_plane(t, y)[0] == pytest.approx(-(p * np.log2(p)).sum(), abs=1e-12)
+
+
+def test_resolve_bins_is_the_one_rule() -> None:
+    from infoplane.estimators.binning import resolve_bins
+
+    assert resolve_bins(n_bins_given=False) == (30, None)
+    assert resolve_bins(None, 0.07, n_bins_given=False) == (None, 0.07)
+    assert resolve_bins(12, None) == (12, None)
+    assert resolve_bins(None, 0.5) == (None, 0.5)
+    with pytest.raises(InfoplaneError, match="mutually exclusive"):
+        resolve_bins(30, 0.07)
+    with pytest.raises(InfoplaneError, match="exactly one"):
+        resolve_bins(None, None)

@@ -19,6 +19,22 @@ from infoplane.interface import InfoplaneError
 from infoplane.plots.bound import draw_bound, plot_bound, plot_layer_check
 
 
+@pytest.fixture
+def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every matplotlib Figure saved during the test (to inspect what a written PNG holds)."""
+    from matplotlib.figure import Figure
+
+    saved: list = []
+    original = Figure.savefig
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        saved.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    return saved
+
+
 def test_draw_bound_on_existing_axes() -> None:
     fig, ax = plt.subplots()
     line = draw_bound(ax, twelve_bit_bound(), label="IB bound (all.mat)")
@@ -30,9 +46,17 @@ def test_draw_bound_on_existing_axes() -> None:
         draw_bound(ax, pd.DataFrame({"a": [1]}))
 
 
-def test_plot_bound_and_layer_check(tmp_path: Path) -> None:
+def test_plot_bound_and_layer_check(tmp_path: Path, saved_figures: list) -> None:
     curve = information_bottleneck(p_y_given_x=[[0.9, 0.1], [0.1, 0.9]], betas=[1, 2, 5])
-    assert plot_bound(curve, tmp_path / "b.png").stat().st_size > 1000
+    assert plot_bound(curve, tmp_path / "b.png") == tmp_path / "b.png"
+    assert (tmp_path / "b.png").is_file()
+    ax = saved_figures[0].axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("I(X;T) [bits]", "I(T;Y) [bits]")
+    (dotted,) = [ln for ln in ax.lines if ln.get_linestyle() == ":"]
+    assert dotted.get_ydata()[0] == pytest.approx(curve.i_xy)  # I(X;Y) = 1 - h(0.1)
+    assert dotted.get_label() == f"I(X;Y) = {curve.i_xy:.3f} bits"
+    np.testing.assert_allclose(ax.collections[0].get_array(), np.log10([1, 2, 5]))
+    assert saved_figures[0].axes[-1].get_ylabel() == r"$\log_{10}\beta$"
     df = pd.DataFrame(
         {
             "layer": [1, 1, 2, 2],
@@ -43,7 +67,14 @@ def test_plot_bound_and_layer_check(tmp_path: Path) -> None:
             "i_xt": [1.0, 2.0, 0.5, 1.0],
         }
     )
-    assert plot_layer_check(df, tmp_path / "lc.png").stat().st_size > 1000
+    assert plot_layer_check(df, tmp_path / "lc.png") == tmp_path / "lc.png"
+    beta_ax, resid_ax, slope_ax = saved_figures[1].axes[:3]
+    assert len(beta_ax.lines) == 2 and len(resid_ax.lines) == 2  # one line per layer
+    np.testing.assert_allclose(beta_ax.lines[1].get_ydata(), [1.5, 3.0])
+    np.testing.assert_allclose(beta_ax.lines[0].get_xdata(), [1.0, 11.0])  # epoch + 1 (log axis)
+    assert beta_ax.get_xscale() == "log" and beta_ax.get_yscale() == "log"
+    assert resid_ax.get_ylabel() == "residual E[KL] [bits]"
+    assert slope_ax.get_xlabel() == "I(X;T) [bits]"
     with pytest.raises(InfoplaneError, match="layer"):
         plot_layer_check(df.drop(columns="layer"), tmp_path / "x.png")
 

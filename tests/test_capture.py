@@ -139,6 +139,8 @@ def test_module_ensemble_members_are_independent_and_captured_stacked() -> None:
     assert logits.shape == (2, 5, 10)
     assert torch.allclose(logits[1], SmallCNN((1, 8, 8), 10, seed=1)(x))
     assert not torch.allclose(logits[0], logits[1])
-    acts = ens.capture(x, ["pool1", "act3", "softmax"], batch_size=2)
+    from infoplane.capture import capture_members
+
+    acts = capture_members(ens, x, ["pool1", "act3", "softmax"], batch_size=2)
     assert acts["pool1"].shape == (2, 5, 8 * 4 * 4) and acts["act3"].shape == (2, 5, 64)
     assert acts["softmax"].sum(-1) == pytest.approx(1.0, abs=1e-5)

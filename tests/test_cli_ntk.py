@@ -29,7 +29,23 @@ def test_parse_times() -> None:
         parse_times("log:1:2")
 
 
-def test_digits_writes_table_figure_and_params(tmp_path: Path) -> None:
+@pytest.fixture
+def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every matplotlib Figure saved during the test (to inspect what a written PNG holds)."""
+    from matplotlib.figure import Figure
+
+    saved: list = []
+    original = Figure.savefig
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        saved.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    return saved
+
+
+def test_digits_writes_table_figure_and_params(tmp_path: Path, saved_figures: list) -> None:
     out = tmp_path / "run"
     args = ["ntk", "--task", "digits", "--depth", "2", "--activation", "erf", "--out", str(out)]
     args += ["--times", "0,1,100,inf", "--max-train", "120", "--max-test", "60", "--n-samples", "2"]
@@ -37,7 +53,22 @@ def test_digits_writes_table_figure_and_params(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     df = pd.read_parquet(out / "ntk_table.parquet")
     assert len(df) == 4 and {"t", "i_xz_lower_bits", "i_zy_gibbs_bits", "kl_init_bits"} <= set(df)
-    assert (out / "ntk_information_plane.png").stat().st_size > 10_000
+    assert (out / "ntk_information_plane.png").is_file()
+    (fig,) = saved_figures
+    plane, against_t = fig.axes[0], fig.axes[1]
+    assert plane.get_xlabel() == "I(X;Z) [bits]"
+    assert plane.get_ylabel().startswith("I(Z;Y) [bits]")
+    assert fig.axes[-1].get_ylabel() == "Training time t"  # the colour bar
+    assert fig.axes[-1].get_yscale() == "log"
+    (dotted,) = [ln for ln in plane.lines if ln.get_linestyle() == ":"]  # I(X;Y) = H(Y)
+    assert dotted.get_ydata()[0] == pytest.approx(df["h_y_bits"].iloc[0])
+    coloured = [c for c in plane.collections if c.get_array() is not None and len(c.get_array())]
+    assert len(coloured[0].get_offsets()) == 2  # the finite times t = 1, 100 (0 and inf apart)
+    np.testing.assert_allclose(
+        sorted(coloured[0].get_offsets()[:, 0]),
+        sorted(df.loc[df["t"].isin([1.0, 100.0]), "i_xz_lower_bits"]),
+    )
+    assert against_t.get_ylabel() == "bits"
     params = json.loads((out / "ntk_params.json").read_text())
     assert params["n_train"] == 120 and params["n_eval"] == 180 and params["activation"] == "erf"
     again = runner.invoke(app, args)  # refuses to overwrite
@@ -61,7 +92,7 @@ def test_digits_writes_table_figure_and_params(tmp_path: Path) -> None:
 def test_user_errors_exit_2_with_a_message(tmp_path: Path, extra: list[str], message: str) -> None:
     result = runner.invoke(app, ["ntk", "--out", str(tmp_path), *extra])
     assert result.exit_code == 2, result.output
-    assert message in result.output
+    assert message in " ".join(result.output.split())
 
 
 def test_mnist_from_a_local_npz(tmp_path: Path) -> None:

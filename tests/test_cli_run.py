@@ -42,8 +42,16 @@ def test_run_refuses_existing_directory_unless_overwrite(tmp_path: Path) -> None
     (out / "keep.txt").write_text("x")
     res = runner.invoke(app, ["run", *TINY, "--out", str(out)])
     assert res.exit_code == 2 and "--overwrite" in res.output
+    # --overwrite replaces only an infoplane run (issue 11): keep.txt survives, then a run replaces
+    # a run
+    res = runner.invoke(app, ["run", *TINY, "--out", str(out), "--overwrite"])
+    assert res.exit_code == 2 and (out / "keep.txt").read_text() == "x"
+    (out / "keep.txt").unlink()
+    assert runner.invoke(app, ["run", *TINY, "--out", str(out)]).exit_code == 0
+    (out / "stale.txt").write_text("from the first run")
     res = runner.invoke(app, ["run", *TINY, "--out", str(out), "--overwrite"])
     assert res.exit_code == 0, res.output
+    assert not (out / "stale.txt").exists() and (out / "information_plane.parquet").is_file()
 
 
 def test_relu_with_data_range_binning_and_config_file(tmp_path: Path) -> None:

@@ -9,14 +9,13 @@ import pytest
 from infoplane.analysis.consistency import (
     dpi_checks,
     dpi_summary,
-    mark_dpi_violations,
     mean_dpi_violations,
     parameter_sensitivity,
-    plot_parameter_sensitivity,
     sensitivity_verdict,
 )
 from infoplane.estimators import make_estimator
 from infoplane.interface import InfoplaneError
+from infoplane.plots.consistency import mark_dpi_violations, plot_parameter_sensitivity
 
 
 def _plane_from_layers(layers: list[np.ndarray], labels: np.ndarray, estimator: str = "exact"):

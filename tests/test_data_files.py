@@ -127,7 +127,7 @@ def test_any_torch_dataset() -> None:
 
 def test_evaluation_subset_is_fixed_and_drawn_from_the_chosen_rows() -> None:
     from infoplane.run.config import load_config
-    from infoplane.run.engine import evaluation_indices
+    from infoplane.run.setup import evaluation_indices
 
     ds = load_digits()
     cfg = load_config(None, overrides={"data": {"task": "digits", "mi_on": "test", "mi_n": 50}})

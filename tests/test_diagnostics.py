@@ -182,3 +182,89 @@ def test_binning_grid_from_config() -> None:
     }
     assert binning_grid_from_config(cfg)["n_bins"] is None
     assert binning_grid_from_config({"model": {"activation": "tanh"}})["range"] == (-1.0, 1.0)
+
+
+def _store(tmp_path, names=("h1", "h2"), repeats=2, epochs=(0, 1, 5, 20)):
+    from infoplane.storage.activations import ActivationStore
+
+    rng = np.random.default_rng(3)
+    labels = np.arange(40) % 3
+    store = ActivationStore.create(
+        tmp_path / "activations.zarr", dict.fromkeys(names, 4), n_repeats=repeats,
+        labels=labels, epochs=list(epochs),
+    )  # fmt: skip
+    acts = {n: [] for n in names}
+    for k, e in enumerate(epochs):
+        layer = {n: np.tanh(rng.normal(size=(repeats, 40, 4)) * (1 + k) * (j + 1))
+                 for j, n in enumerate(names)}  # fmt: skip
+        store.write_epoch(int(e), layer)
+        for n in names:
+            acts[n].append(layer[n].astype(np.float32))
+    whole = {n: np.stack(v, axis=1) for n, v in acts.items()}  # (R, E, n, d)
+    return store, whole, labels, np.asarray(epochs)
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"n_bins": 30, "range": (-1.0, 1.0), "bin_width": None},
+        {"n_bins": 7, "range": "data", "bin_width": None},
+        {"n_bins": None, "range": "data", "bin_width": 0.25},
+    ],
+)
+def test_diagnostics_from_store_chunked_equals_whole(tmp_path, grid) -> None:
+    """Reading one epoch at a time gives the numbers of the whole store in memory."""
+    from infoplane.analysis.diagnostics import diagnostics_from_store
+
+    store, whole, labels, epochs = _store(tmp_path)
+    one_epoch = 2 * 40 * 4 * 4  # float32 bytes of one epoch of one layer
+    chunked = diagnostics_from_store(store, activation="tanh", grid=grid, max_bytes=one_epoch)
+    at_once = diagnostics_from_store(store, activation="tanh", grid=grid)
+    reference = compute_diagnostics(whole, labels, epochs, activation="tanh", **grid)
+    key = ["layer", "repeat", "epoch"]
+    for got in (chunked, at_once):
+        got = got.sort_values(key, ignore_index=True)
+        want = reference.sort_values(key, ignore_index=True)
+        pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
+    assert set(chunked["layer_name"]) == {"h1", "h2"} and len(chunked) == 2 * 2 * len(epochs)
+
+
+def test_diagnostics_from_store_data_range_is_the_whole_run(tmp_path) -> None:
+    """range="data": one range per layer over all epochs, so early epochs use the late range."""
+    from infoplane.analysis.diagnostics import diagnostics_from_store
+
+    store, whole, _, _ = _store(tmp_path, names=("h1",))
+    grid = {"n_bins": 4, "range": "data", "bin_width": None}
+    got = diagnostics_from_store(store, activation="tanh", grid=grid, max_bytes=1)
+    lo, hi = float(whole["h1"].min()), float(whole["h1"].max())
+    first = count_binned_states(whole["h1"][:, :1], n_bins=4, range=(lo, hi))
+    np.testing.assert_array_equal(got[got["epoch"] == 0]["n_states"].to_numpy(), first[:, 0])
+
+
+def test_diagnostics_from_store_errors(tmp_path) -> None:
+    from infoplane.analysis.diagnostics import diagnostics_from_store
+    from infoplane.storage.activations import ActivationStore
+
+    empty = ActivationStore.create(
+        tmp_path / "e.zarr", {"h": 2}, n_repeats=1, labels=np.array([0, 1]), epochs=[0, 1]
+    )
+    grid = {"n_bins": 30, "range": (-1.0, 1.0), "bin_width": None}
+    with pytest.raises(InfoplaneError, match="no complete epoch") as info:
+        diagnostics_from_store(empty, activation="tanh", grid=grid)
+    assert "e.zarr" in str(info.value)
+    with pytest.raises(InfoplaneError, match="grid lacks"):
+        diagnostics_from_store(empty, activation="tanh", grid={"n_bins": 30})
+
+
+def test_explicit_n_bins_is_never_dropped() -> None:
+    """n_bins=30 with a bin_width is a conflict (an error), not silently ignored; the default
+    is 30 bins only without a bin width."""
+    t = np.tanh(np.random.default_rng(1).normal(size=(100, 2)))
+    with pytest.raises(InfoplaneError, match="mutually exclusive"):
+        count_binned_states(t, n_bins=30, bin_width=0.5)
+    with pytest.raises(InfoplaneError, match="mutually exclusive"):
+        compute_diagnostics({"h": t[None, None]}, np.arange(100) % 2, [0], activation="tanh",
+                            n_bins=30, bin_width=0.5)  # fmt: skip
+    width = count_binned_states(t, bin_width=0.5)  # anchored at 0: at most 4 x 4 states
+    assert width == len({tuple(r) for r in np.floor(t / 0.5).astype(int)})
+    assert count_binned_states(t) == count_binned_states(t, n_bins=30, range=(-1.0, 1.0))

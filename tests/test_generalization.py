@@ -15,9 +15,9 @@ from infoplane.analysis.generalization import (
     find_run_dirs,
     gap_correlations,
     generalization_gap,
-    plot_compression_vs_generalization,
 )
 from infoplane.interface import InfoplaneError
+from infoplane.plots.generalization import plot_compression_vs_generalization
 
 EPOCHS = np.array([0, 1, 10, 100])
 
@@ -99,7 +99,25 @@ def test_across_a_sweep(tmp_path: Path) -> None:
     per_rep = compression_vs_generalization(sorted(sweep.iterdir()), per_repeat=True)
     assert len(per_rep) == 4 * 2 * 2
     fig = plot_compression_vs_generalization(table, tmp_path / "scatter.png", gap="loss")
-    assert (tmp_path / "scatter.png").stat().st_size > 1000
+    assert (tmp_path / "scatter.png").is_file()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 2  # one panel per layer
+    for ax, layer in zip(panels, (1, 2), strict=True):
+        assert ax.get_title().startswith(f"layer {layer} ")
+        assert ax.get_xlabel() == "compression: peak - final I(X;T) [bits]"
+        sub = table[table["layer"] == layer]
+        points = np.concatenate([c.get_offsets() for c in ax.collections])
+        assert len(ax.collections) == 2  # one series per activation
+        np.testing.assert_allclose(
+            sorted(map(tuple, points)),
+            sorted(zip(sub["compression"], sub["loss_gap"], strict=True)),
+        )
+    rho = gap_correlations(table, gap="loss").set_index("layer")["spearman"]
+    for ax, layer in zip(panels, (1, 2), strict=True):
+        assert ax.get_title().endswith(
+            f"ρ = {rho[layer]:.2f}" if np.isfinite(rho[layer]) else "n/a"
+        )
+    assert panels[0].get_ylabel() == "generalisation gap: test - train loss [nats]"
     fig.clf()
 
 

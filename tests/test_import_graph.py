@@ -28,6 +28,7 @@ LAYERS: dict[str, float] = {
     "analysis": 7,
     "bottleneck": 7,
     "ntk": 7,
+    "benchmark": 7,
     "plots": 8,
     "report": 8.5,
     "run": 9,

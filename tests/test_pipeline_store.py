@@ -11,7 +11,8 @@ from torch import nn
 
 from infoplane.interface import InfoplaneError
 from infoplane.run.config import EstimatorConfig, load_config
-from infoplane.run.engine import estimate_from_store, run_experiment
+from infoplane.run.engine import run_experiment
+from infoplane.run.estimation import estimate_from_store
 from infoplane.storage.activations import open_store
 
 TINY = {"repeats": 2, "training": {"epochs": 15}, "capture": {"n_points": 8}}
@@ -67,7 +68,7 @@ def test_online_only_keeps_no_activations_and_refuses_whole_run_ranges(tmp_path:
         tiny(
             storage={"online": True}, estimators=[{"name": "binning", "params": {"range": "data"}}]
         )
-    from infoplane.run.engine import OnlineEstimates
+    from infoplane.run.estimation import OnlineEstimates
 
     with pytest.raises(InfoplaneError, match="whole run"):
         OnlineEstimates([EstimatorConfig(name="binning", params={"range": "data"})], np.zeros(3))

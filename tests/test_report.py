@@ -170,7 +170,7 @@ def test_cli_report(tmp_path: Path) -> None:
     assert (tmp_path / "x.html").is_file() and not (tmp_path / "information_plane.gif").exists()
     res = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert res.exit_code == 2
-    assert "not a run directory" in res.output
+    assert "not a run directory" in " ".join(res.output.split())
 
 
 _PROBE = """<script>
@@ -253,5 +253,120 @@ def test_report_of_a_real_run(tmp_path: Path) -> None:
     run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     res = CliRunner().invoke(app, ["report", str(tmp_path / "run")])
     assert res.exit_code == 0, res.output
-    assert (tmp_path / "run" / "report.html").stat().st_size > 1_000_000
+    page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "cdn.plot.ly" not in page.split("</head>")[0]  # plotly.js embedded: works offline
+    assert page.count('class="plotly-graph-div"') >= 4  # plane, diagnostics, SNR, training
+    assert "I(X;T) [bits]" in page and "Dotted line: I(X;Y) = H(Y) = 0.999 bits" in page
     assert (tmp_path / "run" / "information_plane.gif").is_file()
+
+
+def _plane_table(tmp_path: Path, unit: str = "bits") -> pd.DataFrame:
+    plane = pd.read_parquet(_make_run(tmp_path / "run") / "information_plane.parquet")
+    return plane.assign(unit=unit)
+
+
+def test_plane_figure_holds_the_averaged_trajectories(tmp_path: Path) -> None:
+    from infoplane.analysis.consistency import mean_dpi_violations
+    from infoplane.report.figures import plane_figure
+
+    plane = _plane_table(tmp_path)
+    marks = {e: mean_dpi_violations(plane, estimator=e) for e in ("binning", "kde_upper")}
+    fig = plane_figure(plane, ixy=0.99916, dpi_marks=marks)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == ["binning (mean of 2 networks)", "kde_upper (mean of 2 networks)"]
+    assert fig.layout.xaxis.title.text == "I(X;T) [bits]"
+    assert fig.layout.yaxis.title.text == "I(T;Y) [bits]"
+    assert fig.layout.xaxis2.title.text == "I(X;T) [bits]"
+    layers = [t for t in fig.data if t.mode == "markers" and t.name != "DPI violation"]
+    assert len(layers) == 2 * 3  # one trajectory per layer and panel
+    assert [t.name for t in layers[:3]] == ["layer 1", "layer 2", "output (softmax)"]
+    assert [t.marker.symbol for t in layers[:3]] == ["circle", "square", "triangle-up"]
+    want = (
+        plane[(plane["estimator"] == "binning") & (plane["layer"] == 2)]
+        .groupby("epoch")[["i_xt", "i_ty"]]
+        .mean()
+    )
+    np.testing.assert_allclose(layers[1].x, want["i_xt"])
+    np.testing.assert_allclose(layers[1].y, want["i_ty"])
+    np.testing.assert_allclose(layers[1].marker.color, np.log10(np.maximum(EPOCHS, 1)))
+    bar = [t for t in layers if t.marker.showscale]
+    assert len(bar) == 1 and bar[0].marker.colorbar.title.text == "Epochs"
+    assert "bits" in layers[0].hovertemplate
+    ixy = [t for t in fig.data if t.mode == "lines" and t.line.dash == "dot"]
+    assert len(ixy) == 2 and list(ixy[0].y) == [0.99916, 0.99916]
+    assert ixy[0].name == "I(X;Y) = 0.999 bits"
+    dpi = [t for t in fig.data if t.name == "DPI violation"]
+    assert len(dpi) == 2 and list(dpi[0].x) == [20.0]  # layer 3 at epoch 5 (set by hand)
+    assert len(fig.frames) == len(EPOCHS)
+
+
+def test_plane_figure_in_nats_is_labelled_nats(tmp_path: Path) -> None:
+    from infoplane.report.figures import plane_figure
+
+    fig = plane_figure(_plane_table(tmp_path, "nats"), ixy=0.5)
+    assert fig.layout.xaxis.title.text == "I(X;T) [nats]"
+    assert fig.layout.yaxis.title.text == "I(T;Y) [nats]"
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert all("nats" in t.hovertemplate and "bits" not in t.hovertemplate for t in markers)
+    assert next(t.name for t in fig.data if t.mode == "lines") == "I(X;Y) = 0.500 nats"
+
+
+def test_report_of_a_run_in_nats(tmp_path: Path) -> None:
+    run = _make_run(tmp_path / "run", diagnostics=True)
+    plane = pd.read_parquet(run / "information_plane.parquet")
+    plane[["i_xt", "i_ty"]] *= np.log(2.0)
+    plane.assign(unit="nats").to_parquet(run / "information_plane.parquet")
+    result = write_report(run, gif=False, sensitivity=False)
+    page = result.html.read_text(encoding="utf-8")
+    assert "I(X;T) [nats]" in page and "I(X;T) [bits]" not in page
+    assert "I(T;Y) [nats]" in page and "I(T;Y) [bits]" not in page
+    h_y_nats = 0.99916 * np.log(2.0)  # I(X;Y) = H(Y) of the 12-bit labels, in nats
+    assert f"I(X;Y) = H(Y) = {h_y_nats:.3f} nats" in page
+
+
+def test_report_refuses_a_plane_mixing_units(tmp_path: Path) -> None:
+    from infoplane.interface import InfoplaneError
+
+    run = _make_run(tmp_path / "run")
+    plane = pd.read_parquet(run / "information_plane.parquet")
+    plane.loc[plane.index[::2], "unit"] = "nats"
+    plane.to_parquet(run / "information_plane.parquet")
+    with pytest.raises(InfoplaneError, match="mixes units"):
+        write_report(run, gif=False)
+
+
+def test_label_information_is_the_label_entropy(tmp_path: Path) -> None:
+    from infoplane.data import load_twelve_bit
+    from infoplane.estimators.binning import label_entropy
+    from infoplane.report.html import label_information
+    from infoplane.report.run_data import RunData
+
+    plane = _plane_table(tmp_path)
+    run = RunData(Path("."), CONFIG, "", plane)
+    ds = load_twelve_bit("stratified", 0.8, 0)
+    assert label_information(run) == pytest.approx(label_entropy(ds.y), abs=1e-12)
+    assert label_information(run) == pytest.approx(0.99916, abs=1e-5)
+    assert label_information(run, "nats") == pytest.approx(0.99916 * np.log(2.0), abs=1e-5)
+    other = RunData(Path("."), {"data": {"task": "digits"}}, "", plane)
+    assert label_information(other) is None
+
+
+def test_diagnostics_and_sensitivity_figures_hold_the_tables(tmp_path: Path) -> None:
+    from infoplane.report.figures import diagnostics_figure, sensitivity_figure
+
+    run = load_run(_make_run(tmp_path / "run", diagnostics=True))
+    fig = diagnostics_figure(run.diagnostics, run.plane)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[-1] == "I(X;T) [bits] (binning)"
+    assert fig.layout.xaxis.title.text == "Epochs" and fig.layout.xaxis.type == "log"
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == ["1: layers.0.act", "2: layers.1.act", "3: layers.2.softmax"]
+    table = pd.DataFrame(
+        {
+            "setting": ["a", "b"] * 2, "layer": [1, 1, 2, 2], "layer_name": ["h1"] * 2 + ["h2"] * 2,
+            "compression": [0.1, 0.2, 0.3, 0.4], "compresses": [True] * 4, "unit": "nats",
+        }
+    )  # fmt: skip
+    heat = sensitivity_figure(table).data[0]
+    np.testing.assert_allclose(heat.z, [[0.1, 0.2], [0.3, 0.4]])
+    assert heat.colorbar.title.text == "nats" and "nats" in heat.hovertemplate

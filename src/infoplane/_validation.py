@@ -19,14 +19,15 @@ def as_samples(a: Any, name: str, *, min_samples: int = 2, allow_1d: bool = True
         allow_1d: accept (n_samples,) and return it as (n_samples, 1).
 
     Raises:
-        InfoplaneError: if ``a`` is not numeric, has the wrong number of dimensions, too few samples,
-            or contains NaN or Inf.
+        InfoplaneError: if ``a`` is not a real numeric array (object, string or complex dtype), has
+            the wrong number of dimensions, too few samples, or contains NaN or Inf.
+
+    Example:
+        >>> as_samples([0.5, 1.5, 2.5], "x").shape
+        (3, 1)
     """
     arr = np.asarray(a)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise InfoplaneError(f"{name} must be a numeric array; got dtype {arr.dtype}.")
+    check_real(arr, name)
     if arr.ndim == 1 and allow_1d:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -41,6 +42,34 @@ def as_samples(a: Any, name: str, *, min_samples: int = 2, allow_1d: bool = True
         )
     check_finite(arr, name)
     return arr
+
+
+def check_real(arr: np.ndarray, name: str) -> None:
+    """Raise :class:`InfoplaneError` unless ``arr`` has a real numeric (or boolean) dtype.
+
+    Complex arrays are refused rather than silently losing their imaginary part; object and string
+    arrays are refused because they hold no numbers.
+
+    Example:
+        >>> try:
+        ...     check_real(np.zeros(3, dtype=complex), "x")
+        ... except InfoplaneError as err:
+        ...     print(str(err)[:45])
+        x must be a real numeric array; got dtype com
+    """
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise InfoplaneError(
+            f"{name} must be a real numeric array; got dtype {arr.dtype}. Information estimators "
+            "do not drop imaginary parts silently: pass a.real, a.imag or np.abs(a), or stack them "
+            "as two features (np.stack([a.real, a.imag], axis=-1))."
+        )
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise InfoplaneError(
+            f"{name} must be a numeric array; got dtype {arr.dtype}. Convert it with "
+            "np.asarray(a, dtype=float)."
+        )
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:

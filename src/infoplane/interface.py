@@ -24,7 +24,35 @@ class InfoplaneError(ValueError):
     """Bad input to infoplane (a usage error). The message names the argument or file and the fix.
 
     The command-line interface prints the message on one line, without a traceback, and exits with
-    :attr:`exit_code` (2, as for any usage error).
+    :attr:`exit_code` (2, as for any usage error). Raise it with one message string:
+    ``InfoplaneError("unit='bit' is not supported; use 'bits' or 'nats'.")``.
+
+    Attributes:
+        exit_code: exit status of the ``infoplane`` command for this error (class attribute, 2).
+
+    Shapes: none (an error carries no array of any shape).
+
+    Units: none; a message that quotes a number states its unit.
+
+    Raises:
+        Nothing itself: it is raised by every public function on bad input (each documents when).
+
+    Notes:
+        A subclass of :class:`ValueError`, so code written for NumPy or scikit-learn style errors
+        (``except ValueError``) still catches it. Failures while doing valid work (a corrupt file,
+        a lock held) raise the subclass :class:`InfoplaneRuntimeError` instead; catch
+        ``InfoplaneError`` to handle both.
+
+    References:
+        The command-line convention followed: Python's ``argparse`` (``ArgumentParser.error``) and
+        Pallets' ``click`` (``UsageError.exit_code``) exit with status 2 on a usage error.
+
+    Example:
+        >>> try:
+        ...     check_unit("bit")
+        ... except InfoplaneError as err:
+        ...     print(err.exit_code, err)
+        2 unit='bit' is not supported; use 'bits' or 'nats'.
     """
 
     #: exit code of the ``infoplane`` command for this error
@@ -37,26 +65,109 @@ class InfoplaneRuntimeError(InfoplaneError):
     A subclass of :class:`InfoplaneError`, so ``except InfoplaneError`` catches both; the CLI exits
     with code 1 for it (runtime failure) instead of 2 (usage error). The message names the file or
     the step that failed and what to do.
+
+    Attributes:
+        exit_code: exit status of the ``infoplane`` command for this error (class attribute, 1).
+
+    Shapes: none (an error carries no array of any shape).
+
+    Units: none; a message that quotes a number states its unit.
+
+    Raises:
+        Nothing itself: it is raised by functions that read files or run long jobs (each documents
+        when).
+
+    Notes:
+        The input was valid, so retrying with the same arguments usually fails the same way: fix the
+        named file (restore, re-create or remove it) or wait for the lock. Catch it before
+        :class:`InfoplaneError` when the two need different handling.
+
+    References:
+        The command-line convention followed: Pallets' ``click`` exits with status 1 for a general
+        failure (``ClickException.exit_code``) and 2 for a usage error.
+
+    Example:
+        >>> err = InfoplaneRuntimeError("'run/store.zarr' is corrupt; delete it and re-run.")
+        >>> isinstance(err, InfoplaneError), err.exit_code
+        (True, 1)
     """
 
     exit_code: ClassVar[int] = 1
 
 
 def check_unit(unit: str) -> str:
-    """Return ``unit`` if it is ``"bits"`` or ``"nats"``.
+    """Return ``unit`` if it is one of the supported information units, ``"bits"`` or ``"nats"``.
+
+    Args:
+        unit: the unit name to check (case-sensitive).
+
+    Returns:
+        ``unit`` unchanged (a str, ``"bits"`` or ``"nats"``).
 
     Raises:
-        InfoplaneError: for any other value.
+        InfoplaneError: for any other value (``"bit"``, ``"Bits"``, ``None``, ...).
+
+    Notes:
+        Shapes: none (a scalar string, no array shape). Only the two names are accepted; no plural or case
+        normalisation is done, so a typo never silently selects a unit.
+
+    References:
+        Cover, T. M., Thomas, J. A. (2006). Elements of Information Theory, 2nd ed. Wiley, Sec. 2.1
+        (entropy in bits with log base 2, in nats with the natural log).
+
+    Example:
+        >>> check_unit("nats")
+        'nats'
     """
-    if unit not in UNITS:
+    if not isinstance(unit, str) or unit not in UNITS:
         raise InfoplaneError(f"unit={unit!r} is not supported; use 'bits' or 'nats'.")
     return unit
 
 
 def convert(value_nats: Any, unit: str) -> Any:
-    """Convert a value (scalar or array) in nats to ``unit`` ("bits" divides by ln 2)."""
+    """Convert an information value in nats to ``unit`` (``"bits"`` divides by ln 2).
+
+    Args:
+        value_nats: the value in nats: a float, or an array or tensor of any shape.
+        unit: the target unit, ``"bits"`` or ``"nats"`` (returned unchanged).
+
+    Returns:
+        The value in ``unit``, of the input's type and shape (1 nat = 1/ln 2 = 1.4427 bits).
+
+    Raises:
+        InfoplaneError: for a unit other than ``"bits"`` or ``"nats"``.
+
+    Notes:
+        Estimators compute in nats and convert once, at the edge; converting twice (or converting a
+        value already in bits) is a silent factor-1.44 error, so results carry their unit
+        (:class:`MIResult`). NaN and Inf pass through unchanged.
+
+    References:
+        Cover, T. M., Thomas, J. A. (2006). Elements of Information Theory, 2nd ed. Wiley, Sec. 2.1.
+
+    Example:
+        >>> round(convert(math.log(2.0), "bits"), 12)
+        1.0
+        >>> convert(1.5, "nats")
+        1.5
+    """
     check_unit(unit)
     return value_nats / LN2 if unit == "bits" else value_nats
+
+
+#: Reasons a returned value may not be trusted (:attr:`MIResult.flags`); each estimator documents
+#: which it emits. The validity-flags work (issue 13) adds to this list.
+FLAGS: dict[str, str] = {
+    "clipped_negative": (
+        "the estimator's raw value was negative (a lower bound or a bias-corrected estimate of a "
+        "non-negative quantity); it was clipped to 0, so 0 means 'no information detected', not "
+        "'independent'"
+    ),
+    "saturated": (
+        "the value is within 0.1 nats of a ceiling the estimator cannot exceed (InfoNCE: ln K, K "
+        "the evaluation batch size), so the true value may be larger"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +182,44 @@ class MIResult:
         n_samples: number of samples the estimate used.
         ci: optional (low, high) confidence interval in ``unit`` (bootstrap), else ``None``.
         extra: optional estimator-specific diagnostics (JSON-serialisable).
+        flags: reasons the value was returned but may not be trusted (keys of :data:`FLAGS`, e.g.
+            ``"clipped_negative"``); empty when nothing is known to be wrong.
+
+    Shapes: none (``value`` is a scalar, ``ci`` a pair; no arrays).
+
+    Units: ``value`` and ``ci`` are in ``unit``, bits unless the estimator was built with
+    ``unit="nats"``; the unit travels with the number (:meth:`to_dict` keeps it).
+
+    Raises:
+        Nothing: a frozen record, not validated here. Estimators build it through
+        :meth:`infoplane.estimators.BaseEstimator.estimate`, which checks the input, raises
+        :class:`InfoplaneRuntimeError` instead of returning NaN or Inf, and clips a negative raw
+        value to 0 with the flag ``"clipped_negative"``.
+
+    Notes:
+        ``value`` is an estimate, with the bias of its estimator (binning and KDE values depend
+        on the bin or kernel width, variational bounds are lower bounds), so compare results
+        only between equal ``estimator`` and ``params``. A bootstrap ``ci`` reflects the
+        variance over resamples of the same data, not the estimator's bias. Read ``flags``
+        before using ``value``: a flagged value is returned so that runs finish, not because it
+        is right. :meth:`to_dict` gives plain JSON types, with the unit and the flags.
+
+    References:
+        1. Czyz, P., Grabowski, F., Vogt, J. E., Beerenwinkel, N., Marx, A. (2023). Beyond Normal:
+           On the Evaluation of Mutual Information Estimators. NeurIPS. arXiv 2306.11078 (a
+           result stored with its estimator's parameters).
+        2. Cover, T. M., Thomas, J. A. (2006). Elements of Information Theory, 2nd ed. Wiley,
+           Sec. 2.1 (bits and nats).
+
+    Example:
+        >>> r = MIResult(value=0.0, unit="bits", estimator="nwj", params={}, n_samples=100,
+        ...              flags=("clipped_negative",))
+        >>> r.to_dict()["flags"]
+        ['clipped_negative']
+        >>> r2 = MIResult(value=np.float64(0.5), unit="bits", estimator="ksg", params={"k": 3},
+        ...               n_samples=200, ci=(0.41, 0.6))
+        >>> import json; json.dumps(r2.to_dict())[:58]
+        '{"value": 0.5, "unit": "bits", "estimator": "ksg", "params'
     """
 
     value: float
@@ -80,13 +229,18 @@ class MIResult:
     n_samples: int
     ci: tuple[float, float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_unit(self.unit)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict of all fields."""
+        """Return a JSON-serialisable dict of all fields (``ci`` and ``flags`` as lists)."""
         out = asdict(self)
         out["value"] = float(self.value)
         if self.ci is not None:
             out["ci"] = [float(self.ci[0]), float(self.ci[1])]
+        out["flags"] = list(self.flags)
         return out
 
 
@@ -94,12 +248,15 @@ class MIResult:
 class MIEstimator(Protocol):
     """Protocol every mutual-information estimator follows.
 
-    Hyper-parameters are keyword-only arguments of ``__init__`` and are validated there; ``estimate``
-    takes only data. ``information_plane`` gives both coordinates of the information plane for a
-    batch of representations and may be vectorised over the leading (repetition, epoch) axes.
+    :class:`infoplane.estimators.base.BaseEstimator` implements it once; each estimator supplies a
+    nats-valued core. Hyper-parameters are given to ``__init__`` (keywords, or an instance of the
+    class's pydantic ``Params`` model) and validated there; ``estimate`` takes only data.
+    ``information_plane`` gives both coordinates of the information plane for a batch of
+    representations, vectorised over the leading (repetition, epoch) axes where it can.
     """
 
     name: ClassVar[str]
+    unit: str
 
     def estimate(self, x: np.ndarray, y: np.ndarray) -> MIResult:
         """Estimate I(X;Y) from paired samples ``x`` (n, d_x) or (n,) and ``y`` (n, d_y) or (n,)."""

@@ -9,37 +9,29 @@ Estimates need not: binning each layer on its own grid, or adding noise per laye
 estimated quantities properties of each layer's geometry, and a deeper layer can score higher
 (Geiger 2021, arXiv 2003.09671, Sec. IV). :func:`dpi_checks` lists every pair of consecutive layers
 for every estimator, repetition and epoch, :func:`dpi_summary` counts the violations and
-:func:`mark_dpi_violations` marks them on an information-plane Axes.
+:func:`infoplane.plots.consistency.mark_dpi_violations` marks them on an information-plane Axes.
 
 Whether a plane shows compression can also depend on the estimator's parameter (bin count or
 width, noise variance; Saxe et al. 2018, ICLR; Geiger 2021): :func:`parameter_sensitivity`
 re-estimates the plane from the activations at a list of settings and :func:`sensitivity_verdict`
 says, per layer, whether compression appears at all settings, some, or none;
-:func:`plot_parameter_sensitivity` draws it.
+:func:`infoplane.plots.consistency.plot_parameter_sensitivity` draws it. This module computes only;
+the figures live in :mod:`infoplane.plots.consistency`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from infoplane.analysis.tables import require_columns, select_estimator, table_unit
 from infoplane.interface import InfoplaneError
 
 QUANTITIES: tuple[str, ...] = ("i_xt", "i_ty")
 _LABELS = {"i_xt": "I(X;T)", "i_ty": "I(T;Y)"}
-
-
-def _check_columns(table: Any, name: str, need: Sequence[str]) -> None:
-    missing = [c for c in need if c not in getattr(table, "columns", ())]
-    if missing:
-        raise InfoplaneError(
-            f"{name} lacks column(s) {', '.join(missing)}; pass an information-plane table "
-            "(a run's information_plane.parquet)."
-        )
 
 
 def _check_quantities(quantities: Sequence[str]) -> list[str]:
@@ -63,8 +55,9 @@ def dpi_checks(
     the excess q(T_l) - q(T_{l-1}) is computed; it is a violation when it exceeds ``tolerance``.
 
     Args:
-        plane: information-plane table with columns repeat, epoch, layer, estimator, i_xt, i_ty
-            (values in bits, or the table's ``unit``).
+        plane: information-plane table of shape (n_rows, n_columns), one row per (repeat, epoch,
+            layer, estimator), with columns repeat, epoch, layer, estimator, i_xt, i_ty (values in
+            bits, or the table's ``unit``).
         tolerance: excess allowed before a pair counts as a violation, in the table's unit
             (default 0; e.g. 0.05 bits ignores estimator noise).
         quantities: which of ``"i_xt"``, ``"i_ty"`` to check.
@@ -72,10 +65,12 @@ def dpi_checks(
     Returns:
         ``pandas.DataFrame``, one row per check, with columns estimator, repeat, epoch, layer (the
         deeper layer l), layer_name (if known), quantity, upstream (value at l - 1), value (at l),
-        excess (value - upstream), violated (bool).
+        excess (value - upstream), violated (bool), unit (the plane's unit, from its ``unit``
+        column; bits without one).
 
     Raises:
-        InfoplaneError: for missing columns, a negative tolerance or an unknown quantity.
+        InfoplaneError: for missing columns, a negative tolerance, an unknown quantity or a plane
+            that mixes units.
 
     Notes:
         Layers are ordered by the ``layer`` column (1 = closest to the input). The true DPI holds
@@ -96,10 +91,13 @@ def dpi_checks(
     """
     import pandas as pd
 
-    _check_columns(plane, "plane", ["repeat", "epoch", "layer", "estimator", "i_xt", "i_ty"])
+    require_columns(plane, "plane", ["repeat", "epoch", "layer", "estimator", "i_xt", "i_ty"])
     quantities = _check_quantities(quantities)
+    unit = table_unit(plane, name="plane")
     if not (np.isfinite(tolerance) and tolerance >= 0):
-        raise InfoplaneError(f"tolerance must be a finite number >= 0 (bits); got {tolerance!r}.")
+        raise InfoplaneError(
+            f"tolerance must be a finite number >= 0 ({unit}, the plane's unit); got {tolerance!r}."
+        )
     keys = ["estimator", "repeat", "epoch"]
     cols = [*keys, "layer", *quantities] + (["layer_name"] if "layer_name" in plane.columns else [])
     p = plane[cols].sort_values([*keys, "layer"], ignore_index=True)
@@ -116,6 +114,7 @@ def dpi_checks(
         frame["value"] = p.loc[has_up, q].to_numpy()
         frame["excess"] = excess[has_up]
         frame["violated"] = frame["excess"] > tolerance
+        frame["unit"] = unit
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -135,13 +134,24 @@ def dpi_summary(checks: Any) -> Any:
     Raises:
         InfoplaneError: for a table without the columns of :func:`dpi_checks`.
 
+    Notes:
+        A share of violations well above zero says the estimator does not measure mutual
+        information between the layers (it measures each layer's geometry at its own scale).
+
     References:
         Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
         Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"repeat": 0, "epoch": 0, "layer": [1, 2], "estimator": "binning",
+        ...                   "i_xt": [5.0, 6.0], "i_ty": [1.0, 0.5]})
+        >>> dpi_summary(dpi_checks(t))[["quantity", "n_violations", "max_excess"]].to_numpy().tolist()
+        [['i_xt', 1, 1.0], ['i_ty', 0, -0.5]]
     """
     import pandas as pd
 
-    _check_columns(
+    require_columns(
         checks, "checks", ["estimator", "quantity", "epoch", "layer", "excess", "violated"]
     )
     rows = []
@@ -197,18 +207,23 @@ def mean_dpi_violations(
         InfoplaneError: for missing columns, or an estimator not in the table (or several with
             ``estimator=None``).
 
+    Notes:
+        Averaging hides violations of single networks and can create none: the per-network
+        checks of :func:`dpi_checks` are the stricter test.
+
     References:
         Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
         Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"repeat": [0, 0, 1, 1], "epoch": 0, "layer": [1, 2, 1, 2],
+        ...                   "estimator": "b", "i_xt": [5.0, 7.0, 5.0, 4.0], "i_ty": 0.5})
+        >>> mean_dpi_violations(t)[["layer", "quantity", "i_xt"]].to_numpy().tolist()
+        [[2, 'i_xt', 5.5]]
     """
-    _check_columns(plane, "plane", ["repeat", "epoch", "layer", "estimator", "i_xt", "i_ty"])
-    names = list(dict.fromkeys(plane["estimator"]))
-    if estimator is None:
-        if len(names) != 1:
-            raise InfoplaneError(f"plane holds estimators {names}; pass estimator=one of them.")
-        estimator = names[0]
-    if estimator not in names:
-        raise InfoplaneError(f"estimator {estimator!r} is not in plane; it holds {names}.")
+    require_columns(plane, "plane", ["repeat", "epoch", "layer", "estimator", "i_xt", "i_ty"])
+    estimator = select_estimator(plane, estimator, name="plane")
     mean = (
         plane[plane["estimator"] == estimator]
         .groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
@@ -219,59 +234,6 @@ def mean_dpi_violations(
     checks = dpi_checks(mean, tolerance=tolerance, quantities=quantities)
     bad = checks[checks["violated"]]
     return bad.merge(mean[["epoch", "layer", "i_xt", "i_ty"]], on=["epoch", "layer"], how="left")
-
-
-def mark_dpi_violations(
-    ax: Any,
-    plane: Any,
-    *,
-    estimator: str | None = None,
-    tolerance: float = 0.0,
-    quantities: Sequence[str] = QUANTITIES,
-    size: float = 60.0,
-    color: str = "red",
-) -> int:
-    """Circle the points of an information-plane Axes where the averaged plane breaks the DPI.
-
-    The point of the deeper layer l at each epoch where q(T_l) > q(T_{l-1}) + ``tolerance`` (on
-    the repeat-averaged plane, as drawn by
-    :func:`infoplane.plots.information_plane.plot_information_plane`) gets an open circle.
-
-    Args:
-        ax: matplotlib Axes with the information plane (x = I(X;T), y = I(T;Y)).
-        plane: information-plane table (see :func:`dpi_checks`).
-        estimator: which estimator's panel (``None``: the table must hold exactly one).
-        tolerance: allowed excess, in the table's unit.
-        quantities: which inequalities to check.
-        size: marker area.
-        color: marker edge colour.
-
-    Returns:
-        The number of points marked (distinct epoch, layer pairs).
-
-    Raises:
-        InfoplaneError: as :func:`mean_dpi_violations`.
-
-    References:
-        Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
-        Review. IEEE TNNLS, arXiv 2003.09671.
-    """
-    bad = mean_dpi_violations(
-        plane, estimator=estimator, tolerance=tolerance, quantities=quantities
-    )
-    pts = bad.drop_duplicates(["epoch", "layer"])
-    if len(pts):
-        ax.scatter(
-            pts["i_xt"],
-            pts["i_ty"],
-            s=size,
-            facecolors="none",
-            edgecolors=color,
-            linewidths=1.0,
-            zorder=6,
-            label=f"DPI violation ({len(pts)})",
-        )
-    return len(pts)
 
 
 def _setting_label(setting: dict[str, Any]) -> str:
@@ -308,7 +270,8 @@ def parameter_sensitivity(
     Returns:
         ``pandas.DataFrame`` with one row per (setting, layer) and columns setting (a label),
         params (JSON), layer, layer_name, peak_i_xt, peak_epoch, final_i_xt, compression
-        (peak - final, in the estimator's unit), final_i_ty, compresses (compression >= min_drop).
+        (peak - final, in the estimator's unit), final_i_ty, unit (the estimator's unit: bits
+        unless a setting passes ``unit``), compresses (compression >= min_drop).
 
     Raises:
         InfoplaneError: for no settings, a negative ``min_drop``, an unknown estimator or
@@ -323,6 +286,13 @@ def parameter_sensitivity(
         1. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
         2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
            Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> t = np.tanh(np.random.default_rng(0).normal(size=(1, 2, 64, 2)) * [[[[1.0]]], [[[5.0]]]])
+        >>> table = parameter_sensitivity({"h": t}, np.arange(64) % 2, [0, 10],
+        ...                               settings=[{"n_bins": 4}, {"n_bins": 30}])
+        >>> table[["setting", "layer", "unit"]].to_numpy().tolist()
+        [['n_bins=4', 1, 'bits'], ['n_bins=30', 1, 'bits']]
     """
     import pandas as pd
 
@@ -360,6 +330,7 @@ def parameter_sensitivity(
                     "final_i_xt": float(curve[-1]),
                     "compression": float(curve[k] - curve[-1]),
                     "final_i_ty": float(np.asarray(i_ty, dtype=float).mean(axis=0)[-1]),
+                    "unit": str(params.get("unit", "bits")),
                 }
             )
     table = pd.DataFrame(rows)
@@ -374,17 +345,29 @@ def sensitivity_verdict(table: Any) -> Any:
         table: from :func:`parameter_sensitivity`.
 
     Returns:
-        ``pandas.DataFrame`` with columns layer, layer_name, n_settings, n_compressing, verdict
-        (``"all"``, ``"some"`` or ``"none"``), min_compression, max_compression.
+        ``pandas.DataFrame``, one row per layer, with columns layer, layer_name, n_settings,
+        n_compressing, verdict (``"all"``, ``"some"`` or ``"none"``), min_compression,
+        max_compression (in the table's unit, bits by default).
 
     Raises:
         InfoplaneError: for a table without the columns of :func:`parameter_sensitivity`.
 
+    Notes:
+        "some" is the telling verdict: compression that appears at one bin size and not at
+        another is a property of the estimator's parameter (Saxe et al. 2018).
+
     References:
         Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
         Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"setting": ["a", "b"], "layer": 1, "layer_name": "h",
+        ...                   "compression": [0.0, 0.3], "compresses": [False, True]})
+        >>> sensitivity_verdict(t)["verdict"].tolist()
+        ['some']
     """
-    _check_columns(table, "table", ["layer", "layer_name", "compression", "compresses"])
+    require_columns(table, "table", ["layer", "layer_name", "compression", "compresses"])
     g = table.groupby(["layer", "layer_name"], as_index=False).agg(
         n_settings=("compresses", "size"),
         n_compressing=("compresses", "sum"),
@@ -408,71 +391,3 @@ def sensitivity_verdict(table: Any) -> Any:
             "max_compression",
         ]
     ]
-
-
-def plot_parameter_sensitivity(
-    table: Any, path: str | Path | None = None, *, title: str | None = None
-) -> Any:
-    """Heat map of the compression (peak minus final I(X;T)) per layer and estimator setting.
-
-    Cells are annotated with the compression in bits; a cell is outlined when it counts as
-    compressing. The verdict per layer (all / some / none) is written at the row's end.
-
-    Args:
-        table: from :func:`parameter_sensitivity`.
-        path: where to save a PNG (atomically); ``None`` to only return the figure.
-        title: figure title.
-
-    Returns:
-        The matplotlib Figure.
-
-    Raises:
-        InfoplaneError: for a table without the columns of :func:`parameter_sensitivity`.
-
-    References:
-        Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
-        Review. IEEE TNNLS, arXiv 2003.09671.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    _check_columns(table, "table", ["setting", "layer", "layer_name", "compression", "compresses"])
-    settings = list(dict.fromkeys(table["setting"]))
-    layers = sorted(table["layer"].unique())
-    grid = table.pivot(index="layer", columns="setting", values="compression").loc[layers, settings]
-    flags = table.pivot(index="layer", columns="setting", values="compresses").loc[layers, settings]
-    verdict = sensitivity_verdict(table).set_index("layer")["verdict"]
-    fig, ax = plt.subplots(figsize=(1.5 * len(settings) + 3.2, 0.55 * len(layers) + 1.6))
-    vmax = max(float(np.nanmax(np.abs(grid.to_numpy()))), 1e-9)
-    im = ax.imshow(grid.to_numpy(), cmap="Greens", vmin=0, vmax=vmax, aspect="auto")
-    for i in range(len(layers)):
-        for j in range(len(settings)):
-            v = grid.iat[i, j]
-            ax.text(
-                j,
-                i,
-                f"{v:.2f}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if v > 0.6 * vmax else "black",
-            )
-            if bool(flags.iat[i, j]):
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=1.5, ec="k"))
-        ax.text(len(settings) - 0.35, i, verdict.get(layers[i], ""), va="center", fontsize=9)
-    names = table.drop_duplicates("layer").set_index("layer")["layer_name"]
-    ax.set_yticks(range(len(layers)), [f"{lay}: {names[lay]}" for lay in layers], fontsize=8)
-    ax.set_xticks(range(len(settings)), settings, rotation=30, ha="right", fontsize=8)
-    ax.set_xlim(-0.5, len(settings) + 0.5)
-    cbar = fig.colorbar(im, ax=ax, fraction=0.05, pad=0.02)
-    cbar.set_label("compression: peak - final I(X;T) [bits]")
-    ax.set_title(title or "Does compression survive the estimator's parameter?", fontsize=10)
-    fig.tight_layout()
-    if path is not None:
-        from infoplane.storage import save_figure
-
-        save_figure(path, fig, dpi=150, bbox_inches="tight")
-    return fig

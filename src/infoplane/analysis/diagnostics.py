@@ -207,7 +207,7 @@ def class_separation(t: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def count_binned_states(
     t: np.ndarray,
     *,
-    n_bins: int | None = 30,
+    n_bins: int | None = None,
     bin_width: float | None = None,
     range: Any = (-1.0, 1.0),
 ) -> np.ndarray:
@@ -220,7 +220,8 @@ def count_binned_states(
 
     Args:
         t: activations (..., n_samples, n_units).
-        n_bins: bins on ``range`` (``None`` with ``bin_width``).
+        n_bins: bins on ``range``; default ``None``: 30, or none when ``bin_width`` is given
+            (an explicit ``n_bins`` with ``bin_width`` is an error, never silently dropped).
         bin_width: fixed width anchored at 0.
         range: (low, high) or ``"data"``.
 
@@ -239,11 +240,10 @@ def count_binned_states(
            Review. IEEE TNNLS, arXiv 2003.09671.
         2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
     """
-    from infoplane.estimators.binning import bin_edges_grid, discretize, row_keys
+    from infoplane.estimators.binning import bin_edges_grid, discretize, resolve_bins, row_keys
 
     t = np.asarray(t, dtype=np.float64)
-    if bin_width is not None and n_bins == 30:
-        n_bins = None
+    n_bins, bin_width = resolve_bins(n_bins, bin_width, n_bins_given=n_bins is not None)
     anchor, width = bin_edges_grid(n_bins=n_bins, bin_width=bin_width, value_range=range, data=t)
     upper = anchor + width * int(n_bins) if n_bins is not None else None
     keys = np.sort(row_keys(discretize(t, anchor, width, upper=upper)), axis=-1)
@@ -273,7 +273,7 @@ def compute_diagnostics(
     epochs: Sequence[int] | np.ndarray,
     *,
     activation: str,
-    n_bins: int | None = 30,
+    n_bins: int | None = None,
     range: Any = (-1.0, 1.0),
     bin_width: float | None = None,
     saturation_threshold: float = 0.95,
@@ -289,7 +289,8 @@ def compute_diagnostics(
         epochs: the captured epochs, shape (n_epochs,).
         activation: the hidden layers' activation (``tanh``, ``relu``, ...); a layer whose name
             ends in ``softmax`` is treated as bounded in [0, 1] whatever this says.
-        n_bins, range, bin_width: the binning grid for ``n_states`` (as the binning estimator;
+        n_bins, range, bin_width: the binning grid for ``n_states`` (as the binning estimator:
+            ``n_bins`` defaults to 30 unless ``bin_width`` is given;
             ``range="data"`` takes one range per layer over all repeats and epochs, as the run
             pipeline does).
         saturation_threshold: share of the half-range beyond which a value is saturated
@@ -332,7 +333,9 @@ def compute_diagnostics(
     import pandas as pd
 
     from infoplane._validation import as_labels, check_finite
+    from infoplane.estimators.binning import resolve_bins
 
+    n_bins, bin_width = resolve_bins(n_bins, bin_width, n_bins_given=n_bins is not None)
     if not activations:
         raise InfoplaneError(
             "activations is empty; pass {layer name: array} for at least one layer."
@@ -407,6 +410,97 @@ def compute_diagnostics(
     return df
 
 
+def diagnostics_from_store(
+    store: Any,
+    *,
+    activation: str,
+    grid: dict[str, Any],
+    max_bytes: int = 256 * 2**20,
+) -> Any:
+    """Geometric diagnostics of every layer, repeat and epoch of an activation store, chunked.
+
+    Reads one layer at a time in chunks of consecutive epochs
+    (:meth:`~infoplane.storage.activations.ActivationStore.iter_epoch_chunks`), so peak memory is
+    bounded by ``max_bytes`` (plus a few times that in float64 while computing), whatever the
+    number of epochs. ``range="data"`` in ``grid`` becomes the layer's [min, max] over the whole
+    run (``store.value_range(layer)``), as the run's binning estimator sees it, so the result does
+    not depend on the chunking.
+
+    Args:
+        store: an :class:`~infoplane.storage.activations.ActivationStore` whose layers hold
+            activations of shape (n_repeats, n_epochs, n_samples, n_units); only its complete
+            epochs are read.
+        activation: the hidden layers' activation (``"tanh"``, ``"relu"``, ...; a layer whose name
+            ends in ``softmax`` is bounded in [0, 1] whatever this says).
+        grid: the binning grid for ``n_states``: keys ``n_bins`` (int or ``None``), ``range``
+            ((low, high) or ``"data"``), ``bin_width`` (float or ``None``), e.g. from
+            :func:`binning_grid_from_config`.
+        max_bytes: float32 bytes of activations read at once (default 256 MiB; at least one
+            epoch is read).
+
+    Returns:
+        ``pandas.DataFrame`` with one row per (repeat, epoch, layer): columns repeat, epoch,
+        layer (1-based, network order), layer_name, saturation (share in [0, 1]),
+        total_variance (squared activation units), top_pc_share (share), class_separation
+        (dimensionless), n_states (count), as :func:`compute_diagnostics`.
+
+    Raises:
+        InfoplaneError: for a ``grid`` without the keys above, ``max_bytes < 1``, or a store
+            with no complete epoch (the message names the store).
+
+    Notes:
+        The same numbers as :func:`compute_diagnostics` on the whole store in memory (the
+        chunking only changes how much is read at once). Diagnostics describe geometry, not
+        information: see the module docstring (Geiger 2021).
+
+    References:
+        1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from infoplane.storage.activations import ActivationStore
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "activations.zarr"
+        >>> st = ActivationStore.create(path, {"h": 2}, n_repeats=1, labels=np.array([0, 1, 0, 1]),
+        ...                             epochs=[0, 1])
+        >>> for e in (0, 1):
+        ...     st.write_epoch(e, {"h": np.full((1, 4, 2), 0.5 * e, np.float32)})
+        >>> grid = {"n_bins": 30, "range": (-1.0, 1.0), "bin_width": None}
+        >>> df = diagnostics_from_store(st, activation="tanh", grid=grid)
+        >>> df[["epoch", "n_states"]].to_numpy().tolist()
+        [[0, 1], [1, 1]]
+    """
+    import pandas as pd
+
+    missing = sorted({"n_bins", "range", "bin_width"} - set(grid))
+    if missing:
+        raise InfoplaneError(
+            f"grid lacks key(s) {', '.join(missing)}; pass {{'n_bins': 30, 'range': (-1, 1), "
+            "'bin_width': None}} or binning_grid_from_config(config)."
+        )
+    if int(max_bytes) < 1:
+        raise InfoplaneError(f"max_bytes must be >= 1; got {max_bytes!r}.")
+    epochs = store.completed_epochs
+    if len(epochs) == 0:
+        raise InfoplaneError(
+            f"the activation store {str(store.path)!r} holds no complete epoch; diagnostics need "
+            "at least one (was the run interrupted before its first capture?)."
+        )
+    frames = []
+    for index, layer in enumerate(store.layers, start=1):
+        layer_grid = {k: grid[k] for k in ("n_bins", "range", "bin_width")}
+        if isinstance(layer_grid["range"], str) and layer_grid["bin_width"] is None:
+            lo, hi = store.value_range(layer)
+            layer_grid["range"] = (lo, hi if hi > lo else lo + 1.0)
+        for eps, t in store.iter_epoch_chunks(layer, max_bytes=int(max_bytes), epochs=epochs):
+            frame = compute_diagnostics(
+                {layer: t}, store.labels, eps, activation=activation, **layer_grid
+            )
+            frames.append(frame.assign(layer=index, layer_name=layer))
+    return pd.concat(frames, ignore_index=True)
+
+
 def binning_grid_from_config(config: Any) -> dict[str, Any]:
     """The binning grid (``n_bins``, ``range``, ``bin_width``) of a run, for ``n_states``.
 
@@ -459,9 +553,11 @@ def diagnostic_correlations(
     I(X;T) can be compared with a rise of saturation without the fitting phase mixed in).
 
     Args:
-        diagnostics: table from :func:`compute_diagnostics`.
-        plane: information-plane table (repeat, epoch, layer, estimator, i_xt, ...), e.g. a run's
-            ``information_plane.parquet``.
+        diagnostics: table from :func:`compute_diagnostics`, shape (n_rows, n_columns), one row
+            per (repeat, epoch, layer).
+        plane: information-plane table (repeat, epoch, layer, estimator, i_xt, ...), one row per
+            (repeat, epoch, layer, estimator), e.g. a run's plane table; I(X;T) in any unit (a
+            rank correlation does not depend on it).
         method: ``"spearman"`` (rank correlation, default: any monotone relation) or ``"pearson"``.
         estimator: restrict to one estimator (default: every estimator in ``plane``).
         windows: which epoch windows, any of ``"all"`` and ``"after_peak"``.
@@ -484,6 +580,19 @@ def diagnostic_correlations(
     References:
         Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
         Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import pandas as pd
+        >>> ep = [0, 1, 10, 100]
+        >>> diag = pd.DataFrame({"repeat": 0, "epoch": ep, "layer": 1, "layer_name": "h",
+        ...                      "saturation": [0.0, 0.1, 0.5, 0.9], "total_variance": 1.0,
+        ...                      "top_pc_share": 0.5, "class_separation": 1.0,
+        ...                      "n_states": [40, 30, 20, 10]})
+        >>> plane = pd.DataFrame({"repeat": 0, "epoch": ep, "layer": 1, "estimator": "binning",
+        ...                       "i_xt": [5.0, 4.0, 3.0, 2.0]})
+        >>> c = diagnostic_correlations(diag, plane, windows=["all"])
+        >>> c.set_index("diagnostic").loc[["saturation", "n_states"], "correlation"].tolist()
+        [-1.0, 1.0]
     """
     import pandas as pd
 

@@ -9,37 +9,54 @@ puts the claim to a sweep of runs: per run and layer, the compression amount
 
 against the generalisation gap at the last epoch, either in accuracy (train - test) or in loss
 (test - train cross-entropy, nats). :func:`compression_vs_generalization` builds the table from run
-directories, :func:`plot_compression_vs_generalization` draws the scatter, one panel per layer.
+directories; :func:`infoplane.plots.generalization.plot_compression_vs_generalization` draws the
+scatter, one panel per layer (this module computes only).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from infoplane.analysis.tables import require_columns, select_estimator, table_unit
 from infoplane.interface import InfoplaneError
+from infoplane.storage.layout import HISTORY, PLANE, RunLayout
 
 GAPS: tuple[str, ...] = ("accuracy", "loss")
+
+_LABELS = ("run", "path", "activation", "architecture", "train_fraction")
+_VALUES = (
+    "compression",
+    "peak_i_xt",
+    "final_i_xt",
+    "acc_gap",
+    "loss_gap",
+    "train_acc",
+    "test_acc",
+)
 
 
 def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
     """Peak minus final I(X;T), per estimator, repetition and layer.
 
     Args:
-        plane: information-plane table with columns repeat, epoch, layer, estimator, i_xt (bits),
-            e.g. a run's ``information_plane.parquet``.
+        plane: information-plane table of shape (n_rows, n_columns), one row per (repeat, epoch,
+            layer, estimator), with
+            columns repeat, epoch, layer, estimator, i_xt (in its ``unit``, bits by default),
+            e.g. a run's plane table.
         estimator: restrict to one estimator (default: all in the table).
 
     Returns:
-        ``pandas.DataFrame`` with columns estimator, repeat, layer, layer_name (if known),
+        ``pandas.DataFrame``, one row per (estimator, repeat, layer), with columns estimator, repeat, layer, layer_name (if known),
         peak_i_xt, peak_epoch, final_epoch, final_i_xt, compression (peak - final, >= 0, in the
-        table's unit).
+        table's unit), unit (the table's ``unit``; bits without one).
 
     Raises:
-        InfoplaneError: for missing columns or an estimator not in the table.
+        InfoplaneError: for missing columns, an estimator not in the table, or a table that mixes
+            units.
 
     Notes:
         The peak of a noisy curve is biased upwards, so small compression amounts (a few hundredths
@@ -50,18 +67,18 @@ def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
         Information. arXiv 1703.00810.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"repeat": 0, "epoch": [0, 10, 100], "layer": 1,
+        ...                   "estimator": "binning", "i_xt": [5.0, 7.0, 6.5], "unit": "nats"})
+        >>> compression_amount(t)[["peak_epoch", "compression", "unit"]].to_numpy().tolist()
+        [[10, 0.5, 'nats']]
     """
-    need = ["repeat", "epoch", "layer", "estimator", "i_xt"]
-    missing = [c for c in need if c not in getattr(plane, "columns", ())]
-    if missing:
-        raise InfoplaneError(
-            f"plane lacks column(s) {', '.join(missing)}; pass a run's information_plane.parquet."
-        )
+    require_columns(plane, "plane", ["repeat", "epoch", "layer", "estimator", "i_xt"])
+    unit = table_unit(plane, name="plane")
     if estimator is not None:
-        names = list(dict.fromkeys(plane["estimator"]))
-        if estimator not in names:
-            raise InfoplaneError(f"estimator {estimator!r} is not in plane; it holds {names}.")
-        plane = plane[plane["estimator"] == estimator]
+        plane = plane[plane["estimator"] == select_estimator(plane, estimator, name="plane")]
     keys = ["estimator", "repeat", "layer"]
     p = plane.dropna(subset=["i_xt"]).sort_values([*keys, "epoch"], ignore_index=True)
     g = p.groupby(keys, sort=False)
@@ -75,6 +92,7 @@ def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
     out["final_epoch"] = p.loc[last_idx.to_numpy(), "epoch"].to_numpy()
     out["final_i_xt"] = p.loc[last_idx.to_numpy(), "i_xt"].to_numpy()
     out["compression"] = out["peak_i_xt"] - out["final_i_xt"]
+    out["unit"] = unit
     return out
 
 
@@ -82,28 +100,37 @@ def generalization_gap(history: Any) -> Any:
     """Final train and test accuracy and loss, and the gaps, per repetition.
 
     Args:
-        history: table with columns repeat, epoch, train_loss, train_acc, test_loss, test_acc
-            (a run's ``history.parquet``; loss in nats, accuracy as a share).
+        history: table, one row per (repeat, epoch), with columns repeat, epoch, train_loss,
+            train_acc, test_loss, test_acc (a run's history table; loss in nats, accuracy as a
+            share).
 
     Returns:
-        ``pandas.DataFrame`` with columns repeat, final_epoch, train_acc, test_acc, train_loss,
+        ``pandas.DataFrame``, one row per repeat, with columns repeat, final_epoch, train_acc, test_acc, train_loss,
         test_loss, acc_gap (train_acc - test_acc), loss_gap (test_loss - train_loss, nats).
         Rows come from each repetition's last epoch with a finite test accuracy.
 
     Raises:
         InfoplaneError: for missing columns.
 
+    Notes:
+        Runs without a test set (all test accuracies NaN) keep their last epoch, with NaN gaps.
+
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
            Information. arXiv 1703.00810.
         2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+
+    Example:
+        >>> import pandas as pd
+        >>> h = pd.DataFrame({"repeat": 0, "epoch": [1, 9], "train_loss": [0.6, 0.1],
+        ...                   "train_acc": [0.6, 0.95], "test_loss": [0.6, 0.4],
+        ...                   "test_acc": [0.6, 0.85]})
+        >>> gap = generalization_gap(h)
+        >>> gap["final_epoch"].item(), round(gap["acc_gap"].item(), 6), round(gap["loss_gap"].item(), 6)
+        (9, 0.1, 0.3)
     """
     need = ["repeat", "epoch", "train_loss", "train_acc", "test_loss", "test_acc"]
-    missing = [c for c in need if c not in getattr(history, "columns", ())]
-    if missing:
-        raise InfoplaneError(
-            f"history lacks column(s) {', '.join(missing)}; pass a run's history.parquet."
-        )
+    require_columns(history, "history", need, hint=f"a run's {HISTORY}")
     h = history.dropna(subset=["test_acc"]).sort_values(["repeat", "epoch"])
     if h.empty:
         h = history.sort_values(["repeat", "epoch"])
@@ -154,23 +181,33 @@ def find_run_dirs(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     found = sorted(dict.fromkeys(p.resolve() for p in found))
     if not found:
         raise InfoplaneError(
-            "no run directory found (one holds information_plane.parquet and history.parquet); "
+            f"no run directory found (one holds {PLANE} and {HISTORY}); "
             "pass the --out of `infoplane run` or of `infoplane sweep`."
         )
     return found
 
 
 def _is_run(path: Path) -> bool:
-    return (path / "information_plane.parquet").is_file() and (path / "history.parquet").is_file()
+    layout = RunLayout(path)
+    return layout.plane.is_file() and layout.history.is_file()
 
 
 def _run_labels(path: Path) -> dict[str, Any]:
     import yaml
 
-    cfg_file = path / "config.yaml"
+    from infoplane.interface import InfoplaneRuntimeError
+
+    cfg_file = RunLayout(path).config
     if not cfg_file.is_file():
         return {"activation": "", "architecture": "", "train_fraction": np.nan}
-    cfg = yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}
+    try:
+        cfg = yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InfoplaneRuntimeError(
+            f"{str(cfg_file)!r} is not valid YAML ({type(exc).__name__}); fix or remove it."
+        ) from None
+    if not isinstance(cfg, dict):
+        raise InfoplaneRuntimeError(f"{str(cfg_file)!r} is not a config mapping; fix or remove it.")
     model = cfg.get("model") or {}
     return {
         "activation": str(model.get("activation", "")),
@@ -188,18 +225,22 @@ def compression_vs_generalization(
     """Compression amount per layer against the generalisation gap, for every run of a sweep.
 
     Args:
-        runs: run directories, or sweep directories holding them (see :func:`find_run_dirs`).
+        runs: run directories, or sweep directories holding them (see :func:`find_run_dirs`);
+            each run's plane table has shape (n_rows, n_columns), one row per (repeat, epoch,
+            layer, estimator).
         estimator: which estimator's I(X;T) (default: every estimator in each run).
         per_repeat: one row per repetition (network) instead of the mean over a run's repetitions.
 
     Returns:
         ``pandas.DataFrame`` with columns run (directory name), path, activation, architecture,
         train_fraction, estimator, layer, layer_name, repeat (-1 for run means), compression
-        (bits), peak_i_xt, final_i_xt, acc_gap (train - test accuracy), loss_gap (test - train
+        (in ``unit``), unit (of the runs' tables, bits by default), peak_i_xt, final_i_xt, acc_gap (train - test accuracy), loss_gap (test - train
         loss, nats), train_acc, test_acc.
 
     Raises:
-        InfoplaneError: if no run is found, or a run lacks columns or the estimator.
+        InfoplaneError: if no run is found, a run lacks columns or the estimator, or the runs' tables
+            are in different units.
+        InfoplaneRuntimeError: if a run's table or config is corrupt (the message names the file).
 
     Notes:
         Across runs that differ in activation or architecture, a correlation can come from the
@@ -211,13 +252,27 @@ def compression_vs_generalization(
         2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
         3. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
            Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from infoplane.storage.layout import RunLayout
+        >>> run = RunLayout(pathlib.Path(tempfile.mkdtemp()) / "run")
+        >>> run.root.mkdir()
+        >>> pd.DataFrame({"repeat": 0, "epoch": [0, 10, 100], "layer": 1, "estimator": "binning",
+        ...               "i_xt": [5.0, 7.0, 6.0]}).to_parquet(run.plane)
+        >>> pd.DataFrame({"repeat": 0, "epoch": [100], "train_loss": [0.1], "train_acc": [0.99],
+        ...               "test_loss": [0.3], "test_acc": [0.9]}).to_parquet(run.history)
+        >>> t = compression_vs_generalization(run.root)
+        >>> t[["run", "layer", "compression", "unit"]].to_numpy().tolist()
+        [['run', 1, 1.0, 'bits']]
     """
     import pandas as pd
 
     frames = []
     for path in find_run_dirs(runs):
-        plane = pd.read_parquet(path / "information_plane.parquet")
-        history = pd.read_parquet(path / "history.parquet")
+        layout = RunLayout(path)
+        plane = _read_table(layout.plane)
+        history = _read_table(layout.history)
         if estimator is not None and estimator not in set(plane["estimator"]):
             raise InfoplaneError(
                 f"run {str(path)!r} has no estimator {estimator!r}; it holds "
@@ -228,47 +283,59 @@ def compression_vs_generalization(
         merged = comp.merge(gap, on="repeat", how="left")
         if "layer_name" not in merged.columns:
             merged["layer_name"] = merged["layer"].map(lambda x: f"layer {x}")
-        cols = [
-            "compression",
-            "peak_i_xt",
-            "final_i_xt",
-            "acc_gap",
-            "loss_gap",
-            "train_acc",
-            "test_acc",
-        ]
+        merged["unit"] = table_unit(plane, name=str(layout.plane))
         if not per_repeat:
-            merged = merged.groupby(["estimator", "layer", "layer_name"], as_index=False)[
-                cols
-            ].mean()
+            keys = ["estimator", "layer", "layer_name", "unit"]
+            merged = merged.groupby(keys, as_index=False)[list(_VALUES)].mean()
             merged["repeat"] = -1
         merged["run"] = path.name
         merged["path"] = str(path)
         for key, value in _run_labels(path).items():
             merged[key] = value
         frames.append(merged)
-    order = [
-        "run",
-        "path",
-        "activation",
-        "architecture",
-        "train_fraction",
-        "estimator",
-        "layer",
-        "layer_name",
-        "repeat",
-        "compression",
-        "peak_i_xt",
-        "final_i_xt",
-        "acc_gap",
-        "loss_gap",
-        "train_acc",
-        "test_acc",
-    ]
-    return pd.concat(frames, ignore_index=True)[order]
+    order = [*_LABELS, "estimator", "layer", "layer_name", "repeat", "compression", "unit"]
+    order += [c for c in _VALUES if c != "compression"]
+    table = pd.concat(frames, ignore_index=True)[order]
+    table_unit(table, name="the runs' information-plane tables")  # runs in one unit, or an error
+    return table
 
 
-def _gap_column(gap: str) -> tuple[str, str]:
+def _read_table(path: Path) -> Any:
+    import pandas as pd
+
+    from infoplane.interface import InfoplaneRuntimeError
+
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise InfoplaneRuntimeError(
+            f"{str(path)!r} is not a readable parquet table ({type(exc).__name__}); re-run the "
+            "step that writes it, or remove the run."
+        ) from None
+
+
+def gap_column(gap: str) -> tuple[str, str]:
+    """The column of a generalisation gap and its axis label.
+
+    Args:
+        gap: ``"accuracy"`` (train - test accuracy) or ``"loss"`` (test - train loss, nats).
+
+    Returns:
+        (column of :func:`compression_vs_generalization`'s table, label with the unit).
+
+    Raises:
+        InfoplaneError: for any other ``gap``.
+
+    Notes:
+        Loss is the cross-entropy in nats, as training reports it.
+
+    References:
+        Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+
+    Example:
+        >>> gap_column("loss")[0]
+        'loss_gap'
+    """
     if gap not in GAPS:
         raise InfoplaneError(f"gap must be 'accuracy' or 'loss'; got {gap!r}.")
     if gap == "accuracy":
@@ -280,15 +347,27 @@ def gap_correlations(table: Any, *, gap: str = "accuracy") -> Any:
     """Spearman correlation across runs of compression with the gap, per estimator and layer.
 
     Args:
-        table: from :func:`compression_vs_generalization`.
-        gap: ``"accuracy"`` (train - test accuracy) or ``"loss"`` (test - train loss).
+        table: from :func:`compression_vs_generalization`, one row per (run, estimator, layer).
+        gap: ``"accuracy"`` (train - test accuracy, default) or ``"loss"`` (test - train loss,
+            nats).
 
     Returns:
-        ``pandas.DataFrame`` with columns estimator, layer, n_runs, spearman (NaN for fewer than
-        3 runs or constant columns).
+        ``pandas.DataFrame``, one row per (estimator, layer), with columns estimator, layer,
+        n_runs, spearman (dimensionless; NaN for fewer than 3 runs or constant columns).
 
     Raises:
         InfoplaneError: for an unknown ``gap``.
+
+    Notes:
+        A rank correlation: unit-free (bits or nats give the same), and blind to the size of the
+        effect.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"estimator": "b", "layer": 1, "compression": [0.1, 0.2, 0.3],
+        ...                   "acc_gap": [0.01, 0.02, 0.03]})
+        >>> gap_correlations(t)["spearman"].tolist()
+        [1.0]
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -298,7 +377,7 @@ def gap_correlations(table: Any, *, gap: str = "accuracy") -> Any:
     import pandas as pd
     from scipy.stats import spearmanr
 
-    col, _ = _gap_column(gap)
+    col, _ = gap_column(gap)
     rows = []
     for (est, layer), sub in table.groupby(["estimator", "layer"]):
         sub = sub[["compression", col]].dropna()
@@ -307,96 +386,3 @@ def gap_correlations(table: Any, *, gap: str = "accuracy") -> Any:
             r = float(spearmanr(sub["compression"], sub[col]).statistic)
         rows.append({"estimator": est, "layer": int(layer), "n_runs": len(sub), "spearman": r})
     return pd.DataFrame(rows, columns=["estimator", "layer", "n_runs", "spearman"])
-
-
-def plot_compression_vs_generalization(
-    table: Any,
-    path: str | Path | None = None,
-    *,
-    gap: str = "accuracy",
-    estimator: str | None = None,
-    layers: Sequence[int] | None = None,
-) -> Any:
-    """Scatter of compression (x, bits) against the generalisation gap (y), one panel per layer.
-
-    Points are coloured by activation; each panel's title gives the Spearman correlation across
-    the points.
-
-    Args:
-        table: from :func:`compression_vs_generalization`.
-        path: where to save a PNG (atomically); ``None`` to only return the figure.
-        gap: ``"accuracy"`` or ``"loss"``.
-        estimator: which estimator (``None``: the table must hold exactly one).
-        layers: which layers (default: all).
-
-    Returns:
-        The matplotlib Figure.
-
-    Raises:
-        InfoplaneError: for an unknown ``gap``, or an estimator not in the table (or several with
-            ``estimator=None``).
-
-    References:
-        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
-           Information. arXiv 1703.00810.
-        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    col, ylabel = _gap_column(gap)
-    names = list(dict.fromkeys(table["estimator"]))
-    if estimator is None:
-        if len(names) != 1:
-            raise InfoplaneError(f"table holds estimators {names}; pass estimator=one of them.")
-        estimator = names[0]
-    if estimator not in names:
-        raise InfoplaneError(f"estimator {estimator!r} is not in table; it holds {names}.")
-    t = table[table["estimator"] == estimator]
-    layer_list = list(layers) if layers is not None else sorted(t["layer"].unique())
-    n = len(layer_list)
-    ncols = min(n, 3)
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(4.0 * ncols, 3.3 * nrows), squeeze=False, sharey=True
-    )
-    corr = gap_correlations(t, gap=gap).set_index("layer")["spearman"]
-    acts = list(dict.fromkeys(t["activation"]))
-    for ax, layer in zip(axes.ravel(), layer_list, strict=False):
-        sub = t[t["layer"] == layer]
-        for k, act in enumerate(acts):
-            s = sub[sub["activation"] == act]
-            ax.scatter(
-                s["compression"],
-                s[col],
-                s=28,
-                color=f"C{k}",
-                label=act or "run",
-                edgecolors="white",
-                linewidths=0.5,
-            )
-        name = sub["layer_name"].iloc[0] if len(sub) else ""
-        r = corr.get(layer, np.nan)
-        rtxt = f"ρ = {r:.2f}" if np.isfinite(r) else "ρ: n/a"
-        ax.set_title(f"layer {layer} ({name}), {rtxt}", fontsize=9)
-        ax.axvline(0, color="0.7", lw=0.8)
-        ax.grid(alpha=0.25)
-    for ax in axes.ravel()[n:]:
-        ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel("compression: peak - final I(X;T) [bits]")
-    for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel, fontsize=8)
-    axes.ravel()[0].legend(fontsize=7, framealpha=0.8)
-    fig.suptitle(
-        f"Compression and generalisation across {t['run'].nunique()} runs ({estimator})",
-        fontsize=11,
-    )
-    fig.tight_layout()
-    if path is not None:
-        from infoplane.storage import save_figure
-
-        save_figure(path, fig, dpi=150, bbox_inches="tight")
-    return fig

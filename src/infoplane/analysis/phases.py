@@ -26,8 +26,11 @@ Rules (ours; the paper gives none):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from infoplane.analysis.tables import require_columns
 from infoplane.interface import InfoplaneError
 
 PHASE_COLUMNS: tuple[str, ...] = ("layer", "transition_epoch", "compression_epoch")
@@ -47,10 +50,19 @@ def smooth_log_epochs(epochs: np.ndarray, values: np.ndarray, bandwidth: float =
         bandwidth: kernel width h in decades of epochs (> 0; 0.1 = a factor 1.26 either side).
 
     Returns:
-        Smoothed values, shape (..., n) (NaN where no finite neighbour exists).
+        Smoothed values, shape (..., n), in the unit of ``values`` (NaN where no finite
+        neighbour exists).
 
     Raises:
         InfoplaneError: for a non-positive bandwidth, negative epochs, or mismatched shapes.
+
+    Notes:
+        Vectorised over the leading axes (one (n, n) kernel for all curves); a linear curve in
+        log-epoch is returned unchanged.
+
+    References:
+        Cleveland, W. S. (1979). Robust Locally Weighted Regression and Smoothing Scatterplots.
+        JASA 74(368), 829-836 (local-linear smoothing).
 
     Example:
         >>> smooth_log_epochs(np.array([1, 10, 100]), np.array([1.0, 1.0, 1.0]))
@@ -110,9 +122,19 @@ def transition_epoch(
     Raises:
         InfoplaneError: for a non-positive threshold, or epochs that are not increasing.
 
+    Notes:
+        Units: the SNR is dimensionless (a ratio of gradient norms); the result is an epoch. The
+        rule is ours (the paper reads the crossing off its figure): smoothing in log-epoch avoids
+        calling a single noisy dip the transition.
+
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
         Information. arXiv:1703.00810, Sec. 3.4.
+
+    Example:
+        >>> ep = np.unique(np.round(np.geomspace(1, 1000, 40)).astype(int))
+        >>> transition_epoch(ep, 10.0 / ep**1.5)  # SNR falls through 1 at epoch 10**(2/3)
+        5.0
     """
     epochs = np.asarray(epochs, dtype=np.float64)
     snr = np.asarray(snr, dtype=np.float64)
@@ -164,9 +186,18 @@ def compression_epoch(
     Raises:
         InfoplaneError: for epochs that are not increasing or a negative ``min_drop``.
 
+    Notes:
+        The peak of a noisy curve is biased upwards; ``min_drop`` above the estimator's noise
+        keeps noise from being called compression.
+
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
         Information. arXiv:1703.00810, Sec. 3.3.
+
+    Example:
+        >>> ep = np.unique(np.round(np.geomspace(1, 1000, 40)).astype(int))
+        >>> compression_epoch(ep, 5 - (np.log10(ep) - 2) ** 2)  # peak at epoch 100
+        100.0
     """
     epochs = np.asarray(epochs, dtype=np.float64)
     i_xt = np.asarray(i_xt, dtype=np.float64)
@@ -195,12 +226,8 @@ def compression_epoch(
     return float("nan")
 
 
-def _check_columns(frame, name: str, columns: tuple[str, ...]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InfoplaneError(
-            f"{name} lacks column(s) {', '.join(missing)}; it must have {', '.join(columns)}."
-        )
+def _check_columns(frame: Any, name: str, columns: tuple[str, ...]) -> None:
+    require_columns(frame, name, columns, hint=f"a table with columns {', '.join(columns)}")
 
 
 def detect_phases(
@@ -215,11 +242,13 @@ def detect_phases(
     """Per-layer drift-to-diffusion transition and compression onset, after averaging over repeats.
 
     Args:
-        plane: information-plane table (``pandas.DataFrame``) with columns ``repeat``, ``epoch``,
-            ``layer``, ``i_xt`` and optionally ``estimator`` (the pipeline's
-            ``information_plane.parquet``). May be ``None`` or empty (compression epochs NaN).
-        gradients: gradient table with columns ``repeat``, ``epoch``, ``layer``, ``grad_mean``,
-            ``grad_std`` (:meth:`~infoplane.training.gradients.GradientStatistics.to_frame`).
+        plane: information-plane table (``pandas.DataFrame`` of shape (n_rows, n_columns), one
+            row per (repeat, epoch, layer[, estimator])) with columns ``repeat``, ``epoch``, ``layer``, ``i_xt`` (in the
+            table's ``unit``, bits by default) and optionally ``estimator`` (a run's plane
+            table). May be ``None`` or empty (compression epochs NaN).
+        gradients: gradient table, one row per (repeat, epoch, layer), with columns ``repeat``,
+            ``epoch``, ``layer``, ``grad_mean``, ``grad_std`` (norms of the mean and the std of
+            the mini-batch gradients, :meth:`~infoplane.training.gradients.GradientStatistics.to_frame`).
             May be ``None`` or empty (transition epochs NaN).
         estimator: which estimator's I(X;T) to use when ``plane`` holds several.
         threshold: SNR level of the transition (default 1: mean and std cross).
@@ -247,8 +276,14 @@ def detect_phases(
         Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
 
     Example:
-        >>> # phases = detect_phases(pd.read_parquet("information_plane.parquet"),
-        >>> #                        pd.read_parquet("gradients.parquet"))
+        >>> import pandas as pd
+        >>> ep = np.unique(np.round(np.geomspace(1, 1000, 40)).astype(int))
+        >>> grads = pd.DataFrame({"repeat": 0, "epoch": ep, "layer": 1,
+        ...                       "grad_mean": 1.0 / ep, "grad_std": 0.1 * np.sqrt(ep)})
+        >>> plane = pd.DataFrame({"repeat": 0, "epoch": ep, "layer": 1,
+        ...                       "i_xt": 5 - (np.log10(ep) - 2) ** 2})  # peak at epoch 100
+        >>> detect_phases(plane, grads).to_dict("records")
+        [{'layer': 1, 'transition_epoch': 5.0, 'compression_epoch': 100.0}]
     """
     import pandas as pd
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.interface import LN2, InfoplaneError
+from infoplane.interface import InfoplaneError, InfoplaneRuntimeError, convert
 
 TableKind = Literal["auto", "joint", "conditional"]
 
@@ -25,16 +25,46 @@ SUM_TOL = 1e-6
 
 @dataclass(frozen=True)
 class JointDistribution:
-    """A discrete joint distribution p(x, y) = p(x) p(y|x).
+    """A discrete joint distribution p(x, y) = p(x) p(y|x), the input of every discrete IB solver.
+
+    Build it with :func:`as_joint_distribution` or :func:`load_distribution`, which validate the
+    tables; the constructor itself checks nothing (it is a frozen record of validated arrays).
 
     Attributes:
         p_x: marginal p(x), shape (n_x,), non-negative, sums to 1.
         p_y_given_x: conditional p(y|x), shape (n_x, n_y); column k is p(y=k|x); rows sum to 1.
 
+    Units: probabilities are dimensionless; :meth:`entropy_x` and :meth:`mutual_information`
+    return bits by default (``unit="nats"`` for nats).
+
+    Raises:
+        InfoplaneError: from :meth:`entropy_x` and :meth:`mutual_information` for a ``unit`` other
+            than ``"bits"`` or ``"nats"``. Construction raises nothing: validate with
+            :func:`as_joint_distribution`.
+
+    Notes:
+        H(X) is the largest I(X;T) and I(X;Y) the largest I(T;Y) that any encoder p(t|x) reaches
+        (data-processing inequality), so they are the right end of the IB curve. Both are exact
+        for the given table (no sampling); a table estimated from samples makes them plug-in
+        estimates, biased (I(X;Y) upwards) when n_x * n_y is not small against the sample count.
+
+    References:
+        1. Tishby, N., Pereira, F. C., Bialek, W. (1999). The Information Bottleneck Method. Proc.
+           37th Allerton Conference. arXiv physics/0004057.
+        2. Cover, T. M., Thomas, J. A. (2006). Elements of Information Theory, 2nd ed. Wiley,
+           Sec. 2.3 and 2.8 (mutual information, data-processing inequality).
+
     Example:
         >>> d = as_joint_distribution(p_y_given_x=[[0.9, 0.1], [0.1, 0.9]])
-        >>> round(d.mutual_information(), 6)
-        0.531004
+        >>> d.p_xy.tolist(), round(d.entropy_x(), 6)
+        ([[0.45, 0.05], [0.05, 0.45]], 1.0)
+        >>> round(d.mutual_information(), 6), round(d.mutual_information("nats"), 6)
+        (0.531004, 0.368064)
+        >>> try:
+        ...     d.entropy_x("bit")  # a typo is an error, never a value in the wrong unit
+        ... except InfoplaneError as err:
+        ...     print(err)
+        unit='bit' is not supported; use 'bits' or 'nats'.
     """
 
     p_x: np.ndarray
@@ -62,15 +92,13 @@ class JointDistribution:
 
     def entropy_x(self, unit: str = "bits") -> float:
         """H(X) in ``unit`` (the largest I(X;T) any encoder reaches)."""
-        h = float(-np.sum(_xlogx(self.p_x)))
-        return h / LN2 if unit == "bits" else h
+        return float(convert(float(-np.sum(_xlogx(self.p_x))), unit))
 
     def mutual_information(self, unit: str = "bits") -> float:
         """I(X;Y) in ``unit`` (the largest I(T;Y) any encoder reaches)."""
         h_y = -np.sum(_xlogx(self.p_y))
         h_y_x = -np.sum(self.p_x * np.sum(_xlogx(self.p_y_given_x), axis=1))
-        value = float(max(h_y - h_y_x, 0.0))
-        return value / LN2 if unit == "bits" else value
+        return float(convert(float(max(h_y - h_y_x, 0.0)), unit))
 
 
 def _xlogx(p: np.ndarray) -> np.ndarray:
@@ -144,9 +172,34 @@ def as_joint_distribution(
             conditional table that do not sum to 1, a joint table that does not sum to 1, a ``p_x``
             of the wrong length or not summing to 1, or both/neither of ``p_xy`` and ``p_y_given_x``.
 
+    Units: none (probabilities, dimensionless); the result's :meth:`JointDistribution.entropy_x`
+    and :meth:`JointDistribution.mutual_information` are in bits.
+
+    Notes:
+        Sums are checked to within 1e-6 (``SUM_TOL``) and then renormalised exactly, so a table
+        rounded to six decimals is accepted. A table of counts is refused, not normalised: a
+        count table silently read as probabilities would change every value on the curve.
+        ``kind="auto"`` cannot misread a table: with more than one row, rows that each sum to 1
+        make the entries sum to n_x, so at most one reading fits. Rows with p(x) = 0 are dropped,
+        so ``n_x`` of the result can be smaller than the table's.
+
+    References:
+        1. Tishby, N., Pereira, F. C., Bialek, W. (1999). The Information Bottleneck Method. Proc.
+           37th Allerton Conference. arXiv physics/0004057 (the IB needs the joint p(x, y)).
+        2. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810 (``all.mat``: p(y|x) with uniform p(x)).
+
     Example:
         >>> as_joint_distribution([[0.45, 0.05], [0.05, 0.45]]).p_x
         array([0.5, 0.5])
+        >>> d = as_joint_distribution([[0.9, 0.1], [0.2, 0.8]], p_x=[0.25, 0.75])
+        >>> d.p_xy.round(3).tolist()
+        [[0.225, 0.025], [0.15, 0.6]]
+        >>> try:
+        ...     as_joint_distribution([[0.5, 0.6], [0.3, 0.3]])
+        ... except InfoplaneError as err:
+        ...     print(str(err)[:31])
+        p_xy is not a distribution: its
     """
     if (p_xy is None) == (p_y_given_x is None):
         raise InfoplaneError(
@@ -202,7 +255,7 @@ def as_joint_distribution(
     return JointDistribution(p_x=px[keep] / px[keep].sum(), p_y_given_x=cond)
 
 
-def label_smoothing(p_y_given_x: np.ndarray, smoothing: float) -> np.ndarray:
+def label_smoothing(p_y_given_x: Any, smoothing: float) -> np.ndarray:
     """Mix p(y|x) with the uniform distribution: (1 - s) p(y|x) + s / n_y.
 
     The noise model the dual IB uses for hard labels: every class keeps probability at least
@@ -210,18 +263,40 @@ def label_smoothing(p_y_given_x: np.ndarray, smoothing: float) -> np.ndarray:
 
     Args:
         p_y_given_x: conditional table of shape (n_x, n_y), rows summing to 1.
-        smoothing: s in [0, 1).
+        smoothing: s in [0, 1); 0 returns the table unchanged (as float64).
 
     Returns:
-        The smoothed table, shape (n_x, n_y).
+        The smoothed table, shape (n_x, n_y), rows still summing to 1 (probabilities, no unit).
 
     Raises:
-        InfoplaneError: if ``smoothing`` is not in [0, 1).
+        InfoplaneError: if ``smoothing`` is not in [0, 1), or ``p_y_given_x`` is not a finite,
+            non-negative 2-D table (the message names the argument).
+
+    Notes:
+        Units: none (probabilities). Smoothing changes the task: I(X;Y) of the smoothed table is
+        lower than that of the original, so a curve computed with it is the curve of a noisier
+        problem. For two perfectly determined classes I(X;Y) falls from 1 bit to 1 - h2(s/2)
+        bits (h2 the binary entropy): 0.955 bits at s = 0.01, 0.714 at s = 0.1. Use the smallest
+        s that makes the dual IB run. Rows are not checked to sum to 1; pass a table validated by
+        :func:`as_joint_distribution`.
+
+    References:
+        1. Piran, Z., Shwartz-Ziv, R., Tishby, N. (2020). The Dual Information Bottleneck.
+           arXiv 2006.04641 (the dual IB needs p(y|x) > 0).
+        2. Szegedy, C., Vanhoucke, V., Ioffe, S., Shlens, J., Wojna, Z. (2016). Rethinking the
+           Inception Architecture for Computer Vision. CVPR. arXiv 1512.00567 (label smoothing).
+
+    Example:
+        >>> p = label_smoothing([[1.0, 0.0], [0.0, 1.0]], 0.1)
+        >>> p.round(6).tolist()
+        [[0.95, 0.05], [0.05, 0.95]]
+        >>> round(as_joint_distribution(p_y_given_x=p).mutual_information(), 3)
+        0.714
     """
     s = float(smoothing)
     if not (np.isfinite(s) and 0.0 <= s < 1.0):
         raise InfoplaneError(f"label_smoothing must be in [0, 1); got {smoothing!r}.")
-    p = np.asarray(p_y_given_x, dtype=np.float64)
+    p = _as_table(p_y_given_x, "p_y_given_x", 2)
     return (1.0 - s) * p + s / p.shape[1]
 
 
@@ -272,11 +347,39 @@ def load_distribution(
         name: the argument's name for error messages.
 
     Returns:
-        The validated :class:`JointDistribution`.
+        The validated :class:`JointDistribution` (probabilities; its entropies are in bits).
 
     Raises:
-        InfoplaneError: for an unknown extension, an unreadable file or an invalid table.
+        InfoplaneError: for an unknown extension, a file without one of the keys above, or an
+            invalid table (negative entries, rows not summing to 1, ...); the message starts
+            with ``name``.
+        InfoplaneRuntimeError: if the file exists but cannot be parsed (corrupt or foreign:
+            a truncated ``.npy``, a ``.npz`` that is not a zip archive, pickled objects); the
+            message names ``name`` and the file.
         FileNotFoundError: if ``path`` does not exist.
+
+    Notes:
+        Units: none (probabilities). Nothing is unpickled (``allow_pickle=False``): a table file
+        from someone else cannot run code. For two classes, ``all.mat``'s ``PYX[0]`` is
+        p(y=1|x), so the columns are swapped to put p(y=0|x) first; I(X;Y) does not depend on the
+        order, but an encoder's decoder columns do. A ``.csv`` is read whole into memory.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810 (``all.mat``: the 12-bit task's p(y|x), 4096 x 2).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> np.save(folder / "t.npy", np.array([[0.45, 0.05], [0.05, 0.45]]))
+        >>> round(load_distribution(folder / "t.npy").mutual_information(), 6)
+        0.531004
+        >>> _ = (folder / "bad.npy").write_bytes(b"not an array")
+        >>> try:
+        ...     load_distribution(folder / "bad.npy")
+        ... except InfoplaneRuntimeError as err:
+        ...     print(str(err)[:20])
+        --pxy: cannot read '
     """
     path = Path(path)
     if not path.exists():
@@ -297,8 +400,11 @@ def load_distribution(
             return _from_mapping(sio.loadmat(path), name, kind)
     except InfoplaneError:
         raise
-    except (ValueError, OSError) as exc:
-        raise InfoplaneError(f"{name}: cannot read {str(path)!r}: {exc}") from exc
+    except Exception as exc:  # a parser's failure (ValueError, OSError, BadZipFile, MatReadError)
+        raise InfoplaneRuntimeError(
+            f"{name}: cannot read {str(path)!r} ({type(exc).__name__}: {exc}); the file is corrupt "
+            "or not in a supported format: pass a .npy, .csv, .npz or .mat table."
+        ) from None
     raise InfoplaneError(f"{name}: unknown file type {ext!r}; use .npy, .csv, .npz or .mat.")
 
 

@@ -61,6 +61,38 @@ class GaussianIB:
         i_xy: I(X;Y) in bits.
         sigma_x: Sigma_x, shape (n_x, n_x).
         sigma_x_given_y: Sigma_{x|y}, shape (n_x, n_x).
+
+    Units: ``i_xy`` and the values of :meth:`information` and :meth:`curve` are in bits; beta
+    multiplies a KL in nats (the standard scaling); eigenvalues and covariances carry the units
+    of the data (eigenvalues are ratios of variances, dimensionless).
+
+    Raises:
+        InfoplaneError: from :meth:`projection` and :meth:`curve` for a beta that is not finite
+            and > 0. Construction validates nothing: build it with
+            :func:`gaussian_information_bottleneck`.
+
+    Notes:
+        Exact for jointly Gaussian (X, Y): no iteration, no local optima. The optimal T is a
+        noisy linear projection, T = A X + xi with xi ~ N(0, I); ``projection(beta)`` gives A,
+        whose scale is fixed by the unit noise (A is unique only up to an orthogonal rotation
+        of T). Below the first critical beta T carries nothing (I(X;T) = I(T;Y) = 0); each
+        further eigenvalue adds one dimension to T, so the curve is concave and changes form (not
+        slope: it is 1/beta throughout) at each of the ``critical_betas``. A direction of X independent of Y has lambda = 1 and never switches
+        on (critical beta inf). The IB of non-Gaussian data is not this curve; for a layer, the
+        Gaussian IB of its covariances is the bound of a Gaussian surrogate only.
+
+    References:
+        Chechik, G., Globerson, A., Tishby, N., Weiss, Y. (2005). Information Bottleneck for
+        Gaussian Variables. JMLR 6, 165-188.
+
+    Example:
+        >>> g = gaussian_information_bottleneck([[1.0]], [[np.sqrt(0.75)]], [[1.0]])
+        >>> round(g.i_xy, 6)  # correlation 0.75 ** 0.5: I(X;Y) = -log2(1 - 0.75) / 2
+        1.0
+        >>> [round(float(v), 6) for v in g.information(4.0)]  # (log2(9) / 2, log2(3) / 2)
+        [1.584963, 0.792481]
+        >>> g.projection(4.0).round(6).tolist()  # alpha = sqrt((4 * 0.75 - 1) / 0.25)
+        [[2.828427]]
     """
 
     eigenvalues: np.ndarray
@@ -124,12 +156,21 @@ def gaussian_information_bottleneck(sigma_x: Any, sigma_xy: Any, sigma_y: Any) -
         sigma_y: covariance of Y, shape (n_y, n_y), positive definite.
 
     Returns:
-        A :class:`GaussianIB` (eigenvalues, critical betas, ``curve()``, ``projection(beta)``).
+        A :class:`GaussianIB` (eigenvalues, critical betas, ``curve()``, ``projection(beta)``);
+        its information values are in bits.
 
     Raises:
         InfoplaneError: for non-finite, non-symmetric or non-positive-definite covariances, shapes
             that do not fit, or a joint covariance that is not positive definite (Sigma_{x|y}
             singular: Y determines a direction of X, I(X;Y) infinite).
+
+    Notes:
+        The solution is exact given the covariances; with covariances estimated from n samples,
+        I(X;Y) = -1/2 sum log lambda_i is biased upwards (by about n_x n_y / (2 n ln 2) bits for
+        large n), and small eigenvalues of Sigma_{x|y} Sigma_x^{-1} are the least accurate.
+        Singularity is judged relative to the largest entry of Sigma_x (1e-12), so badly scaled
+        variables should be standardised first. Eigenvalues are clipped to (0, 1] against
+        rounding.
 
     References:
         Chechik, G., Globerson, A., Tishby, N., Weiss, Y. (2005). Information Bottleneck for
@@ -167,16 +208,41 @@ def split_joint_covariance(cov: Any, x_dim: int) -> tuple[np.ndarray, np.ndarray
 
     Args:
         cov: joint covariance, shape (n_x + n_y, n_x + n_y), X first.
-        x_dim: n_x.
+        x_dim: n_x, an integer in [1, n_x + n_y - 1].
+
+    Returns:
+        ``(sigma_x, sigma_xy, sigma_y)`` of shapes (n_x, n_x), (n_x, n_y) and (n_y, n_y), views
+        of ``cov`` as float64, in the units of the data (squared).
 
     Raises:
-        InfoplaneError: if ``cov`` is not square or ``x_dim`` is not in [1, n - 1].
+        InfoplaneError: if ``cov`` is not square, contains NaN or Inf, or ``x_dim`` is not an
+            integer in [1, n - 1].
+
+    Notes:
+        Only the shape is checked here; symmetry and positive definiteness are checked by
+        :func:`gaussian_information_bottleneck`. The lower-left block is not returned: for a
+        symmetric ``cov`` it is ``sigma_xy.T``.
+
+    References:
+        Chechik, G., Globerson, A., Tishby, N., Weiss, Y. (2005). Information Bottleneck for
+        Gaussian Variables. JMLR 6, 165-188 (the block notation).
+
+    Example:
+        >>> sx, sxy, sy = split_joint_covariance(np.eye(3), 2)
+        >>> sx.shape, sxy.shape, sy.shape
+        ((2, 2), (2, 1), (1, 1))
     """
     c = _cov(cov, "cov")
     n = c.shape[0]
-    if c.shape != (n, n):
+    if c.ndim != 2 or c.shape != (n, n):
         raise InfoplaneError(f"the joint covariance must be square; got shape {c.shape}.")
-    if int(x_dim) != x_dim or not 1 <= x_dim < n:
+    if (
+        isinstance(x_dim, bool)
+        or not isinstance(x_dim, (int, float, np.integer, np.floating))
+        or not np.isfinite(x_dim)
+        or int(x_dim) != x_dim
+        or not 1 <= x_dim < n
+    ):
         raise InfoplaneError(f"x_dim must be an integer in [1, {n - 1}]; got {x_dim!r}.")
     k = int(x_dim)
     return c[:k, :k], c[:k, k:], c[k:, k:]
@@ -190,16 +256,63 @@ def projection_information(
     .. math:: I(X;T) = \\tfrac12 \\log|A\\Sigma_x A^T + I|, \\quad
               I(T;Y) = I(X;T) - \\tfrac12 \\log|A \\Sigma_{x|y} A^T + I|
 
-    An independent check of the closed form (Chechik et al. 2005, eq. 12-13).
+    An independent check of the closed form (Chechik et al. 2005, eq. 12-13): it holds for any
+    projection, optimal or not, so the closed-form curve of :class:`GaussianIB` must agree with it
+    at ``A = projection(beta)`` and lie above it for every other A of the same I(X;T).
 
     Args:
-        a: projection, shape (k, n_x) (k = 0 allowed: T carries nothing).
-        sigma_x, sigma_xy, sigma_y: covariances as in :func:`gaussian_information_bottleneck`.
+        a: projection, shape (k, n_x), or (n_x,) for one row (k = 0 allowed: T carries nothing).
+        sigma_x: covariance of X, shape (n_x, n_x), positive definite.
+        sigma_xy: cross-covariance, shape (n_x, n_y).
+        sigma_y: covariance of Y, shape (n_y, n_y), positive definite.
+
+    Returns:
+        ``(i_xt, i_ty)``: I(X;T) and I(T;Y) in bits, floats >= 0.
+
+    Raises:
+        InfoplaneError: if ``a`` does not have n_x columns, or the covariances contain NaN or
+            Inf, or their shapes do not fit together.
+
+    Notes:
+        The noise xi has unit covariance, so scaling A changes the information (A -> 0 gives
+        (0, 0)); the log-determinants use ``slogdet``, stable for near-singular A Sigma A^T + I.
+        The covariances are not checked for positive definiteness here (see
+        :func:`gaussian_information_bottleneck`); an indefinite Sigma_{x|y} gives meaningless
+        values.
+
+    References:
+        Chechik, G., Globerson, A., Tishby, N., Weiss, Y. (2005). Information Bottleneck for
+        Gaussian Variables. JMLR 6, 165-188.
+
+    Example:
+        >>> sx, sxy, sy = [[1.0]], [[np.sqrt(0.75)]], [[1.0]]
+        >>> g = gaussian_information_bottleneck(sx, sxy, sy)
+        >>> i_xt, i_ty = projection_information(g.projection(4.0), sx, sxy, sy)
+        >>> round(i_xt, 6), round(i_ty, 6)  # the closed form at beta = 4
+        (1.584963, 0.792481)
+        >>> try:
+        ...     projection_information(np.ones((2, 3)), np.eye(2), np.ones((2, 1)) / 2, [[1.0]])
+        ... except InfoplaneError as err:
+        ...     print(str(err)[:38])
+        a must be a projection of shape (k, 2)
     """
     sx = _cov(sigma_x, "sigma_x")
-    sy = _cov(sigma_y, "sigma_y")
+    n_x = sx.shape[0]
+    sx = _cov(sigma_x, "sigma_x", (n_x, n_x))
     sxy = _cov(sigma_xy, "sigma_xy")
-    a = np.asarray(a, dtype=np.float64).reshape(-1, sx.shape[0])
+    n_y = sxy.shape[1]
+    sxy = _cov(sigma_xy, "sigma_xy", (n_x, n_y))
+    sy = _cov(sigma_y, "sigma_y", (n_y, n_y))
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 1 and a.size in (0, n_x):
+        a = a.reshape(-1, n_x)
+    if a.ndim != 2 or a.shape[1] != n_x:
+        raise InfoplaneError(
+            f"a must be a projection of shape (k, {n_x}) (one row per dimension of T, one column "
+            f"per dimension of X); got shape {a.shape}."
+        )
+    if not np.isfinite(a).all():
+        raise InfoplaneError("a contains NaN or Inf; pass a finite projection.")
     if a.shape[0] == 0:
         return 0.0, 0.0
     sxgy = sx - sxy @ np.linalg.solve(sy, sxy.T)

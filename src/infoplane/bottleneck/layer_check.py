@@ -42,7 +42,7 @@ import torch
 from infoplane._validation import check_finite
 from infoplane.bottleneck._engine import LOG_FLOOR, threads_for
 from infoplane.bottleneck.distributions import as_joint_distribution
-from infoplane.estimators.binning import bin_edges_grid, discretize, row_keys
+from infoplane.estimators.binning import bin_edges_grid, discretize, resolve_bins, row_keys
 from infoplane.interface import LN2, InfoplaneError
 
 
@@ -115,7 +115,7 @@ def layer_check(
     p_y_given_x: Any,
     *,
     p_x: Any = None,
-    n_bins: int | None = 30,
+    n_bins: int | None = None,
     range: tuple[float, float] = (-1.0, 1.0),
     bin_width: float | None = None,
     epochs: Any = None,
@@ -130,7 +130,8 @@ def layer_check(
         p_y_given_x: the task's rule, shape (n_samples, n_y), column k = p(y=k|x) (the 12-bit task:
             :func:`infoplane.data.twelve_bit.twelve_bit_p_y_given_x`).
         p_x: p(x), shape (n_samples,); default uniform.
-        n_bins: equal-width bins on ``range`` (IDNNs: 30 on [-1, 1]); ``None`` with ``bin_width``.
+        n_bins: equal-width bins on ``range``; default ``None``: 30 (IDNNs: 30 on [-1, 1]), or
+            none when ``bin_width`` is given (giving both is an error).
         range: (low, high) of the bins. For ``"data"``-style ranges pass the explicit (min, max).
         bin_width: fixed bin width anchored at 0 (Saxe et al. 2018), instead of ``n_bins``.
         epochs: epoch numbers, shape (n_epochs,), for the ``epoch`` column; default 0..n_epochs-1.
@@ -202,8 +203,7 @@ def layer_check(
     ep = np.arange(n_ep) if epochs is None else np.asarray(epochs).ravel()
     if ep.shape[0] != n_ep:
         raise InfoplaneError(f"epochs has {ep.shape[0]} entries but activations has {n_ep} epochs.")
-    if bin_width is not None and n_bins == 30:
-        n_bins = None
+    n_bins, bin_width = resolve_bins(n_bins, bin_width, n_bins_given=n_bins is not None)
     anchor, width = bin_edges_grid(n_bins=n_bins, bin_width=bin_width, value_range=range, data=t)
     upper = anchor + width * int(n_bins) if n_bins is not None else None
     keys = row_keys(discretize(t, anchor, width, upper=upper))  # (n_epochs, n_samples)

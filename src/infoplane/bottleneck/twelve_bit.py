@@ -23,6 +23,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from infoplane.interface import InfoplaneRuntimeError
+
 BOUND_FILE = "twelve_bit_bound.csv"
 
 
@@ -30,8 +32,23 @@ BOUND_FILE = "twelve_bit_bound.csv"
 def _read() -> Any:
     import pandas as pd
 
-    with resources.files("infoplane.bottleneck").joinpath(f"_files/{BOUND_FILE}").open("r") as fh:
-        return pd.read_csv(fh, comment="#")
+    path = resources.files("infoplane.bottleneck").joinpath(f"_files/{BOUND_FILE}")
+    try:
+        with path.open("r") as fh:
+            frame = pd.read_csv(fh, comment="#")
+    except (OSError, ValueError) as exc:  # pandas' ParserError is a ValueError
+        raise InfoplaneRuntimeError(
+            f"the shipped IB bound {str(path)!r} cannot be read ({type(exc).__name__}: {exc}); "
+            "the installation is damaged: reinstall infoplane."
+        ) from None
+    missing = {"beta", "i_xt", "i_ty"} - set(frame.columns)
+    if missing or len(frame) < 2:
+        raise InfoplaneRuntimeError(
+            f"the shipped IB bound {str(path)!r} lacks column(s) {sorted(missing)} or rows; the "
+            "installation is damaged: reinstall infoplane (or rerun "
+            "scripts/make_twelve_bit_bound.py in a clone)."
+        )
+    return frame
 
 
 def twelve_bit_bound() -> Any:
@@ -42,9 +59,19 @@ def twelve_bit_bound() -> Any:
         ``i_xt``, I(T;Y) non-decreasing. The first row is the trivial point (0, 0); the last row,
         with ``beta = inf``, is T = X: (H(X), I(X;Y)) = (about 12, 0.84434) bits.
 
+    Shapes: the table has shape (n_points, 3), one row per point of the envelope (45 rows).
+
+    Raises:
+        InfoplaneRuntimeError: if the shipped file is missing or unreadable (a damaged
+            installation); the message names the file.
+
     Notes:
         Precomputed (see the module docstring); the curve of the soft rule, not of the hard labels.
-        Suitable for :func:`infoplane.plots.bound.draw_bound`.
+        Suitable for :func:`infoplane.plots.bound.draw_bound`. Each call returns a fresh copy of
+        the table (the file is read once per process). The iterative IB finds stationary points,
+        so the curve is a near-optimal inner bound: the true curve may lie slightly above it,
+        never below. Layers whose I(T;Y) is estimated by binning can lie above it (estimation
+        bias, hard labels), which is a statement about the estimator, not the network.
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via

@@ -11,12 +11,15 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from infoplane.interface import InfoplaneError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LayerSpec = str | type[nn.Module]
 
@@ -34,6 +37,19 @@ def select_layers(model: nn.Module, layers: LayerSpec | Sequence[LayerSpec]) -> 
 
     Raises:
         InfoplaneError: if a specification matches no module (the message lists some names).
+
+    Notes:
+        Globs use :func:`fnmatch.fnmatchcase` on the dotted names of ``model.named_modules()``;
+        the root module (name ``""``) is never selected.
+
+    References:
+        Kokhlikyan, N. et al. (2020). Captum: A unified and generic model interpretability library
+        for PyTorch. arXiv:2009.07896.
+
+    Example:
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2), nn.ReLU())
+        >>> select_layers(net, nn.ReLU), select_layers(net, ["2", "0"])
+        (['1', '3'], ['0', '2'])
     """
     specs = [layers] if isinstance(layers, str | type) else list(layers)
     named = [(name, mod) for name, mod in model.named_modules() if name]
@@ -77,6 +93,24 @@ class ActivationCapture:
 
     Raises:
         InfoplaneError: if a layer specification matches no module.
+
+    Notes:
+        Captured tensors are detached clones (moved to the CPU unless ``keep_device``), so
+        in-place operations later in the network cannot change them; every hook is removed on
+        exit, also when the forward pass raises.
+
+    References:
+        Kokhlikyan, N. et al. (2020). Captum: A unified and generic model interpretability library
+        for PyTorch. arXiv:2009.07896.
+
+    Example:
+        >>> net = nn.Sequential(nn.Linear(1, 1), nn.ReLU(inplace=True))
+        >>> with torch.no_grad():
+        ...     _ = net[0].weight.fill_(1.0), net[0].bias.fill_(0.0)
+        >>> with ActivationCapture(net, ["0"]) as cap:
+        ...     out = net(-torch.ones(2, 1))
+        >>> cap.activations["0"].flatten().tolist(), out.flatten().tolist()
+        ([-1.0, -1.0], [0.0, 0.0])
     """
 
     def __init__(
@@ -165,7 +199,34 @@ class ActivationCapture:
 def capture_activations(
     model: nn.Module, layers: LayerSpec | Sequence[LayerSpec], **kwargs: Any
 ) -> Iterator[dict[str, torch.Tensor]]:
-    """Context manager yielding a dict filled with the captured activations when the block ends.
+    """Capture chosen layers during the forward passes of a ``with`` block.
+
+    The dict yielded is empty inside the block and filled when the block ends; every hook is
+    removed on exit, also when the block raises.
+
+    Args:
+        model: any ``nn.Module``.
+        layers: module names, globs or module types (see :func:`select_layers`).
+        **kwargs: options of :class:`ActivationCapture`: ``inputs`` (capture the layers' inputs,
+            default False), ``sample_dims`` (leading sample axes kept, default 1), ``accumulate``
+            (concatenate successive passes, default False), ``keep_device`` (default False).
+
+    Yields:
+        dict module name -> detached float tensor (*sample shape, n_features) (feature maps
+        flattened), filled at the end of the block.
+
+    Raises:
+        InfoplaneError: if a layer specification matches no module, or a layer returns something
+            that is not a tensor.
+
+    Notes:
+        Tensors are cloned when captured, so in-place operations later in the network (e.g.
+        ``ReLU(inplace=True)``) cannot change them. Gradients are not disabled: wrap the block in
+        ``torch.no_grad()`` (or use :func:`run_and_capture`) when only observing.
+
+    References:
+        Kokhlikyan, N. et al. (2020). Captum: A unified and generic model interpretability library
+        for PyTorch. arXiv:2009.07896 (the hook-and-remove pattern).
 
     Example:
         >>> import torch
@@ -202,8 +263,27 @@ def run_and_capture(
         layers: as for :class:`ActivationCapture`.
         batch_size: evaluate in chunks of this many samples (first axis) to bound memory.
 
+        **kwargs: options of :class:`ActivationCapture` (``inputs``, ``sample_dims``,
+            ``keep_device``).
+
     Returns:
         dict module name -> tensor (n_samples, n_features) (or (n_models, n_samples, n_features)).
+
+    Raises:
+        InfoplaneError: if a layer matches no module or produces something that is not a tensor.
+
+    Notes:
+        The model runs in eval mode (dropout off, batch norm on running statistics) without
+        gradients; its training mode is restored afterwards, also on error.
+
+    References:
+        Kokhlikyan, N. et al. (2020). Captum: A unified and generic model interpretability library
+        for PyTorch. arXiv:2009.07896.
+
+    Example:
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+        >>> run_and_capture(net, torch.zeros(5, 2), ["1"], batch_size=2)["1"].shape
+        torch.Size([5, 3])
     """
     was_training = model.training
     model.eval()
@@ -225,3 +305,55 @@ def run_and_capture(
         return cap.activations
     finally:
         model.train(was_training)
+
+
+def capture_members(
+    ensemble: nn.Module,
+    x: torch.Tensor,
+    layers: Sequence[str],
+    *,
+    batch_size: int | None = 2048,
+    inputs: bool = False,
+) -> dict[str, np.ndarray]:
+    """Capture the named layers of every member of an ensemble on shared inputs.
+
+    Args:
+        ensemble: a model with a ``members`` list of R modules, e.g.
+            :class:`~infoplane.training.module_trainer.ModuleEnsemble`.
+        x: inputs shared by all members, shape (n_samples, *features).
+        layers: module names inside one member (e.g. ``"act1"``).
+        batch_size: rows per forward pass (bounds memory; default 2048); ``None``: all at once.
+        inputs: capture the layers' inputs instead of their outputs (default False).
+
+    Returns:
+        dict layer name -> float32 array (R, n_samples, n_units) (feature maps flattened).
+
+    Raises:
+        InfoplaneError: if ``ensemble`` has no ``members`` or a layer matches no module.
+
+    Notes:
+        Members run one after the other in eval mode without gradients; each member's training
+        mode is restored afterwards.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (activations of every network of an
+        ensemble, averaged in the information plane).
+
+    Example:
+        >>> import torch
+        >>> net = nn.Module()
+        >>> net.members = nn.ModuleList([nn.Sequential(nn.Linear(2, 3), nn.Tanh())] * 2)
+        >>> capture_members(net, torch.ones(4, 2), ["1"])["1"].shape
+        (2, 4, 3)
+    """
+    import numpy as np
+
+    members = getattr(ensemble, "members", None)
+    if members is None:
+        raise InfoplaneError(
+            f"{type(ensemble).__name__} has no members; pass a ModuleEnsemble (R models)."
+        )
+    per_member = [
+        run_and_capture(m, x, list(layers), batch_size=batch_size, inputs=inputs) for m in members
+    ]
+    return {name: np.stack([p[name].float().numpy() for p in per_member]) for name in per_member[0]}

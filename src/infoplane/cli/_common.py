@@ -1,27 +1,149 @@
-"""Helpers shared by CLI commands: turning library errors into clean messages and exit codes."""
+"""Helpers shared by CLI commands: turning errors into one clean line and the right exit code.
+
+Exit codes: 0 success; 2 usage errors (bad arguments or options, a bad value in a config, a file
+named on the command line that does not exist: :class:`~infoplane.interface.InfoplaneError`); 1
+runtime failures (a corrupt or foreign file, a lock held, a diverged network:
+:class:`~infoplane.interface.InfoplaneRuntimeError`, or an unexpected ``OSError``), and 1 for an
+internal error (a bug: one line asking for a report; the traceback only with ``INFOPLANE_DEBUG=1``).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 err_console = Console(stderr=True)
 console = Console()
 
 
+def _click_exceptions() -> tuple[type[BaseException], ...]:
+    """Click's control-flow and usage exceptions, from typer (which may vendor click) and click."""
+    found: list[type[BaseException]] = [typer.Exit, typer.Abort]
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        with contextlib.suppress(ImportError):
+            mod = __import__(module, fromlist=["ClickException"])
+            found += [
+                getattr(mod, n) for n in ("ClickException", "Exit", "Abort") if hasattr(mod, n)
+            ]
+    return tuple(found)
+
+
+_PASS_THROUGH = _click_exceptions()
+
+DEBUG_ENV = "INFOPLANE_DEBUG"
+"""Environment variable that makes the CLI print the traceback of an internal error."""
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def print_error(message: str) -> None:
+    """Print ``error: <message>`` as one red line on stderr (never wrapped by the terminal width)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
+
+
+def _os_error_message(exc: OSError) -> str:
+    name = exc.filename if exc.filename is not None else None
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if name is None:
+        return str(exc) or reason
+    return f"cannot use {str(name)!r}: {reason}"
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Print :class:`~infoplane.interface.InfoplaneError` (and file errors) as one red line, exit 2."""
+    """Turn library errors into one red line on stderr and the error's exit code.
+
+    :class:`~infoplane.interface.InfoplaneError` exits with its ``exit_code`` (2 for usage errors,
+    1 for :class:`~infoplane.interface.InfoplaneRuntimeError`); ``FileNotFoundError`` and
+    ``FileExistsError`` (a path named on the command line) exit 2; any other ``OSError``
+    (permission denied, a directory where a file is expected, ...) exits 1 with the file's name.
+    Anything else propagates (the application's handler reports it as an internal error).
+
+    Raises:
+        typer.Exit: with the exit code above.
+    """
     from infoplane.interface import InfoplaneError
 
     try:
         yield
-    except (InfoplaneError, FileNotFoundError, FileExistsError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+    except InfoplaneError as exc:
+        print_error(str(exc))
+        raise typer.Exit(code=int(getattr(exc, "exit_code", 2))) from None
+    except (FileNotFoundError, FileExistsError) as exc:
+        print_error(str(exc) if exc.filename is None else _os_error_message(exc))
         raise typer.Exit(code=2) from None
+    except OSError as exc:
+        print_error(_os_error_message(exc))
+        raise typer.Exit(code=1) from None
+
+
+@contextlib.contextmanager
+def all_errors() -> Iterator[None]:
+    """:func:`user_errors`, plus one line for any other exception (an internal error), exit 1.
+
+    Click's own exceptions (usage errors: exit 2, ``typer.Exit``, ``Abort``) pass through. The
+    traceback of an internal error is printed only when the environment variable
+    ``INFOPLANE_DEBUG=1`` is set.
+
+    Raises:
+        typer.Exit: with exit code 2 (usage) or 1 (runtime or internal error).
+    """
+    try:
+        with user_errors():
+            yield
+    except _PASS_THROUGH:
+        raise
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        if _debug():
+            import traceback
+
+            traceback.print_exc()
+        err_console.print(
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}; "
+            f"please report it (set {DEBUG_ENV}=1 for the traceback)",
+            soft_wrap=True,
+            highlight=False,
+        )
+        raise typer.Exit(code=1) from None
+
+
+@contextlib.contextmanager
+def reading(path: object, what: str, fix: str) -> Iterator[None]:
+    """Turn an unexpected failure while reading ``path`` into an error that names the file.
+
+    :class:`~infoplane.interface.InfoplaneError` and ``FileNotFoundError`` pass through unchanged;
+    any other exception (a corrupt archive, a truncated file, a parser error) becomes an
+    :class:`~infoplane.interface.InfoplaneRuntimeError` (exit 1): "<what>: cannot read <path>
+    (<type>: <message>); <fix>".
+
+    Args:
+        path: the file or folder being read.
+        what: the argument that named it (e.g. ``"--pxy"``).
+        fix: what the user can do (e.g. ``"pass a .npy, .csv, .npz or .mat table"``).
+
+    Raises:
+        InfoplaneRuntimeError: for any other exception raised inside the block.
+    """
+    from infoplane.interface import InfoplaneError, InfoplaneRuntimeError
+
+    try:
+        yield
+    except (InfoplaneError, FileNotFoundError):
+        raise
+    except Exception as exc:
+        raise InfoplaneRuntimeError(
+            f"{what}: cannot read {str(path)!r} ({type(exc).__name__}: {exc}); the file is corrupt "
+            f"or not in the expected format: {fix}."
+        ) from None
 
 
 def parse_params(items: list[str] | None) -> dict[str, object]:

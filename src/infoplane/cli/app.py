@@ -1,13 +1,33 @@
-"""Assemble the typer application from the command modules."""
+"""Assemble the typer application from the command modules, with one error handler.
+
+Every failure ends as one line on stderr and an exit code, never a traceback: 2 for a usage error
+(:class:`~infoplane.interface.InfoplaneError`, click's own usage errors), 1 for a runtime failure
+(:class:`~infoplane.interface.InfoplaneRuntimeError`, an ``OSError`` naming the file) and 1 for an
+internal error ("please report it"; the traceback with ``INFOPLANE_DEBUG=1``).
+"""
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
-from infoplane.cli import bound, estimate, experiment, mi, ntk, report, run, sweep
+import typer
+from typer.core import TyperGroup
+
+from infoplane.cli import benchmark, bound, estimate, experiment, mi, ntk, report, run, sweep
+from infoplane.cli._common import all_errors
+
+
+class _HandledGroup(TyperGroup):
+    """The root command group: every subcommand runs inside :func:`~infoplane.cli._common.all_errors`."""
+
+    def invoke(self, ctx: Any) -> Any:
+        with all_errors():
+            return super().invoke(ctx)
+
 
 app = typer.Typer(
     name="infoplane",
+    cls=_HandledGroup,
     help="Information-plane analysis of neural networks: train or observe, capture, estimate "
     "I(X;T) and I(T;Y) in bits, compute the Information Bottleneck bound, and plot.",
     no_args_is_help=True,
@@ -22,9 +42,16 @@ app.command("estimate")(estimate.estimate)
 app.command("ntk")(ntk.ntk)
 app.command("report")(report.report)
 app.command("sweep")(sweep.sweep)
+app.command("benchmark")(benchmark.benchmark)
 app.add_typer(experiment.app, name="experiment")
 
 
 def main() -> None:
-    """Entry point of the ``infoplane`` console script."""
+    """Entry point of the ``infoplane`` console script (and ``python -m infoplane``).
+
+    Runs the application; its root group (``_HandledGroup``) runs every command inside
+    :func:`~infoplane.cli._common.all_errors`, which turns any error into one line and an exit code
+    (see the module docstring), so no Python traceback reaches the user unless
+    ``INFOPLANE_DEBUG=1``.
+    """
     app()

@@ -71,6 +71,10 @@ def parse_betas(spec: str, name: str = "--betas") -> list[float]:
     return check_betas(values, name).tolist()
 
 
+_TABLE_FIX = "pass a .npy or .csv table, or a .npz/.mat with PYX, p_y_given_x or p_xy"
+_GAUSSIAN_FIX = "pass a .npz/.mat with sigma_x, sigma_xy, sigma_y, or a joint covariance"
+
+
 def _load_gaussian(path: Path, x_dim: int | None):  # type: ignore[no-untyped-def]
     import numpy as np
 
@@ -149,7 +153,7 @@ def bound(
     seed: int = typer.Option(0, "--seed", help="Seed of splits and restarts."),
 ) -> None:
     """Compute the Information Bottleneck curve of a distribution: table (bits) and figure."""
-    from infoplane.cli._common import console, user_errors
+    from infoplane.cli._common import console, reading, user_errors
 
     with user_errors():
         import json
@@ -168,7 +172,8 @@ def bound(
             raise InfoplaneError(f"--kind={kind!r} is not valid; use auto, joint or conditional.")
         beta_list = parse_betas(betas) if betas is not None else None
         if method is Method.gaussian:
-            sx, sxy, sy = _load_gaussian(pxy, x_dim)
+            with reading(pxy, "--pxy", _GAUSSIAN_FIX):
+                sx, sxy, sy = _load_gaussian(pxy, x_dim)
             g = gaussian_information_bottleneck(sx, sxy, sy)
             curve = g.curve(beta_list)
             meta = {
@@ -176,7 +181,8 @@ def bound(
                 "eigenvalues": g.eigenvalues.tolist(),
             }
         else:
-            dist = load_distribution(pxy, kind=kind, name="--pxy")  # type: ignore[arg-type]
+            with reading(pxy, "--pxy", _TABLE_FIX):
+                dist = load_distribution(pxy, kind=kind, name="--pxy")  # type: ignore[arg-type]
             grid = beta_list if beta_list is not None else parse_betas(DEFAULT_BETAS)
             if method is Method.ib:
                 curve = information_bottleneck(

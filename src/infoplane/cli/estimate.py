@@ -32,56 +32,86 @@ def estimate(
     ] = 256.0,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Estimate I(X;T) and I(T;Y) (bits) of every stored layer and epoch; add the rows to the table.
+    """Estimate I(X;T) and I(T;Y) of every stored layer and epoch; add the rows to the table.
 
     Reads RUN_DIR/activations.zarr in chunks of epochs (memory does not grow with the number of
     epochs) and appends one row per repeat, epoch and layer to RUN_DIR/information_plane.parquet
-    (rewritten atomically), with the estimator column set to --label (default: the estimator name).
+    (rewritten atomically), with the estimator column set to --label (default: the estimator name)
+    and the unit column to the estimator's unit (bits unless -p unit=nats). The rows are also kept
+    under RUN_DIR/state/extra_estimates, so `infoplane run --resume` keeps them. A run that is being
+    trained (its lock is held) or is not complete is refused: run this after it has finished.
     """
     with user_errors():
         import pandas as pd
 
-        from infoplane.estimators import make_estimator
-        from infoplane.interface import InfoplaneError
+        from infoplane.interface import InfoplaneError, InfoplaneRuntimeError
+        from infoplane.run.checkpoint import RunLock, read_status
         from infoplane.run.config import EstimatorConfig
-        from infoplane.run.engine import PLANE_FILE, estimate_from_store
+        from infoplane.run.estimation import estimate_from_store
+        from infoplane.run.extra import add_extra_estimate
         from infoplane.storage import write_table
         from infoplane.storage.activations import open_store
+        from infoplane.storage.layout import RunLayout
+        from infoplane.storage.tables import PLANE_COLUMNS, read_table
 
         params = parse_params(param)
-        make_estimator(estimator, **params)  # validate before reading anything
+        try:  # validate before reading anything
+            est_cfg = EstimatorConfig(name=estimator, params=params)
+        except ValueError as exc:
+            raise InfoplaneError(_validation_message(exc)) from None
         name = label or estimator
-        table_path = run_dir / PLANE_FILE
-        old = pd.read_parquet(table_path) if table_path.is_file() else None
-        if old is not None and name in set(old["estimator"]):
-            if not replace:
-                raise InfoplaneError(
-                    f"{table_path} already has rows for estimator {name!r}; pass --label NEW_LABEL "
-                    "to add them under another name, or --replace to overwrite them."
+        layout = RunLayout(run_dir)
+        store = open_store(layout.root)
+        with RunLock(layout.root, "estimating"):
+            stage = read_status(layout.root)
+            if stage not in (None, "complete"):
+                raise InfoplaneRuntimeError(
+                    f"the run in {str(layout.root)!r} is not complete (stage: {stage}); rows "
+                    "added now would miss its later epochs: finish it first with "
+                    f"infoplane run --resume {layout.root}."
                 )
-            old = old[old["estimator"] != name]
-        store = open_store(run_dir)
-        progress = None
-        if not quiet:
-            from tqdm.auto import tqdm
+            table_path = layout.plane
+            old = None
+            if table_path.is_file():
+                old = read_table(table_path, columns=list(PLANE_COLUMNS), what="table")
+            if old is not None and name in set(old["estimator"]):
+                if not replace:
+                    raise InfoplaneError(
+                        f"{table_path} already has rows for estimator {name!r}; pass --label "
+                        "NEW_LABEL to add them under another name, or --replace to overwrite them."
+                    )
+                old = old[old["estimator"] != name]
+            progress = None
+            if not quiet:
+                from tqdm.auto import tqdm
 
-            progress = tqdm
-        console.print(
-            f"[bold]infoplane estimate[/] {estimator} {params or ''} on "
-            f"{len(store.layers)} layer(s), "
-            f"{len(store.completed_epochs)} epoch(s), {store.n_repeats} repeat(s) of {run_dir}"
-        )
-        new = estimate_from_store(
-            store,
-            [EstimatorConfig(name=estimator, params=params)],
-            max_bytes=int(chunk_mb * 2**20),
-            progress=progress,
-            labels_for={0: name},
-        )
-        table = new if old is None else pd.concat([old, new], ignore_index=True)
-        write_table(table_path, table)
+                progress = tqdm
+            console.print(
+                f"[bold]infoplane estimate[/] {estimator} {params or ''} on "
+                f"{len(store.layers)} layer(s), "
+                f"{len(store.completed_epochs)} epoch(s), {store.n_repeats} repeat(s) of {run_dir}"
+            )
+            new = estimate_from_store(
+                store,
+                [est_cfg],
+                max_bytes=int(chunk_mb * 2**20),
+                progress=progress,
+                labels_for={0: name},
+            )
+            add_extra_estimate(layout, name, new)
+            table = new if old is None else pd.concat([old, new], ignore_index=True)
+            write_table(table_path, table)
+    units = sorted(set(new["unit"]))
     last = new[new["epoch"] == new["epoch"].max()].groupby("layer")[["i_xt", "i_ty"]].mean()
-    console.print(f"final epoch {int(new['epoch'].max())}, mean over repeats (bits):")
+    console.print(f"final epoch {int(new['epoch'].max())}, mean over repeats ({', '.join(units)}):")
     for layer, row in last.iterrows():
         console.print(f"  layer {layer}: I(X;T) = {row.i_xt:.3f}, I(T;Y) = {row.i_ty:.3f}")
     console.print(f"added {len(new)} rows ({name}) to {table_path}")
+
+
+def _validation_message(exc: ValueError) -> str:
+    """One line from a pydantic error of EstimatorConfig (its messages already name the fix)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in errors())
+    return str(exc)

@@ -29,7 +29,7 @@ def mi(
     ),
     n_boot: int = typer.Option(100, "--n-boot", help="bootstrap replicates with --ci."),
 ) -> None:
-    """Estimate I(X;Y) and print one JSON object: estimator, value, unit, params, n_samples.
+    """Estimate I(X;Y) and print one JSON object: estimator, value, unit, params, n_samples, flags.
 
     X keeps its dtype (an integer X is read as discrete symbols); Y is continuous unless
     --discrete-y. Example: infoplane mi x.npy y.npy --estimator ksg --param k=5
@@ -67,6 +67,7 @@ def mi(
             "unit": result.unit,
             "params": result.params,
             "n_samples": int(result.n_samples),
+            "flags": list(result.flags),
         }
         if result.ci is not None:
             out["ci"] = [float(result.ci[0]), float(result.ci[1])]
@@ -77,15 +78,21 @@ def _load(path: Path, name: str) -> object:
     """Load a .npy array (no pickles), with errors that name the argument."""
     import numpy as np
 
-    from infoplane.interface import InfoplaneError
+    from infoplane.interface import InfoplaneError, InfoplaneRuntimeError
 
     if not path.exists():
         raise InfoplaneError(f"{name}: file {str(path)!r} does not exist.")
+    if path.is_dir():
+        raise InfoplaneError(f"{name}: {str(path)!r} is a directory; pass a .npy file.")
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as exc:
         raise InfoplaneError(
-            f"{name}: {str(path)!r} is not a numeric .npy array ({exc})."
+            f"{name}: {str(path)!r} is not a numeric .npy array ({exc}); save it with "
+            "numpy.save(path, array) (no object arrays)."
         ) from None
-    except OSError as exc:
-        raise InfoplaneError(f"{name}: cannot read {str(path)!r} as .npy ({exc}).") from None
+    except (OSError, EOFError) as exc:
+        raise InfoplaneRuntimeError(
+            f"{name}: cannot read {str(path)!r} as .npy ({type(exc).__name__}: {exc}); the file is "
+            "truncated or unreadable: write it again with numpy.save."
+        ) from None

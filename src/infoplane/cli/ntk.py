@@ -127,7 +127,12 @@ def load_task(
                 f"the MNIST loader (infoplane.data.mnist.load_mnist) is not available ({exc}); "
                 "use --task 12bit or --task digits."
             ) from None
-        ds = load_mnist(mnist_dir)
+        from infoplane.cli._common import reading
+
+        with reading(
+            mnist_dir, "--mnist-dir", "pass the folder of the MNIST IDX .gz or .npz files"
+        ):
+            ds = load_mnist(mnist_dir)
         x, y, tr, te, name = ds.x, ds.y, ds.train_idx, ds.test_idx, "MNIST"
         max_train = 2000 if max_train is None else max_train
         max_test = 1000 if max_test is None else max_test

@@ -36,6 +36,7 @@ def _overrides(
     online: bool | None = None,
     checkpoint_every: int | None = None,
     model_factory: str | None = None,
+    data_factory: str | None = None,
     layers: list[str] | None = None,
 ) -> dict[str, Any]:
     from infoplane.interface import InfoplaneError
@@ -79,6 +80,9 @@ def _overrides(
     if model_factory is not None:
         put("model", "arch", "factory")
         put("model", "factory", model_factory)
+    if data_factory is not None:
+        put("data", "task", "torch")
+        put("data", "factory", data_factory)
     if layers:
         put("capture", "layers", list(layers))
     est_params: dict[str, dict[str, Any]] = {}
@@ -202,6 +206,13 @@ def run(
         str | None,
         typer.Option("--model-factory", help="Your model: package.module:function (see docs)."),
     ] = None,
+    data_factory: Annotated[
+        str | None,
+        typer.Option(
+            "--data-factory",
+            help="Your data: package.module:function returning a torch Dataset (see docs).",
+        ),
+    ] = None,
     layer: Annotated[
         list[str] | None,
         typer.Option("--layer", help="Module name or glob to analyse; repeatable."),
@@ -211,7 +222,8 @@ def run(
 
     Writes config.yaml, information_plane.parquet (i_xt, i_ty in bits), history.parquet,
     information_plane.png and the activation store activations.zarr into the run directory.
-    A killed run goes on with --resume DIR.
+    A killed run goes on with --resume DIR; a run whose config names a model or data factory is
+    resumed only if you pass the same --model-factory / --data-factory (its code is run).
     """
     import time
     import warnings
@@ -227,6 +239,9 @@ def run(
         )
         from infoplane.run.engine import resume_experiment, run_experiment
 
+        trusted = [f for f in (model_factory, data_factory) if f is not None]
+        if resume is not None:  # the factories only say which code the user trusts
+            model_factory = data_factory = None
         ov = _overrides(
             activation=activation,
             epochs=epochs,
@@ -252,6 +267,7 @@ def run(
             online=online,
             checkpoint_every=checkpoint_every,
             model_factory=model_factory,
+            data_factory=data_factory,
             layers=layer,
         )
         progress: Any = False
@@ -264,10 +280,11 @@ def run(
         if resume is not None:
             if ov or config is not None or out is not None or preset != "default":
                 raise InfoplaneError(
-                    "--resume DIR goes on with the config saved in DIR; drop the other run options."
+                    "--resume DIR goes on with the config saved in DIR; drop the other run options "
+                    "(only --model-factory / --data-factory may go with it)."
                 )
             console.print(f"[bold]infoplane run[/] resuming {resume}")
-            result = resume_experiment(resume, progress=progress)
+            result = resume_experiment(resume, progress=progress, allow_factories=trusted)
             _print_summary(result)
             return
         param_only = ov.pop("_param_only", None)
@@ -280,6 +297,7 @@ def run(
             cfg = validate_config(merged, str(config or f"preset {preset!r}"))
         else:
             cfg = load_config(preset, config, ov)
+        # cfg.name is one plain folder name (RunConfig refuses paths), so this stays in runs/
         out_dir = out or Path("runs") / f"{cfg.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         if cfg.data.task == "mnist" and not cfg.data.path:
             console.print(
@@ -316,7 +334,8 @@ def _print_summary(result: Any) -> None:
         .max()
     )
     final = last.groupby(["estimator", "layer"])[["i_xt", "i_ty"]].mean()
-    table = Table(title=f"final epoch {int(plane['epoch'].max())} (mean over repeats, bits)")
+    units = ", ".join(sorted(set(plane["unit"])))
+    table = Table(title=f"final epoch {int(plane['epoch'].max())} (mean over repeats, {units})")
     for col in ("estimator", "layer", "I(X;T) peak", "I(X;T) final", "I(T;Y) final"):
         table.add_column(col, justify="right")
     for (est, layer), row in final.iterrows():

@@ -1,8 +1,13 @@
 """`infoplane sweep CONFIG`: run a grid of runs locally or on a Dask cluster and merge the tables.
 
 Grid: seeds x architectures x activations, each run estimating every listed estimator (see
-:mod:`infoplane.run.sweep` for the file format). Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, average
-over 50 networks and vary depth and data size; Saxe et al. (2018, ICLR) vary the activation.
+:mod:`infoplane.run.sweep` for the file format and the member-seed rule: sweep seed s of an
+ensemble of R networks trains the members ``s*R .. s*R + R - 1``, so no two runs share a network).
+Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, average over 50 networks and vary depth and data
+size; Saxe et al. (2018, ICLR) vary the activation.
+
+Errors are raised, not printed here: the application's handler (:mod:`infoplane.cli.app`) prints
+one line and exits 2 for a bad sweep file or option, 1 when a run fails (naming its directory).
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ from pathlib import Path
 
 import typer
 
-from infoplane.cli._common import console, user_errors
+from infoplane.cli._common import console
+
+
+def _seed_range(seeds: list[int]) -> str:
+    return f"{seeds[0]}" if len(seeds) == 1 else f"{seeds[0]}-{seeds[-1]}"
 
 
 def sweep(
@@ -43,52 +52,44 @@ def sweep(
     dry_run: bool = typer.Option(False, "--dry-run", help="List the runs and exit."),
 ) -> None:
     """Run a grid of experiments (finished runs are skipped) and merge them into one table."""
-    with user_errors():
-        from rich.table import Table
+    from rich.table import Table
 
-        from infoplane.interface import InfoplaneError
-        from infoplane.run.sweep import (
-            RUNS_DIR,
-            SUCCESS_MARKER,
-            load_sweep_config,
-            run_key,
-            run_sweep,
-        )
+    from infoplane.run.sweep import (
+        MERGED_FILE,
+        RUNS_DIR,
+        SUCCESS_MARKER,
+        check_executor,
+        load_sweep_config,
+        run_sweep,
+    )
 
-        if executor not in ("processes", "dask", "serial"):
-            raise InfoplaneError(
-                f"--executor {executor!r} is unknown; use 'processes', 'dask' or 'serial'."
-            )
-        cfg = load_sweep_config(config)
-        runs = cfg.run_configs()
-        table = Table(title=f"sweep {cfg.name}: {len(runs)} runs", show_lines=False)
-        for col in ("run", "seed", "architecture", "activation", "repeats", "epochs", "status"):
-            table.add_column(col, overflow="fold")
-        for point, rc in runs:
-            key = run_key(point, rc)
-            status = "done" if (out / RUNS_DIR / key / SUCCESS_MARKER).exists() else "todo"
-            table.add_row(
-                key,
-                str(point["seed"]),
-                point["architecture"],
-                point["activation"],
-                str(rc.repeats),
-                str(rc.training.epochs),
-                status,
-            )
-        console.print(table)
-        if dry_run:
-            return
-        result = run_sweep(
-            cfg,
-            out,
-            executor=executor,
-            n_workers=workers,  # type: ignore[arg-type]
-            scheduler=scheduler,
-            progress=True,
+    check_executor(executor, flag="--executor")
+    cfg = load_sweep_config(config)
+    runs = cfg.runs()
+    table = Table(title=f"sweep {cfg.name}: {len(runs)} runs", show_lines=False)
+    columns = ("run", "seed", "member seeds", "architecture", "activation", "epochs", "status")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for run in runs:
+        status = "done" if (out / RUNS_DIR / run.key / SUCCESS_MARKER).exists() else "todo"
+        table.add_row(
+            run.key,
+            str(run.point["seed"]),
+            _seed_range(run.config.seeds()),
+            run.point["architecture"],
+            run.point["activation"],
+            str(run.config.training.epochs),
+            status,
         )
-        console.print(
-            f"[bold green]done[/] in {result.seconds:.1f} s: {len(result.ran)} run(s) computed, "
-            f"{len(result.skipped)} skipped; merged table ({len(result.table)} rows) -> "
-            f"{out / 'sweep.parquet'}"
-        )
+    console.print(table)
+    if dry_run:
+        return
+    result = run_sweep(
+        cfg, out, executor=executor, n_workers=workers, scheduler=scheduler, progress=True
+    )  # type: ignore[arg-type]
+    units = sorted(set(result.table["unit"])) if "unit" in result.table else ["bits"]
+    console.print(
+        f"[bold green]done[/] in {result.seconds:.1f} s: {len(result.ran)} run(s) computed, "
+        f"{len(result.skipped)} skipped; merged table ({len(result.table)} rows, information in "
+        f"{', '.join(units)}) -> {out / MERGED_FILE}"
+    )

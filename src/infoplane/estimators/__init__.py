@@ -1,7 +1,12 @@
 """Mutual-information estimators: one contract, one registry by short name, a function form of each.
 
 Look an estimator up with :func:`make_estimator` (``make_estimator("binning", n_bins=30)``) and list
-them with :func:`available_estimators`. Registry names:
+them with :func:`available_estimators`. Every estimator follows one contract
+(:class:`~infoplane.estimators.base.BaseEstimator`): typed hyper-parameters declared once in its
+pydantic ``Params`` (:func:`parameter_model`, :func:`estimator_params`), ``estimate(x, y)`` ->
+:class:`~infoplane.interface.MIResult`, ``information_plane(t, labels)`` -> (I(X;T), I(T;Y)), values
+in bits unless ``unit="nats"``, and generated function forms ``<name>_mutual_information`` and
+``<name>_information_plane``. Registry names:
 
 ======================  ==========================================================  =============
 name                    estimator                                                   module
@@ -22,22 +27,29 @@ name                    estimator                                               
 imported lazily by the registry, so importing this package stays cheap.
 """
 
-from infoplane.estimators.base import BaseEstimator
+from infoplane.estimators.base import BaseEstimator, EstimatorParams, function_forms
 from infoplane.estimators.binning import (
     AdaptiveBinningEstimator,
     BinningEstimator,
     adaptive_binning_information_plane,
     adaptive_binning_mutual_information,
+    binning_adaptive_information_plane,
+    binning_adaptive_mutual_information,
     binning_information_plane,
     binning_mutual_information,
+    entropy_of_keys,
     equal_mass_codes,
+    label_entropy,
     quantized_binning_params,
+    resolve_bins,
 )
 from infoplane.estimators.bootstrap import bootstrap_estimate
 from infoplane.estimators.registry import (
     available_estimators,
     estimator_class,
+    estimator_params,
     make_estimator,
+    parameter_model,
     register,
 )
 
@@ -45,15 +57,24 @@ __all__ = [
     "AdaptiveBinningEstimator",
     "BaseEstimator",
     "BinningEstimator",
+    "EstimatorParams",
     "adaptive_binning_information_plane",
     "adaptive_binning_mutual_information",
     "available_estimators",
+    "binning_adaptive_information_plane",
+    "binning_adaptive_mutual_information",
     "binning_information_plane",
     "binning_mutual_information",
     "bootstrap_estimate",
+    "entropy_of_keys",
     "equal_mass_codes",
     "estimator_class",
+    "estimator_params",
+    "function_forms",
+    "label_entropy",
     "make_estimator",
+    "parameter_model",
     "quantized_binning_params",
     "register",
+    "resolve_bins",
 ]

@@ -6,11 +6,12 @@ Nothing here is public API; the estimator modules re-export what users need.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from infoplane._validation import as_labels, check_finite
+from infoplane._validation import as_labels, check_finite, check_real
 from infoplane.interface import InfoplaneError
 
 
@@ -67,14 +68,13 @@ def plane_inputs(t: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, tuple[int
         batch shape ``t.shape[:-2]``.
 
     Raises:
-        InfoplaneError: for fewer than 2 dimensions, fewer than 2 samples, NaN/Inf, or a label count
-            that differs from n_samples.
+        InfoplaneError: for fewer than 2 dimensions, a non-real dtype (complex, object, string),
+            fewer than 2 samples, NaN/Inf, or a label count that differs from n_samples.
     """
     arr = np.asarray(t)
+    check_real(arr, "t")
     if arr.ndim < 2:
         raise InfoplaneError(f"t must have shape (..., n_samples, n_units); got {arr.shape}.")
-    if not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
-        raise InfoplaneError(f"t must be a numeric array; got dtype {arr.dtype}.")
     n = arr.shape[-2]
     if n < 2:
         raise InfoplaneError(f"t has {n} sample(s); at least 2 are needed.")
@@ -88,6 +88,38 @@ def plane_inputs(t: Any, labels: Any) -> tuple[np.ndarray, np.ndarray, tuple[int
         )
     batch = arr.shape[:-2]
     return arr.reshape((-1, *arr.shape[-2:])), lab, batch
+
+
+def pow2_scale(a: np.ndarray, axis: int | tuple[int, ...] | None = None) -> tuple[np.ndarray, Any]:
+    """Divide ``a`` by the power of two at or below its largest magnitude (exact in floating point).
+
+    Returns ``(a / s, s)`` in float64 with ``max |a / s|`` in [1, 2) along ``axis`` (kept as size-1
+    axes in ``s``); all-zero slices get s = 1. Standard deviations and squared distances of the
+    result neither overflow (data near 1e160) nor underflow (data near 1e-200), and because s is a
+    power of two the scaled values are the original ones up to their exponent: nothing is rounded.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    m = np.max(np.abs(a), axis=axis, keepdims=True) if a.size else np.ones((1,) * a.ndim)
+    m = np.where(m > 0, m, 1.0)
+    s = np.ldexp(1.0, np.frexp(m)[1] - 1)
+    return a / s, s
+
+
+#: relative noise variances (noise variance / data scale^2) are clamped to [1/REL_VAR_MAX, REL_VAR_MAX]
+REL_VAR_MAX = 1e24
+
+
+def relative_variance(variance: float, scale: float) -> tuple[float, bool]:
+    """``variance / scale**2`` for data divided by ``scale`` (a power of two), clamped.
+
+    Returns ``(relative, clamped)``. Unclamped, the division is exact (``scale`` is a power of
+    two), so rescaled data and noise give bit-identical kernel values. Clamped to [1e-24, 1e24]:
+    beyond it every pair of distinct rows is separated (or merged) to float precision anyway.
+    """
+    log_rel = math.log(variance) - 2.0 * math.log(scale)
+    if abs(log_rel) <= math.log(REL_VAR_MAX):
+        return variance / scale**2, False
+    return (REL_VAR_MAX if log_rel > 0 else 1.0 / REL_VAR_MAX), True
 
 
 def is_discrete(a: np.ndarray) -> bool:

@@ -25,22 +25,82 @@ not the (infinite) mutual information of a deterministic continuous map.
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field, model_validator
 
-from infoplane._validation import as_labels, check_finite, check_positive
-from infoplane.estimators.base import BaseEstimator
+from infoplane._validation import as_labels, check_positive
+from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
 from infoplane.estimators.registry import register
 from infoplane.interface import InfoplaneError, convert
 
 RangeSpec = tuple[float, float] | Literal["data"]
+#: bins on [-1, 1] when neither n_bins nor bin_width is given (the IDNNs setting)
+DEFAULT_N_BINS = 30
 
 _HASH_SEED = 0x5EED
 
 
 class BinningRangeWarning(UserWarning):
     """Activations fell outside the fixed binning range; extra bins of the same width were used."""
+
+
+def resolve_bins(
+    n_bins: int | None = None, bin_width: float | None = None, *, n_bins_given: bool = True
+) -> tuple[int | None, float | None]:
+    """Resolve the two ways of setting the bin grid: ``n_bins`` on a range, or a fixed ``bin_width``.
+
+    The one place that implements the rule: they are mutually exclusive; ``n_bins`` defaults to
+    30 (on [-1, 1]) only when it was not given and no ``bin_width`` is set, so ``bin_width=0.07``
+    alone works and an explicit ``n_bins=30`` is never silently dropped.
+
+    Args:
+        n_bins: the number of bins, or ``None``.
+        bin_width: the fixed bin width, or ``None``.
+        n_bins_given: whether the caller gave ``n_bins`` explicitly. Callers whose ``n_bins``
+            defaults to ``None`` pass ``n_bins is not None``.
+
+    Returns:
+        ``(n_bins, bin_width)`` with exactly one of them ``None``.
+
+    Raises:
+        InfoplaneError: if both are given, or ``n_bins=None`` is given without a ``bin_width``.
+
+    Shapes: none (two scalars).
+
+    Units: ``bin_width`` is in the units of the activations it bins; ``n_bins`` is a count.
+
+    Notes:
+        Replaces a sentinel (``if bin_width is not None and n_bins == 30: n_bins = None``) that
+        silently dropped an explicit ``n_bins=30``. The two grids give different numbers: 30
+        bins on [-1, 1] have width 0.0667, close to Saxe et al.'s 0.07, but a fixed width anchored
+        at 0 also bins unbounded (ReLU) layers, where the count of occupied bins then grows with
+        the activations' range.
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). arXiv 1703.00810 (30 bins on [-1, 1]).
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR
+           (bin width 0.07 anchored at 0).
+
+    Example:
+        >>> resolve_bins(n_bins_given=False), resolve_bins(None, 0.07, n_bins_given=False)
+        ((30, None), (None, 0.07))
+        >>> resolve_bins(30, None)
+        (30, None)
+    """
+    if not n_bins_given:
+        n_bins = None if bin_width is not None else DEFAULT_N_BINS
+    if n_bins is not None and bin_width is not None:
+        raise InfoplaneError(
+            f"n_bins={n_bins!r} and bin_width={bin_width!r} are mutually exclusive: give n_bins "
+            "(equal bins on a range) or bin_width (fixed width anchored at 0), not both."
+        )
+    if n_bins is None and bin_width is None:
+        raise InfoplaneError(
+            "give exactly one of n_bins (bins on a range) or bin_width (fixed width); both are None."
+        )
+    return n_bins, bin_width
 
 
 def bin_edges_grid(
@@ -56,9 +116,31 @@ def bin_edges_grid(
     anchored at 0 (Saxe et al. 2018) and unbounded; with ``n_bins`` the grid spans ``value_range``
     (IDNNs: [-1, 1]) or the data's [min, max] when ``value_range="data"``.
 
+    Args:
+        n_bins: number of bins on the range, or ``None`` with ``bin_width`` (see
+            :func:`resolve_bins` for defaults).
+        bin_width: fixed width, or ``None`` with ``n_bins``.
+        value_range: (low, high) or ``"data"``.
+        data: the activations, needed for ``value_range="data"``.
+
+    Returns:
+        (anchor, width) of the grid, in the activations' units.
+
     Raises:
         InfoplaneError: if neither or both of ``n_bins`` and ``bin_width`` are given, ``n_bins <
             2``, a non-positive width, or an empty range.
+
+    Notes:
+        Callers resolve defaults with :func:`resolve_bins` first; this function is strict.
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). arXiv 1703.00810 (30 bins on [-1, 1]).
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR
+           (bin width 0.07 anchored at 0).
+
+    Example:
+        >>> bin_edges_grid(n_bins=30, bin_width=None, value_range=(-1.0, 1.0))
+        (-1.0, 0.06666666666666667)
     """
     if (n_bins is None) == (bin_width is None):
         raise InfoplaneError(
@@ -92,23 +174,73 @@ def discretize(
 ) -> np.ndarray:
     """Return integer bin codes floor((t - anchor) / width) of the same shape as ``t``.
 
-    ``upper`` (the closed right end of a bounded grid) is put in the last bin, so that a value
-    exactly at the top of the range (a saturated tanh unit) is not counted as out of range.
+    Args:
+        t: activations of any shape (..., n_samples, n_units), in the activations' units.
+        anchor: left edge of bin 0.
+        width: bin width (> 0).
+        upper: the closed right end of a bounded grid, put in the last bin, so that a value exactly
+            at the top of the range (a saturated tanh unit) is not counted as out of range.
+            Default ``None`` (unbounded grid).
+
+    Returns:
+        int64 codes of the shape of ``t`` (unitless bin indices).
+
+    Raises:
+        InfoplaneError: if a code exceeds 2^62 in magnitude (activations near 1e150 on a grid of
+            width 0.07): the codes would overflow 64-bit integers. Validate ``t`` first (codes of
+            NaN are meaningless).
+
+    Notes:
+        Values outside a bounded grid get codes below 0 or above the last bin (extra bins of the
+        same width), never clipped.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810.
+
+    Example:
+        >>> discretize(np.array([-1.0, 0.0, 0.99, 1.0]), -1.0, 0.5, upper=1.0).tolist()
+        [0, 2, 3, 3]
     """
     codes = np.subtract(t, anchor, dtype=np.float64)  # in place from here: one temporary
     codes /= width
     np.floor(codes, out=codes)
     if upper is not None:
         codes[t == upper] = np.floor((upper - anchor) / width) - 1
+    if codes.size and not np.abs(codes).max() < 2.0**62:
+        raise InfoplaneError(
+            f"activations reach {float(np.abs(t).max()):.3g}, more than 2^62 bins of width "
+            f"{width:.3g} from the grid's anchor {anchor:g}: the bin codes do not fit in 64 bits "
+            "and the binned entropy would be meaningless. Use range='data' (bins on the data's "
+            "[min, max]), a larger bin_width, or rescale the activations."
+        )
     return codes.astype(np.int64)
 
 
 def row_keys(codes: np.ndarray) -> np.ndarray:
     """Encode each row of bin codes (..., n, d) as one int64 key (..., n): equal rows, equal keys.
 
-    Exact mixed-radix encoding when it fits in 63 bits; otherwise a 64-bit multiplicative hash with
-    fixed random odd multipliers (collision probability about n^2 / 2^64 per batch element,
-    i.e. below 1e-11 for n = 10,000).
+    Args:
+        codes: integer bin codes of shape (..., n, d).
+
+    Returns:
+        int64 keys of shape (..., n) (unitless).
+
+    Raises:
+        Nothing; integer input is assumed.
+
+    Notes:
+        Exact mixed-radix encoding when it fits in 63 bits; otherwise a 64-bit multiplicative hash
+        with fixed random odd multipliers (collision probability about n^2 / 2^64 per batch
+        element, i.e. below 1e-11 for n = 10,000).
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810.
+
+    Example:
+        >>> row_keys(np.array([[0, 1], [0, 1], [1, 0]])).tolist()
+        [2, 2, 1]
     """
     codes = codes - codes.min()
     d = codes.shape[-1]
@@ -125,11 +257,28 @@ def row_keys(codes: np.ndarray) -> np.ndarray:
 def entropy_of_keys(keys: np.ndarray) -> np.ndarray:
     """Plug-in entropy in nats of the empirical distribution of keys along the last axis.
 
+    .. math:: \\hat H = -\\sum_k \\frac{n_k}{n} \\ln \\frac{n_k}{n}
+
     Args:
-        keys: integer array (..., n).
+        keys: integer array (..., n); equal keys are the same symbol.
 
     Returns:
-        Array of shape keys.shape[:-1], entropy in nats.
+        Array of shape keys.shape[:-1], entropy in **nats** (divide by ln 2 for bits).
+
+    Raises:
+        Nothing; integer input is assumed.
+
+    Notes:
+        Sort-based and vectorised over the batch (no loop over samples). The plug-in entropy is
+        biased low by about (K - 1) / (2 n) nats for K symbols (Miller-Madow).
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810.
+
+    Example:
+        >>> float(entropy_of_keys(np.array([3, 3, 7, 9])) / np.log(2))
+        1.5
     """
     n = keys.shape[-1]
     flat = np.sort(keys.reshape(-1, n), axis=1)
@@ -151,8 +300,26 @@ def label_entropy(labels: np.ndarray, *, unit: str = "bits") -> float:
     When Y is a function of X and the n inputs are distinct and equally likely, this is also
     I(X;Y): the dotted line of the information plane (0.99916 bits on the 12-bit task).
 
+    Args:
+        labels: integer class indices of shape (n_samples,).
+        unit: ``"bits"`` (default) or ``"nats"``.
+
+    Returns:
+        H(Y) as a float in ``unit``.
+
     Raises:
         InfoplaneError: for labels that are not integer class indices.
+
+    Notes:
+        The plug-in (empirical) entropy; it is the upper limit of every I(T;Y) on the plane.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810.
+
+    Example:
+        >>> label_entropy([0, 0, 1, 1])
+        1.0
     """
     return float(convert(entropy_of_keys(as_labels(labels, "labels")), unit))
 
@@ -160,7 +327,6 @@ def label_entropy(labels: np.ndarray, *, unit: str = "bits") -> float:
 def _binned_keys(
     t: np.ndarray, n_bins: int | None, bin_width: float | None, value_range: RangeSpec, on: str
 ) -> np.ndarray:
-    check_finite(t, "t")
     anchor, width = bin_edges_grid(
         n_bins=n_bins, bin_width=bin_width, value_range=value_range, data=t
     )
@@ -187,24 +353,12 @@ _RANK_CHUNK = 2**22  # values ranked per step by equal_mass_codes
 SCOPES: tuple[str, ...] = ("global", "layer", "neuron")
 
 
-def _check_scope(scope: str, value_range: RangeSpec) -> str:
-    if scope not in SCOPES:
-        raise InfoplaneError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}.")
-    if scope != "global" and value_range != "data":
-        raise InfoplaneError(
-            f"scope={scope!r} sets the bin range from the data; use it with range='data' "
-            "(a fixed range is the same for every layer and neuron)."
-        )
-    return scope
-
-
 def _scoped_keys(t: np.ndarray, n_bins: int, scope: str) -> np.ndarray:
     """Keys of equal-width bins on the data's [min, max] per representation or per neuron.
 
     ``scope="layer"``: one range per representation (leading batch element), pooled over units;
     ``scope="neuron"``: one range per unit of each representation.
     """
-    check_finite(t, "t")
     axes = (-2, -1) if scope == "layer" else (-2,)
     lo = t.min(axis=axes, keepdims=True)
     hi = t.max(axis=axes, keepdims=True)
@@ -228,7 +382,22 @@ def equal_mass_codes(t: np.ndarray, n_bins: int, scope: Scope = "neuron") -> np.
             passed, e.g. a layer over a whole run).
 
     Returns:
-        Integer codes of the shape of ``t``.
+        Integer codes of the shape of ``t``, in [0, n_bins).
+
+    Raises:
+        Nothing for finite numeric input; validate ``t`` first.
+
+    Notes:
+        Ranks make the codes invariant to any increasing map of the pooled values (and to their
+        scale). Sorting runs in torch, in chunks of about 4 million values.
+
+    References:
+        Chelombiev, I., Houghton, C., O'Donnell, C. (2019). Adaptive Estimators Show Information
+        Compression in Deep Neural Networks. ICLR. arXiv 1902.09037.
+
+    Example:
+        >>> equal_mass_codes(np.array([[0.3], [0.1], [0.1], [0.9]]), 2).ravel().tolist()
+        [1, 0, 0, 1]
     """
     t = np.asarray(t)
     if not np.issubdtype(t.dtype, np.floating):
@@ -263,316 +432,224 @@ def _is_discrete(a: np.ndarray) -> bool:
     return bool(np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.bool_))
 
 
-def binning_information_plane(
-    t: np.ndarray,
-    labels: np.ndarray,
-    *,
-    n_bins: int | None = 30,
-    bin_width: float | None = None,
-    range: RangeSpec = (-1.0, 1.0),
-    out_of_range: Literal["warn", "error"] = "warn",
-    unit: str = "bits",
-    scope: Scope = "global",
-) -> tuple[np.ndarray, np.ndarray]:
-    """Binned (I(X;T), I(T;Y)) for representations of n distinct, equally likely inputs.
-
-    .. math:: I(X;T) = H(T_b), \\qquad I(T;Y) = H(T_b) - \\sum_y p(y) H(T_b \\mid Y=y)
-
-    where :math:`T_b` is the binned state (Shwartz-Ziv & Tishby 2017, arXiv 1703.00810, Sec. 2.4).
-    I(X;T) = H(T) holds because T is a deterministic function of X and the n inputs are distinct.
-
-    Args:
-        t: activations of shape (..., n_samples, n_units); leading axes are batch axes (repetition,
-            epoch). With ``range="data"`` one range is taken over the whole batch (e.g. a layer
-            over a whole run).
-        labels: integer labels of shape (n_samples,).
-        n_bins: number of equal-width bins on ``range`` (IDNNs: 30 on [-1, 1]). ``None`` with
-            ``bin_width``.
-        bin_width: fixed bin width anchored at 0, no range (Saxe et al. 2018: 0.07).
-        range: (low, high) for ``n_bins`` or ``"data"`` for the data's [min, max].
-        out_of_range: ``"warn"`` (extra bins of the same width, never clipped) or ``"error"``.
-        unit: ``"bits"`` (default) or ``"nats"``.
-        scope: with ``range="data"``, where the [min, max] is taken: ``"global"`` (default, over
-            everything passed: a layer over a whole run), ``"layer"`` (per representation, i.e.
-            per layer, epoch and repetition) or ``"neuron"`` (per unit of each representation).
-
-    Returns:
-        (i_xt, i_ty), each of shape ``t.shape[:-2]``, in ``unit``.
-
-    Raises:
-        InfoplaneError: on NaN/Inf, a label count that differs from n_samples, fewer than 2 samples,
-            bad binning parameters, or (with ``out_of_range="error"``) values outside the range.
-
-    Example:
-        >>> import numpy as np
-        >>> t = np.eye(4)            # 4 distinct inputs, 4 distinct binned states
-        >>> i_xt, i_ty = binning_information_plane(t, np.array([0, 0, 1, 1]), n_bins=2, range=(0, 1))
-        >>> float(i_xt), float(i_ty)
-        (2.0, 1.0)
-    """
-    t = np.asarray(t, dtype=np.float64)
-    if t.ndim < 2:
-        raise InfoplaneError(f"t must have shape (..., n_samples, n_units); got {t.shape}.")
-    n = t.shape[-2]
-    if n < 2:
-        raise InfoplaneError(f"t has {n} sample(s); at least 2 are needed.")
-    labels = as_labels(labels, "labels")
-    if labels.shape[0] != n:
-        raise InfoplaneError(
-            f"labels has {labels.shape[0]} entries but t has {n} samples; pass one label per "
-            "sample."
-        )
-    _check_scope(scope, range)
-    if scope != "global" and n_bins is not None and bin_width is None:
-        keys = _scoped_keys(t, int(n_bins), scope)
-    else:
-        keys = _binned_keys(t, n_bins, bin_width, range, out_of_range)
-    return _plane_from_keys(keys, labels, unit)
-
-
-def _plane_from_keys(
-    keys: np.ndarray, labels: np.ndarray, unit: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """(H(T_b), H(T_b) - sum_y p(y) H(T_b | y)) in ``unit`` from row keys (..., n)."""
+def _plane_from_keys(keys: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(H(T_b), H(T_b) - sum_y p(y) H(T_b | y)) in nats from row keys (..., n)."""
     h_t = entropy_of_keys(keys)
     h_t_given_y = np.zeros_like(h_t)
     for c in np.unique(labels):  # loop over classes (few), not samples
         mask = labels == c
         h_t_given_y += mask.mean() * entropy_of_keys(keys[..., mask])
-    i_ty = np.maximum(h_t - h_t_given_y, 0.0)
-    return convert(h_t, unit), convert(i_ty, unit)
+    return h_t, h_t - h_t_given_y
 
 
-def binning_mutual_information(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    n_bins: int | None = 30,
-    bin_width: float | None = None,
-    range: RangeSpec = (-1.0, 1.0),
-    out_of_range: Literal["warn", "error"] = "warn",
-    unit: str = "bits",
-    scope: Scope = "global",
-) -> float:
-    """Plug-in I(X;Y) = H(X) + H(Y) - H(X,Y) after binning each continuous variable.
+def _plugin_nats(kx: np.ndarray, ky: np.ndarray) -> float:
+    """Plug-in I = H(X) + H(Y) - H(X,Y) in nats from per-sample keys of X and Y, each (n,)."""
+    kx = np.unique(kx, return_inverse=True)[1].ravel()
+    ky = np.unique(ky, return_inverse=True)[1].ravel()
+    h = entropy_of_keys(np.stack([kx, ky, kx * (int(ky.max()) + 1) + ky]))
+    return float(h[0] + h[1] - h[2])
 
-    Integer or boolean arrays are discrete symbols (rows compared exactly, not binned); float arrays
-    are binned unit by unit as in :func:`binning_information_plane`.
 
-    Args:
-        x: array (n_samples,) or (n_samples, d_x).
-        y: array (n_samples,) or (n_samples, d_y).
-        n_bins, bin_width, range, out_of_range, unit, scope: as in
-            :func:`binning_information_plane` (``scope="layer"``: one range per variable).
+class _PluginEstimator(BaseEstimator):
+    """Plug-in estimators over per-sample keys: subclasses define ``_keys(a)`` for (..., n, d)."""
 
-    Returns:
-        The plug-in mutual information in ``unit``.
+    def _keys(self, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
-    Raises:
-        InfoplaneError: on bad input or parameters (see :func:`binning_information_plane`).
-    """
-    return (
-        BinningEstimator(
-            n_bins=n_bins,
-            bin_width=bin_width,
-            range=range,
-            out_of_range=out_of_range,
-            unit=unit,
-            scope=scope,
-        )
-        .estimate(x, y)
-        .value
-    )
+    def _sample_keys(self, a: np.ndarray) -> np.ndarray:
+        return row_keys(a.astype(np.int64)) if _is_discrete(a) else self._keys(a)
+
+    def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
+        return _plugin_nats(self._sample_keys(x), self._sample_keys(y))
+
+    def _plane_nats(
+        self, t: np.ndarray, labels: np.ndarray, x: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if x is not None:  # repeated inputs: the general plug-in estimate per representation
+            return super()._plane_nats(t, labels, x)
+        return _plane_from_keys(self._keys(t), labels)
 
 
 @register
-class BinningEstimator(BaseEstimator):
-    """Plug-in binning estimator (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018).
+class BinningEstimator(_PluginEstimator):
+    """Plug-in binning estimator of mutual information (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018).
+
+    .. math:: I(X;T) = H(T_b), \\qquad I(T;Y) = H(T_b) - \\sum_y p(y) H(T_b \\mid Y=y)
+
+    where :math:`T_b` is the binned state of a representation T (n_samples, n_units): each unit cut
+    into equal-width bins, a sample's state the row of bin codes. ``estimate(x, y)`` bins each
+    float variable the same way (integer or boolean arrays are discrete symbols, compared exactly)
+    and returns the plug-in H(X) + H(Y) - H(X, Y). ``information_plane(t, labels)`` treats the n
+    samples as distinct, equally likely inputs, so I(X;T) = H(T_b); it is vectorised over all
+    batch axes (sort-based, no loop over samples).
 
     Args:
-        n_bins: equal-width bins on ``range`` (default 30 on [-1, 1], the IDNNs setting); set
-            ``None`` when using ``bin_width``.
-        bin_width: fixed width anchored at 0 (Saxe et al. 2018 used 0.07); no range needed.
-        range: (low, high), or ``"data"`` for the [min, max] of the activations passed (a whole run
-            of a layer when called by the run pipeline).
-        out_of_range: ``"warn"`` (default; values outside a fixed range get extra bins of the same
-            width and a :class:`BinningRangeWarning`) or ``"error"``.
-        unit: ``"bits"`` (default) or ``"nats"``.
-        scope: with ``range="data"``: ``"global"`` (default; one range over everything passed),
-            ``"layer"`` (per representation) or ``"neuron"`` (per unit of each representation).
+        {params}
+
+    {returns}
 
     Raises:
-        InfoplaneError: for inconsistent parameters (see :func:`bin_edges_grid`).
+        InfoplaneError: for invalid parameters -- ``n_bins`` and ``bin_width`` both given (they are
+            mutually exclusive, see :func:`resolve_bins`), ``n_bins < 2``, a non-positive width,
+            an empty range, ``scope`` other than ``"global"`` with a fixed range -- or bad data
+            (and, with ``out_of_range="error"``, values outside the range).
+
+    Notes:
+        Values outside a fixed range get extra bins of the same width (never clipped) and a
+        :class:`BinningRangeWarning`. The plug-in entropy is biased low for few samples; I(X;T) is
+        at most log2(n) bits, reached whenever all n samples fall into distinct bins -- which finer
+        bins make happen -- so the value measures the geometry of T at the chosen resolution
+        (Geiger 2021), not the (infinite) mutual information of a deterministic continuous map.
+        With ``range="data"`` (scope ``"global"``) one range is taken over everything passed: a
+        layer over a whole run when called by the run engine. Emits no flags (the plug-in value
+        is exact for the empirical distribution).
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
            Information. arXiv 1703.00810.
         2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+        3. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS. arXiv 2003.09671.
+
+    Example:
+        >>> import numpy as np
+        >>> t = np.eye(4)            # 4 distinct inputs, 4 distinct binned states
+        >>> est = BinningEstimator(n_bins=2, range=(0, 1))
+        >>> i_xt, i_ty = est.information_plane(t, np.array([0, 0, 1, 1]))
+        >>> float(i_xt), float(i_ty)
+        (2.0, 1.0)
+        >>> BinningEstimator(bin_width=0.07).get_params()["n_bins"] is None
+        True
     """
 
     name = "binning"
 
-    def __init__(
-        self,
-        *,
-        n_bins: int | None = 30,
-        bin_width: float | None = None,
-        range: RangeSpec = (-1.0, 1.0),
-        out_of_range: Literal["warn", "error"] = "warn",
-        unit: str = "bits",
-        scope: Scope = "global",
-    ) -> None:
-        super().__init__(unit=unit)
-        if bin_width is not None and n_bins == 30:
-            n_bins = None  # bin_width given alone: the default n_bins does not apply
-        if not isinstance(range, str):
-            range = (float(range[0]), float(range[1]))
-        bin_edges_grid(n_bins=n_bins, bin_width=bin_width, value_range=range, data=np.zeros(1))
-        if out_of_range not in ("warn", "error"):
-            raise InfoplaneError(f"out_of_range must be 'warn' or 'error'; got {out_of_range!r}.")
-        self.n_bins = n_bins
-        self.bin_width = bin_width
-        self.range = range
-        self.out_of_range = out_of_range
-        self.scope = _check_scope(scope, range)
+    class Params(EstimatorParams):
+        """Hyper-parameters of :class:`BinningEstimator`."""
+
+        n_bins: Int | None = Field(
+            DEFAULT_N_BINS,
+            ge=2,
+            description="equal-width bins on ``range`` (IDNNs: 30 on [-1, 1]); ``None`` with "
+            "``bin_width``, which it excludes (giving ``bin_width`` alone sets it to ``None``)",
+        )
+        bin_width: Float | None = Field(
+            None,
+            gt=0,
+            description="fixed bin width anchored at 0, no range (Saxe et al. 2018: 0.07); "
+            "excludes ``n_bins``",
+        )
+        range: tuple[Float, Float] | Literal["data"] = Field(
+            (-1.0, 1.0),
+            description='(low, high) for ``n_bins``, or ``"data"`` for the [min, max] of the '
+            "activations passed",
+        )
+        out_of_range: Literal["warn", "error"] = Field(
+            "warn",
+            description='``"warn"`` (values outside a fixed range get extra bins of the same '
+            'width and a BinningRangeWarning) or ``"error"``',
+        )
+        scope: Literal["global", "layer", "neuron"] = Field(
+            "global",
+            description='with ``range="data"``: where [min, max] is taken -- ``"global"`` (over '
+            'everything passed), ``"layer"`` (per representation) or ``"neuron"`` (per unit of '
+            "each representation)",
+        )
+
+        @model_validator(mode="before")
+        @classmethod
+        def _one_grid(cls, data: Any) -> Any:
+            if isinstance(data, dict):
+                data = dict(data)
+                data["n_bins"], _ = resolve_bins(
+                    data.get("n_bins"), data.get("bin_width"), n_bins_given="n_bins" in data
+                )
+            return data
+
+        @model_validator(mode="after")
+        def _consistent(self) -> BinningEstimator.Params:
+            if not isinstance(self.range, str) and not self.range[1] > self.range[0]:
+                raise ValueError(
+                    f"range must be (low, high) with high > low; got {list(self.range)}"
+                )
+            if self.scope != "global" and self.range != "data":
+                raise ValueError(
+                    f"scope={self.scope!r} sets the bin range from the data; use it with "
+                    "range='data' (a fixed range is the same for every layer and neuron)"
+                )
+            return self
 
     def _keys(self, a: np.ndarray) -> np.ndarray:
-        if _is_discrete(a):
-            return row_keys(a.astype(np.int64))
-        if self.scope != "global" and self.n_bins is not None and self.bin_width is None:
+        a = np.asarray(a, dtype=np.float64)
+        if self.scope != "global" and self.n_bins is not None:
             return _scoped_keys(a, int(self.n_bins), self.scope)
         return _binned_keys(a, self.n_bins, self.bin_width, self.range, self.out_of_range)
 
-    def _mutual_information_nats(self, x: np.ndarray, y: np.ndarray) -> float:
-        kx = np.unique(self._keys(x), return_inverse=True)[1].ravel()
-        ky = np.unique(self._keys(y), return_inverse=True)[1].ravel()
-        kxy = kx * (int(ky.max()) + 1) + ky
-        h = entropy_of_keys(np.stack([kx, ky, kxy]))
-        return float(max(h[0] + h[1] - h[2], 0.0))
-
-    def information_plane(
-        self, t: np.ndarray, labels: np.ndarray, *, x: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorised (I(X;T), I(T;Y)) over batch axes; see :func:`binning_information_plane`.
-
-        With ``x`` given (not all inputs distinct), falls back to the general plug-in estimate.
-        """
-        if x is not None:
-            return super().information_plane(t, labels, x=x)
-        return binning_information_plane(
-            t,
-            labels,
-            n_bins=self.n_bins,
-            bin_width=self.bin_width,
-            range=self.range,
-            out_of_range=self.out_of_range,
-            unit=self.unit,
-            scope=self.scope,
-        )
-
 
 @register
-class AdaptiveBinningEstimator(BaseEstimator):
-    """Plug-in MI with adaptive equal-mass bins (after Chelombiev, Houghton & O'Donnell 2019).
+class AdaptiveBinningEstimator(_PluginEstimator):
+    """Plug-in mutual information with adaptive equal-mass bins (Chelombiev et al. 2019).
 
     Each unit's values (``scope="neuron"``), each representation's pooled values (``"layer"``) or
     all values passed (``"global"``, e.g. a layer over a whole run) are cut at their empirical
     quantiles into ``n_bins`` bins of (about) equal mass -- see :func:`equal_mass_codes` -- and the
-    plug-in estimate of :func:`binning_information_plane` is taken on the binned rows.
+    plug-in estimate of :class:`BinningEstimator` is taken on the binned rows.
 
     .. math:: I(X;T) = H(T_q), \\qquad I(T;Y) = H(T_q) - \\sum_y p(y) H(T_q \\mid Y=y)
 
     Args:
-        n_bins: bins per unit (default 30, as the fixed-width default).
-        scope: ``"neuron"`` (default), ``"layer"`` or ``"global"``.
-        unit: ``"bits"`` (default) or ``"nats"``.
+        {params}
+
+    {returns}
 
     Raises:
-        InfoplaneError: for ``n_bins < 2`` or an unknown scope.
+        InfoplaneError: for ``n_bins < 2``, an unknown scope, or bad data.
 
     Notes:
         Adapting the bins to the activations' distribution keeps every bin populated, so the
         estimate does not hinge on a fixed range (no clipping of ReLU, no empty bins at the tails);
         ties stay in one bin, so a saturated unit is one state. Like every plug-in estimate it is
-        biased low for few samples and bounded by log2(n). Chelombiev et al. place edges so that
-        bins hold equal numbers of activation values; this implementation uses ranks with ties.
+        biased low for few samples and bounded by log2(n); ranks make it invariant to any
+        increasing map of each unit (and to the data's scale). Chelombiev et al. place edges so
+        that bins hold equal numbers of activation values; this implementation uses ranks with
+        ties. Emits no flags.
 
     References:
         Chelombiev, I., Houghton, C., O'Donnell, C. (2019). Adaptive Estimators Show Information
         Compression in Deep Neural Networks. ICLR. arXiv 1902.09037.
+
+    Example:
+        >>> import numpy as np
+        >>> t = np.arange(8.0)[:, None]          # 8 distinct values, 4 equal-mass bins of 2
+        >>> i_xt, i_ty = AdaptiveBinningEstimator(n_bins=4).information_plane(t, np.arange(8) // 4)
+        >>> float(i_xt), float(i_ty)
+        (2.0, 1.0)
     """
 
     name = "binning_adaptive"
 
-    def __init__(self, *, n_bins: int = 30, scope: Scope = "neuron", unit: str = "bits") -> None:
-        super().__init__(unit=unit)
-        if isinstance(n_bins, bool) or int(n_bins) != n_bins or n_bins < 2:
-            raise InfoplaneError(f"n_bins must be an integer >= 2; got {n_bins!r}.")
-        if scope not in SCOPES:
-            raise InfoplaneError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}.")
-        self.n_bins = int(n_bins)
-        self.scope = scope
+    class Params(EstimatorParams):
+        """Hyper-parameters of :class:`AdaptiveBinningEstimator`."""
+
+        n_bins: Int = Field(30, ge=2, description="bins per unit, each of about equal mass")
+        scope: Literal["global", "layer", "neuron"] = Field(
+            "neuron",
+            description='where values are pooled for the quantiles: ``"neuron"`` (each unit of '
+            'each representation), ``"layer"`` (all units of a representation) or ``"global"`` '
+            "(everything passed)",
+        )
 
     def _keys(self, a: np.ndarray) -> np.ndarray:
-        if _is_discrete(a):
-            return row_keys(a.astype(np.int64))
         return row_keys(equal_mass_codes(a, self.n_bins, self.scope))
 
-    def _mutual_information_nats(self, x: np.ndarray, y: np.ndarray) -> float:
-        kx = np.unique(self._keys(x), return_inverse=True)[1].ravel()
-        ky = np.unique(self._keys(y), return_inverse=True)[1].ravel()
-        kxy = kx * (int(ky.max()) + 1) + ky
-        h = entropy_of_keys(np.stack([kx, ky, kxy]))
-        return float(max(h[0] + h[1] - h[2], 0.0))
 
-    def information_plane(
-        self, t: np.ndarray, labels: np.ndarray, *, x: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorised (I(X;T), I(T;Y)) over batch axes with adaptive bins.
-
-        Args:
-            t: (..., n_samples, n_units).
-            labels: (n_samples,) integer labels.
-            x: optional inputs; when given, falls back to the general plug-in estimate per
-                representation.
-
-        Returns:
-            Two arrays of shape ``t.shape[:-2]`` in ``self.unit``.
-        """
-        if x is not None:
-            return super().information_plane(t, labels, x=x)
-        t = np.asarray(t)
-        if t.ndim < 2 or t.shape[-2] < 2:
-            raise InfoplaneError(f"t must have shape (..., n_samples>=2, n_units); got {t.shape}.")
-        check_finite(t, "t")
-        labels = as_labels(labels, "labels")
-        if labels.shape[0] != t.shape[-2]:
-            raise InfoplaneError(
-                f"labels has {labels.shape[0]} entries but t has {t.shape[-2]} samples; pass one "
-                "label per sample."
-            )
-        return _plane_from_keys(self._keys(t), labels, self.unit)
-
-
-def adaptive_binning_information_plane(
-    t: np.ndarray,
-    labels: np.ndarray,
-    *,
-    n_bins: int = 30,
-    scope: Scope = "neuron",
-    unit: str = "bits",
-) -> tuple[np.ndarray, np.ndarray]:
-    """Function form of :meth:`AdaptiveBinningEstimator.information_plane` (same arguments)."""
-    return AdaptiveBinningEstimator(n_bins=n_bins, scope=scope, unit=unit).information_plane(
-        t, labels
-    )
-
-
-def adaptive_binning_mutual_information(
-    x: np.ndarray, y: np.ndarray, *, n_bins: int = 30, scope: Scope = "neuron", unit: str = "bits"
-) -> float:
-    """Function form of :meth:`AdaptiveBinningEstimator.estimate`: plug-in I(X;Y) in ``unit``."""
-    return AdaptiveBinningEstimator(n_bins=n_bins, scope=scope, unit=unit).estimate(x, y).value
+binning_mutual_information, binning_information_plane = function_forms(BinningEstimator)
+binning_adaptive_mutual_information, binning_adaptive_information_plane = function_forms(
+    AdaptiveBinningEstimator
+)
+#: the names these functions had before the registry name was used as the prefix
+adaptive_binning_mutual_information = binning_adaptive_mutual_information
+adaptive_binning_information_plane = binning_adaptive_information_plane
 
 
 def quantized_binning_params(bits: int, low: float = -1.0, high: float = 1.0) -> dict[str, object]:
@@ -595,9 +672,24 @@ def quantized_binning_params(bits: int, low: float = -1.0, high: float = 1.0) ->
     Raises:
         InfoplaneError: for bits < 1 or high <= low.
 
+    Shapes: none (scalar settings); the estimator they configure takes activations of shape
+    (..., n_samples, n_units).
+
+    Notes:
+        The grid is the binning estimator's ``n_bins`` on ``range`` (no ``bin_width``), so the
+        result passes straight to ``make_estimator("binning", **params)``. ``range`` is in the
+        units of the activations. The MI is exact only if the layer really takes just these
+        levels: activations off the levels (a layer that is not quantised, or quantised to
+        another range) are binned like any others, with the usual binning bias. The values then
+        returned are in bits (the estimator's default ``unit``).
+
     References:
         Lorenzen, S. S., Igel, C., Nielsen, M. (2022). Information Bottleneck: Exact Analysis of
         (Quantized) Neural Networks. ICLR. arXiv 2106.12912.
+
+    Example:
+        >>> quantized_binning_params(1)
+        {'n_bins': 2, 'range': (-2.0, 2.0)}
     """
     if isinstance(bits, bool) or int(bits) != bits or bits < 1:
         raise InfoplaneError(f"bits must be an integer >= 1; got {bits!r}.")
@@ -606,3 +698,14 @@ def quantized_binning_params(bits: int, low: float = -1.0, high: float = 1.0) ->
     levels = 2 ** int(bits)
     step = (high - low) / (levels - 1)
     return {"n_bins": levels, "range": (low - step / 2, high + step / 2)}
+
+
+__test__ = {
+    f.__name__: f
+    for f in (
+        binning_mutual_information,
+        binning_information_plane,
+        binning_adaptive_mutual_information,
+        binning_adaptive_information_plane,
+    )
+}

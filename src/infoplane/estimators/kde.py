@@ -26,30 +26,38 @@ so memory is O(block_size x n); the self term (distance 0) makes the row maximum
 log-sum-exp needs no max pass and never overflows. The outer average over i can be taken over a
 seeded, class-stratified subset of ``n_eval`` rows (the inner sums always use all n points), which
 keeps the ceiling at ln n and costs O(n_eval x n x d) per representation.
+
+Scale: each representation is divided by the power of two at or below its largest magnitude (exact
+in floating point) and the noise variance by its square, which leaves every kernel value unchanged
+and keeps squared distances finite at any magnitude (1e150 in float64, 1e29 in float32). The
+relative noise variance ``s2 / scale^2`` is clamped to [1e-24, 1e24]: beyond it the value is at its
+limit (all rows separated: the plug-in entropy of the distinct rows; or all merged: 0) up to pairs
+closer than 1e-11 of the data's range, below the float resolution of the computation anyway.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import Field
 
-from infoplane._validation import as_samples, check_same_length
+from infoplane._validation import as_samples
 from infoplane.estimators._common import (
     check_choice,
     check_float,
-    check_int,
     is_discrete,
-    plane_inputs,
+    pow2_scale,
+    relative_variance,
     row_codes,
     sq_dists,
     stratified_subset,
     torch_dtype,
 )
-from infoplane.estimators.base import BaseEstimator
+from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
 from infoplane.estimators.registry import register
-from infoplane.interface import MIResult, convert
+from infoplane.interface import convert
 
 Bound = Literal["upper", "lower"]
 
@@ -72,7 +80,8 @@ def _kde_core(
     (H(T) - sum_g p(g) H(T | g)). With ``n_mc = 0`` the entropies are the pairwise-distance bounds;
     with ``n_mc >= 1`` they are Monte Carlo estimates at ``n_mc`` noisy query points t_i + z per
     evaluated row (sample propagation, Goldfeld et al. 2019), using the control variate ||z||^2 so
-    that the self term has exponent exactly 0.
+    that the self term has exponent exactly 0. Each representation is rescaled by a power of two
+    (see the module docstring), so no magnitude overflows.
     """
     import torch
 
@@ -97,14 +106,11 @@ def _kde_core(
     w_row_t = torch.as_tensor(w_row, dtype=torch.float64)
     log_n = math.log(n)
     log_nc = torch.as_tensor(np.log(counts[row_class]), dtype=torch.float64)
-    factor = 1.0 / ((2.0 if bound == "upper" else 8.0) * noise_variance)
-    noise = None
+    c_bound = 2.0 if bound == "upper" else 8.0
+    noise0 = None
     if n_mc:
         rng = np.random.default_rng(seed)
-        noise = torch.as_tensor(
-            rng.standard_normal((len(rows), t.shape[-1])) * math.sqrt(noise_variance), dtype=tdt
-        )
-        noise_sq = (noise * noise).sum(-1)
+        noise0 = rng.standard_normal((len(rows), t.shape[-1])) * math.sqrt(noise_variance)
     col_class = torch.as_tensor(g_code)
     rows_t = torch.as_tensor(rows)
     row_class_t = torch.as_tensor(row_class)
@@ -113,13 +119,21 @@ def _kde_core(
     out_x = np.empty(t.shape[0])
     out_g = np.empty(t.shape[0])
     for b in range(t.shape[0]):
-        x = torch.as_tensor(np.ascontiguousarray(t[b][order]), dtype=tdt)
+        tb, scale = pow2_scale(t[b][order])
+        scale = float(scale.reshape(()))
+        rel_var, clamped = relative_variance(noise_variance, scale)
+        factor = 1.0 / (c_bound * rel_var)
+        x = torch.as_tensor(tb, dtype=tdt)
         x = x - x.mean(0)
         x_sq = (x * x).sum(-1)
+        if noise0 is not None:
+            z_all = noise0 / scale if not clamped else noise0 * math.sqrt(rel_var / noise_variance)
+            noise = torch.as_tensor(z_all, dtype=tdt)
+            noise_sq = (noise * noise).sum(-1)
         a_parts, c_parts = [], []
         for s in range(0, len(rows), block_size):
             r = rows_t[s : s + block_size]
-            if noise is None:
+            if noise0 is None:
                 e = sq_dists(x[r], x, x_sq[r], x_sq)
                 e.mul_(-factor).clamp_(min=-80.0).exp_()  # -80: no denormals (slow), < 1e-34
                 e[torch.arange(len(r)), r] = 1.0  # exact self term
@@ -157,135 +171,33 @@ def _kde_core(
     return out_x, out_g
 
 
-def kde_information_plane(
-    t: np.ndarray,
-    labels: np.ndarray,
-    *,
-    bound: Bound = "upper",
-    noise_variance: float = 1e-3,
-    n_eval: int | None = 256,
-    block_size: int = 256,
-    seed: int = 0,
-    dtype: str = "float32",
-    unit: str = "bits",
-) -> tuple[np.ndarray, np.ndarray]:
-    """Kolchinsky-Tracey (I(X;T), I(T;Y)) of ``T + N(0, noise_variance I)`` for n distinct inputs.
+class NoisyLayerParams(EstimatorParams):
+    """Hyper-parameters shared by the noisy-layer estimators (KDE bounds, sample propagation)."""
 
-    .. math::
-        I(X;T) \\approx -\\frac1n\\sum_i \\ln \\frac1n
-        \\sum_j e^{-\\|t_i-t_j\\|^2 / (c\\,\\sigma^2)},
-        \\qquad c = 2 \\text{ (upper)},\\ 8 \\text{ (lower)}
-
-    and I(T;Y) = H(T) - sum_y p(y) H(T|Y=y) with the same bound on each mixture.
-
-    Args:
-        t: activations (..., n_samples, n_units); leading axes are batch axes.
-        labels: integer labels (n_samples,).
-        bound: ``"upper"`` (KL, default) or ``"lower"`` (Bhattacharyya).
-        noise_variance: sigma^2 of the Gaussian noise per unit (default 1e-3, Saxe et al.'s 12-bit
-            value; 1e-1 for MNIST).
-        n_eval: number of rows (class-stratified, seeded) over which the outer mean is taken; the
-            inner sums use all n points. ``None`` uses all rows (exact, O(n^2 d)). Default 256.
-        block_size: rows per block (memory O(block_size x n)). Default 256.
-        seed: seed of the row subset.
-        dtype: ``"float32"`` (default, fast) or ``"float64"``.
-        unit: ``"bits"`` (default) or ``"nats"``.
-
-    Returns:
-        (i_xt, i_ty), each of shape ``t.shape[:-2]``, in ``unit``. I(X;T) lies in [0, log n].
-
-    Raises:
-        InfoplaneError: on bad input or parameters.
-
-    Notes:
-        For a deterministic network the value depends on sigma^2: it measures how well the n
-        activation vectors are separated at the scale sigma (Saxe et al. 2018; Geiger 2021). With
-        ``n_eval < n`` the outer mean is a Monte Carlo estimate: on a 10-unit tanh layer of the
-        12-bit task, n_eval = 256 differs from the exact value by 0.01 bit rms (0.04 bit at most)
-        for I(X;T) and 0.005 bit rms for I(T;Y). The same rows are used for every batch element.
-
-    References:
-        1. Kolchinsky, A., Tracey, B. D. (2017). Estimating Mixture Entropy with Pairwise Distances.
-           Entropy 19(7):361. arXiv 1706.02419.
-        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
-    """
-    est = KDEUpperEstimator if bound == "upper" else KDELowerEstimator
-    check_choice(bound, "bound", ("upper", "lower"))
-    return est(
-        noise_variance=noise_variance,
-        n_eval=n_eval,
-        block_size=block_size,
-        seed=seed,
-        dtype=dtype,
-        unit=unit,
-    ).information_plane(t, labels)
-
-
-def kde_mutual_information(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    bound: Bound = "upper",
-    noise_variance: float = 1e-3,
-    n_eval: int | None = 256,
-    block_size: int = 256,
-    seed: int = 0,
-    dtype: str = "float32",
-    unit: str = "bits",
-) -> float:
-    """Kolchinsky-Tracey bound on I(X; Y + Z), Z ~ N(0, noise_variance I), from paired samples.
-
-    The continuous variable gets the noise (``y``, or ``x`` if only ``x`` is a float array); the
-    other variable's distinct rows define the mixture components' groups. With all rows distinct
-    this is H(Y + Z) - H(Z).
-
-    Args:
-        x: (n_samples,) or (n_samples, d_x).
-        y: (n_samples,) or (n_samples, d_y).
-        bound, noise_variance, n_eval, block_size, seed, dtype, unit: as in
-            :func:`kde_information_plane` (``n_eval=None``, ``dtype="float64"``: exact).
-
-    Returns:
-        The bound in ``unit``.
-
-    Raises:
-        InfoplaneError: on bad input or parameters.
-    """
-    est = KDEUpperEstimator if bound == "upper" else KDELowerEstimator
-    check_choice(bound, "bound", ("upper", "lower"))
-    return (
-        est(
-            noise_variance=noise_variance,
-            n_eval=n_eval,
-            block_size=block_size,
-            seed=seed,
-            dtype=dtype,
-            unit=unit,
-        )
-        .estimate(x, y)
-        .value
+    noise_variance: Float = Field(
+        1e-3,
+        gt=0,
+        description="sigma^2 of the Gaussian noise added to each unit, in the activations' units "
+        "squared (Saxe et al. 2018: 1e-3 on the 12-bit task, 1e-1 on MNIST)",
+    )
+    n_eval: Int | None = Field(
+        256,
+        ge=1,
+        description="rows (class-stratified, seeded) over which the outer mean is taken; the "
+        "mixture always uses all n centres; ``None`` = all rows (exact, O(n^2 d))",
+    )
+    block_size: Int = Field(256, ge=1, description="rows per block, memory O(block_size x n)")
+    seed: Int = Field(0, ge=0, description="seed of the row subset (and of noise draws)")
+    dtype: Literal["float32", "float64"] = Field(
+        "float32",
+        description='precision of the pairwise computation, ``"float32"`` or ``"float64"``',
     )
 
 
-class _KDEBase(BaseEstimator):
-    bound: str = "upper"
+class _NoisyLayerEstimator(BaseEstimator):
+    """Estimators of the noisy layer T + Z: the core groups samples by the discrete variable."""
 
-    def __init__(
-        self,
-        *,
-        noise_variance: float = 1e-3,
-        n_eval: int | None = 256,
-        block_size: int = 256,
-        seed: int = 0,
-        dtype: str = "float32",
-        unit: str = "bits",
-    ) -> None:
-        super().__init__(unit=unit)
-        self.noise_variance = check_float(noise_variance, "noise_variance", low=0.0)
-        self.n_eval = check_int(n_eval, "n_eval", minimum=1, allow_none=True)
-        self.block_size = check_int(block_size, "block_size", minimum=1)
-        self.seed = check_int(seed, "seed", minimum=0)
-        self.dtype = check_choice(dtype, "dtype", ("float32", "float64"))
+    bound: ClassVar[str] = "upper"
 
     def _core(self, t: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _kde_core(
@@ -297,96 +209,175 @@ class _KDEBase(BaseEstimator):
             block_size=self.block_size,
             seed=self.seed,
             dtype=self.dtype,
+            n_mc=getattr(self.params, "n_mc", 0),
         )
 
-    def estimate(self, x: Any, y: Any) -> MIResult:
-        """Bound on I(X; Y + Z) (see :func:`kde_mutual_information`); returns an
-        :class:`MIResult`."""
-        x2 = as_samples(x, "x")
-        y2 = as_samples(y, "y")
-        check_same_length(x2, y2, "x", "y")
-        if is_discrete(y2) and not is_discrete(x2):
-            x2, y2 = y2, x2
-        groups = row_codes(x2)
-        _, val = self._core(y2.astype(np.float64)[None], groups)
-        value = convert(max(float(val[0]), 0.0), self.unit)
-        return MIResult(
-            value=float(value),
-            unit=self.unit,
-            estimator=self.name,
-            params=self.get_params(),
-            n_samples=int(x2.shape[0]),
-        )
+    def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
+        # The continuous variable gets the noise; the other's distinct rows are the groups.
+        if is_discrete(y) and not is_discrete(x):
+            x, y = y, x
+        return float(self._core(y.astype(np.float64)[None], row_codes(x))[1][0])
 
-    def information_plane(
-        self, t: np.ndarray, labels: np.ndarray, *, x: np.ndarray | None = None
+    def _plane_nats(
+        self, t: np.ndarray, labels: np.ndarray, x: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(I(X;T), I(T;Y)) of the noisy layer for each representation; see the module docstring.
+        i_xt, i_ty = self._core(t, labels)
+        if x is not None:  # equal rows of x are one input
+            _, i_xt = self._core(t, row_codes(x))
+        return i_xt, i_ty
 
-        Args:
-            t: (..., n_samples, n_units).
-            labels: (n_samples,) integer labels.
-            x: optional inputs (n_samples, d_x); equal rows count as one input (default: all
-                samples distinct).
 
-        Returns:
-            Two arrays of shape ``t.shape[:-2]`` in ``self.unit``.
-        """
-        flat, lab, batch = plane_inputs(t, labels)
-        i_xt, i_ty = self._core(flat, lab)
-        if x is not None:
-            xg = as_samples(x, "x")
-            check_same_length(xg, flat[0], "x", "t")
-            _, i_xt = self._core(flat, row_codes(xg))
-        i_xt = np.maximum(i_xt, 0.0).reshape(batch)
-        i_ty = np.maximum(i_ty, 0.0).reshape(batch)
-        return convert(i_xt, self.unit), convert(i_ty, self.unit)
+_KDE_DOC = """Kolchinsky-Tracey {which} bound on the information of the noisy layer T + N(0, sigma^2 I).
+
+    .. math::
+        I(X;T) \\approx -\\frac1n\\sum_i \\ln \\frac1n
+        \\sum_j e^{{-\\|t_i-t_j\\|^2 / ({c}\\,\\sigma^2)}}
+
+    ({kernel}); I(T;Y) = H(T) - sum_y p(y) H(T|Y=y) with the same bound on each class mixture.
+    ``estimate(x, y)`` bounds I(X; Y + Z): the noise goes to the continuous variable (``y``, or
+    ``x`` if only ``x`` is a float array), the other variable's distinct rows group the mixture
+    components; with all rows distinct this is H(Y + Z) - H(Z).
+
+    Args:
+        {{params}}
+
+    Returns:
+        ``estimate``: an :class:`~infoplane.interface.MIResult` in ``unit``.
+        ``information_plane``: (i_xt, i_ty), arrays of shape ``t.shape[:-2]`` in ``unit``;
+        I(X;T) lies in [0, log n].
+
+    Raises:
+        InfoplaneError: for a non-positive or non-finite noise variance, bad integers, or bad data.
+
+    Notes:
+        For a deterministic network the value depends on sigma^2: it measures how well the n
+        activation vectors are separated at the scale sigma (Saxe et al. 2018; Geiger 2021).
+        {bias} With ``n_eval < n`` the outer mean is a Monte Carlo estimate: on a 10-unit tanh
+        layer of the 12-bit task, n_eval = 256 differs from the exact value by 0.01 bit rms (0.04
+        bit at most) for I(X;T) and 0.005 bit rms for I(T;Y). Any magnitude of data is handled
+        (see the module docstring on scale). Flags: ``"clipped_negative"`` when the I(T;Y)-type
+        difference of two bounds came out negative (it is not itself a bound).
+
+    References:
+        1. Kolchinsky, A., Tracey, B. D. (2017). Estimating Mixture Entropy with Pairwise
+           Distances. Entropy 19(7):361. arXiv 1706.02419.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+
+    Example:
+        >>> import numpy as np
+        >>> t = np.array([[0.0], [0.0], [1.0], [1.0]])   # two clusters, far apart at sigma^2=1e-3
+        >>> i_xt, i_ty = {cls}(n_eval=None).information_plane(t, np.array([0, 0, 1, 1]))
+        >>> round(float(i_xt), 6), round(float(i_ty), 6)
+        (1.0, 1.0)
+    """
 
 
 @register
-class KDEUpperEstimator(_KDEBase):
-    """Kolchinsky-Tracey upper bound (pairwise KL, kernel exp(-d^2 / (2 sigma^2))), Saxe et al.
-    2018.
-
-    Args:
-        noise_variance: sigma^2 of the Gaussian noise added to each unit (default 1e-3; Saxe et al.
-            used 1e-3 on the 12-bit task and 1e-1 on MNIST).
-        n_eval: rows over which the outer mean is taken (default 256; ``None`` = all, exact).
-        block_size: rows per block, memory O(block_size x n) (default 256).
-        seed: seed of the row subset (default 0).
-        dtype: ``"float32"`` (default) or ``"float64"`` for the pairwise computation.
-        unit: ``"bits"`` (default) or ``"nats"``.
-
-    Raises:
-        InfoplaneError: for a non-positive noise variance or bad integers.
-
-    References:
-        1. Kolchinsky, A., Tracey, B. D. (2017). Entropy 19(7):361. arXiv 1706.02419.
-        2. Saxe, A. M. et al. (2018). ICLR.
-    """
-
+class KDEUpperEstimator(_NoisyLayerEstimator):
+    __doc__ = _KDE_DOC.format(
+        which="upper",
+        c="2",
+        kernel="pairwise KL divergence, kernel exp(-d^2 / (2 sigma^2))",
+        bias="An upper bound on I(X; T+Z) (exact for the mixture, no sampling error with "
+        "``n_eval=None``); I(T;Y) is a difference of bounds, not a bound.",
+        cls="KDEUpperEstimator",
+    )
     name = "kde_upper"
     bound = "upper"
+    Params = NoisyLayerParams
 
 
 @register
-class KDELowerEstimator(_KDEBase):
-    """Kolchinsky-Tracey lower bound (Bhattacharyya, kernel exp(-d^2 / (8 sigma^2))), Saxe et al.
-    2018.
-
-    Args:
-        noise_variance, n_eval, block_size, seed, dtype, unit: as :class:`KDEUpperEstimator`.
-
-    Raises:
-        InfoplaneError: for a non-positive noise variance or bad integers.
-
-    References:
-        1. Kolchinsky, A., Tracey, B. D. (2017). Entropy 19(7):361. arXiv 1706.02419.
-        2. Saxe, A. M. et al. (2018). ICLR.
-    """
-
+class KDELowerEstimator(_NoisyLayerEstimator):
+    __doc__ = _KDE_DOC.format(
+        which="lower",
+        c="8",
+        kernel="Bhattacharyya distance, kernel exp(-d^2 / (8 sigma^2))",
+        bias="A lower bound on I(X; T+Z); I(T;Y) is a difference of bounds, not a bound.",
+        cls="KDELowerEstimator",
+    )
     name = "kde_lower"
     bound = "lower"
+    Params = NoisyLayerParams
+
+
+def _bound_class(bound: str) -> type[_NoisyLayerEstimator]:
+    check_choice(bound, "bound", ("upper", "lower"))
+    return KDEUpperEstimator if bound == "upper" else KDELowerEstimator
+
+
+kde_upper_mutual_information, kde_upper_information_plane = function_forms(KDEUpperEstimator)
+kde_lower_mutual_information, kde_lower_information_plane = function_forms(KDELowerEstimator)
+
+
+def kde_information_plane(
+    t: Any, labels: Any, /, *, bound: Bound = "upper", x: Any = None, **params: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kolchinsky-Tracey (I(X;T), I(T;Y)) of ``T + N(0, noise_variance I)``, either bound.
+
+    Chooses :func:`kde_upper_information_plane` or :func:`kde_lower_information_plane`.
+
+    Args:
+        t: activations (..., n_samples, n_units); leading axes are batch axes.
+        labels: integer labels (n_samples,).
+        bound: ``"upper"`` (pairwise KL, default) or ``"lower"`` (Bhattacharyya).
+        x: inputs with repeated rows (n_samples, d_x), or ``None`` (all samples distinct).
+        **params: hyper-parameters of :class:`KDEUpperEstimator` (``noise_variance``, ``n_eval``,
+            ``block_size``, ``seed``, ``dtype``, ``unit``; defaults stated there).
+
+    Returns:
+        (i_xt, i_ty), each of shape ``t.shape[:-2]``, in ``unit`` (bits by default).
+
+    Raises:
+        InfoplaneError: on bad input, an unknown bound or invalid parameters.
+
+    Notes:
+        See :class:`KDEUpperEstimator` on what the value measures and its accuracy.
+
+    References:
+        Kolchinsky, A., Tracey, B. D. (2017). Entropy 19(7):361. arXiv 1706.02419.
+
+    Example:
+        >>> import numpy as np
+        >>> t = np.array([[0.0], [0.0], [1.0], [1.0]])
+        >>> i_xt, _ = kde_information_plane(t, np.array([0, 0, 1, 1]), bound="lower", n_eval=None)
+        >>> round(float(i_xt), 6)
+        1.0
+    """
+    return _bound_class(bound)(**params).information_plane(t, labels, x=x)
+
+
+def kde_mutual_information(x: Any, y: Any, /, *, bound: Bound = "upper", **params: Any) -> float:
+    """Kolchinsky-Tracey bound on I(X; Y + Z), Z ~ N(0, noise_variance I), from paired samples.
+
+    Chooses :func:`kde_upper_mutual_information` or :func:`kde_lower_mutual_information`.
+
+    Args:
+        x: (n_samples,) or (n_samples, d_x); the discrete variable when ``y`` is continuous.
+        y: (n_samples,) or (n_samples, d_y).
+        bound: ``"upper"`` (default) or ``"lower"``.
+        **params: hyper-parameters of :class:`KDEUpperEstimator` (``n_eval=None``,
+            ``dtype="float64"``: exact).
+
+    Returns:
+        The bound in ``unit`` (bits by default), clipped at 0.
+
+    Raises:
+        InfoplaneError: on bad input, an unknown bound or invalid parameters.
+
+    Notes:
+        See :class:`KDEUpperEstimator`.
+
+    References:
+        Kolchinsky, A., Tracey, B. D. (2017). Entropy 19(7):361. arXiv 1706.02419.
+
+    Example:
+        >>> import numpy as np
+        >>> idx = np.array([0, 1, 2, 3])
+        >>> round(kde_mutual_information(idx, np.array([0.0, 1.0, 2.0, 3.0]), n_eval=None), 6)
+        2.0
+    """
+    return _bound_class(bound)(**params).estimate(x, y).value
 
 
 def kde_entropy_bound(
@@ -394,8 +385,8 @@ def kde_entropy_bound(
 ) -> float:
     """Bound on the differential entropy of the equal-weight Gaussian mixture centred on t's rows.
 
-    .. math:: H(T+Z) \\le \\frac d2 \\ln(2\\pi e\\sigma^2) - \\frac1n\\sum_i \\ln\\frac1n\\sum_j
-        e^{-\\|t_i-t_j\\|^2/(2\\sigma^2)}
+    .. math:: H(T+Z) \\le \\frac d2 \\ln(2\\pi e\\sigma^2) - \\frac1n\\sum_i
+        \\ln\\frac1n \\sum_j e^{-\\|t_i-t_j\\|^2/(2\\sigma^2)}
 
     (lower bound: 8 sigma^2 in the kernel). Exact pairwise computation in float64.
 
@@ -406,7 +397,22 @@ def kde_entropy_bound(
         unit: ``"bits"`` or ``"nats"``.
 
     Returns:
-        The entropy bound in ``unit``.
+        The entropy bound in ``unit`` (a differential entropy: may be negative).
+
+    Raises:
+        InfoplaneError: on bad input or parameters.
+
+    Notes:
+        With one centre (n = 1) both bounds equal the Gaussian's entropy d/2 log(2 pi e sigma^2).
+
+    References:
+        Kolchinsky, A., Tracey, B. D. (2017). Entropy 19(7):361. arXiv 1706.02419.
+
+    Example:
+        >>> import math
+        >>> h = kde_entropy_bound([[0.0]], noise_variance=1.0, unit="nats")
+        >>> round(h - 0.5 * math.log(2 * math.pi * math.e), 12)
+        0.0
     """
     check_choice(bound, "bound", ("upper", "lower"))
     s2 = check_float(noise_variance, "noise_variance", low=0.0)
@@ -425,10 +431,25 @@ def kde_entropy_bound(
     return float(convert(0.5 * d * math.log(2 * math.pi * math.e * s2) + rel[0], unit))
 
 
+__test__ = {
+    f.__name__: f
+    for f in (
+        kde_upper_mutual_information,
+        kde_upper_information_plane,
+        kde_lower_mutual_information,
+        kde_lower_information_plane,
+    )
+}
+
 __all__ = [
     "KDELowerEstimator",
     "KDEUpperEstimator",
+    "NoisyLayerParams",
     "kde_entropy_bound",
     "kde_information_plane",
+    "kde_lower_information_plane",
+    "kde_lower_mutual_information",
     "kde_mutual_information",
+    "kde_upper_information_plane",
+    "kde_upper_mutual_information",
 ]

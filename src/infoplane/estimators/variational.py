@@ -26,21 +26,15 @@ the optimiser's budget (and InfoNCE would saturate at ln K). Use ``kde_upper``,
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
-from infoplane.estimators._common import (
-    check_float,
-    check_int,
-    is_discrete,
-    plane_inputs,
-    row_codes,
-    stratified_subset,
-)
-from infoplane.estimators.base import BaseEstimator
+from infoplane.estimators._common import is_discrete, pow2_scale, row_codes, stratified_subset
+from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
 from infoplane.estimators.registry import register
-from infoplane.interface import InfoplaneError, convert
+from infoplane.interface import InfoplaneError
 
 _EMA = 0.01  # MINE's moving-average rate for the gradient correction
 _AUTO_STEPS = {"estimate": 400, "plane": 100}
@@ -48,42 +42,63 @@ _AUTO_SAMPLES = {"estimate": None, "plane": 512}
 _EVAL_BLOCK = 512  # held-out pairs are scored in blocks of this many samples
 
 
-def _bound_from_scores(kind: str, joint: Any, marg_lse: Any, marg_mean_exp: Any) -> Any:
+_SATURATION_MARGIN = 0.1  # nats: InfoNCE within this of its ceiling ln K is flagged "saturated"
+
+
+def _infonce_ceiling(n: int) -> float:
+    """The largest held-out InfoNCE value on n samples, in nats: the mean of ln K over the
+    evaluation blocks (K = block size; a last block of one sample is skipped)."""
+    sizes = [_EVAL_BLOCK] * (n // _EVAL_BLOCK) + ([n % _EVAL_BLOCK] if n % _EVAL_BLOCK > 1 else [])
+    return sum(k * math.log(k) for k in sizes) / sum(sizes)
+
+
+def _bound_from_scores(kind: str, joint: float, marg_lse: float) -> float:
     """Bound value (per batch element) from the critic's scores.
 
-    joint: mean of f on the joint samples; marg_lse: ln E_q[e^f]; marg_mean_exp: E_q[e^f].
+    joint: mean of f on the joint samples; marg_lse: ln E_q[e^f].
     """
     if kind == "mine":
         return joint - marg_lse
     if kind == "nwj":
-        return joint - marg_mean_exp / math.e
+        # e^(lse - 1) is capped at e^700 (float64's range): the bound is then hugely negative
+        # either way, and the contract clips it to 0 with the flag "clipped_negative"
+        return joint - math.exp(min(marg_lse - 1.0, 700.0))
     raise AssertionError(kind)
+
+
+class VariationalParams(EstimatorParams):
+    """Hyper-parameters of the variational bounds (MINE, NWJ, InfoNCE)."""
+
+    hidden: Int = Field(32, ge=1, description="width of the critic's hidden layer(s)")
+    n_steps: Int | None = Field(
+        None,
+        ge=1,
+        description="Adam steps; ``None`` = 400 for ``estimate``, 100 on the plane (fast "
+        "defaults: every representation of a run gets its own critic)",
+    )
+    learning_rate: Float = Field(5e-3, gt=0, description="Adam learning rate")
+    batch_size: Int = Field(128, ge=2, description="samples per step; InfoNCE's K in training")
+    n_samples_max: Int | None = Field(
+        None,
+        ge=4,
+        description="at most this many samples (class-stratified on the plane, seeded) are used, "
+        "split into training and held-out parts; ``None`` = all samples for ``estimate``, 512 on "
+        "the plane",
+    )
+    test_fraction: Float = Field(
+        0.5, gt=0, le=0.9, description="held-out fraction on which the bound is evaluated"
+    )
+    seed: Int = Field(
+        0, ge=0, description="seed of the subsample, split, initialisation and batches"
+    )
 
 
 class _VariationalBase(BaseEstimator):
     kind: str = "mine"
-
-    def __init__(
-        self,
-        *,
-        hidden: int = 32,
-        n_steps: int | None = None,
-        learning_rate: float = 5e-3,
-        batch_size: int = 128,
-        n_samples_max: int | None = None,
-        test_fraction: float = 0.5,
-        seed: int = 0,
-        unit: str = "bits",
-    ) -> None:
-        super().__init__(unit=unit)
-        self.hidden = check_int(hidden, "hidden", minimum=1)
-        self.n_steps = check_int(n_steps, "n_steps", minimum=1, allow_none=True)
-        self.learning_rate = check_float(learning_rate, "learning_rate", low=0.0)
-        self.batch_size = check_int(batch_size, "batch_size", minimum=2)
-        self.n_samples_max = check_int(n_samples_max, "n_samples_max", minimum=4, allow_none=True)
-
-        self.test_fraction = check_float(test_fraction, "test_fraction", low=0.0, high=0.9)
-        self.seed = check_int(seed, "seed", minimum=0)
+    Params = VariationalParams
+    plane_accepts_x = False
+    plane_defines_i_xt = False
+    example_params: ClassVar[dict[str, Any]] = {"n_steps": 5}
 
     def _steps(self, mode: str) -> int:
         return self.n_steps if self.n_steps is not None else _AUTO_STEPS[mode]
@@ -92,7 +107,7 @@ class _VariationalBase(BaseEstimator):
         return self.n_samples_max if self.n_samples_max is not None else _AUTO_SAMPLES[mode]
 
     # -- general pairs: concatenation critic f([x, y]) ---------------------------------------------
-    def _mutual_information_nats(self, x: np.ndarray, y: np.ndarray) -> float:
+    def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
         import torch
 
         gen = torch.Generator().manual_seed(self.seed)
@@ -108,8 +123,12 @@ class _VariationalBase(BaseEstimator):
         perm = rng.permutation(n)
         n_test = max(2, round(self.test_fraction * n))
         te, tr = perm[:n_test], perm[n_test:]
-        if len(tr) < 2:
-            raise InfoplaneError("too few samples to train the critic; pass more samples.")
+        if len(tr) < 2 or len(te) < 2:
+            raise InfoplaneError(
+                f"{self.name}: {n} samples are too few to train the critic on one part and "
+                f"evaluate the bound on the other (test_fraction={self.test_fraction}); pass at "
+                "least 4 samples, better hundreds."
+            )
         xt, yt = torch.as_tensor(xf, dtype=torch.float32), torch.as_tensor(yf, dtype=torch.float32)
         d_in = xt.shape[1] + yt.shape[1]
         critic = torch.nn.Sequential(
@@ -134,7 +153,10 @@ class _VariationalBase(BaseEstimator):
             loss.backward()
             opt.step()
         with torch.no_grad():
-            return float(self._pair_eval(critic, xt[te], yt[te], gen))
+            value = float(self._pair_eval(critic, xt[te], yt[te], gen))
+        if self.kind == "infonce" and value >= _infonce_ceiling(len(te)) - _SATURATION_MARGIN:
+            return value, ("saturated",)
+        return value
 
     def _pair_scores(self, critic: Any, xb: Any, yb: Any) -> Any:
         """Critic on all pairs (K, K): row i = x_i with every y_j."""
@@ -188,36 +210,25 @@ class _VariationalBase(BaseEstimator):
         if self.kind == "infonce":
             return nce_sum / n_used
         lse = float(torch.logsumexp(torch.stack(lse_parts), 0)) - math.log(n_off)
-        return float(_bound_from_scores(self.kind, joint_sum / n_used, lse, math.exp(lse)))
+        return float(_bound_from_scores(self.kind, joint_sum / n_used, lse))
 
     # -- the plane: class-score critic g(t)_y, batched over representations ------------------------
-    def information_plane(
-        self, t: np.ndarray, labels: np.ndarray, *, x: np.ndarray | None = None
+    def _plane_nats(
+        self, flat: np.ndarray, lab: np.ndarray, x: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(NaN, I(T;Y) lower bound) for each representation; the critics are trained in one batch.
-
-        Args:
-            t: (..., n_samples, n_units).
-            labels: (n_samples,) integer labels.
-            x: ignored except that it must be ``None`` (see the module docstring on I(X;T)).
-
-        Returns:
-            (i_xt, i_ty) of shape ``t.shape[:-2]``: i_xt all NaN (documented), i_ty in
-            ``self.unit``, clipped at 0 (a negative bound carries no information).
-
-        Raises:
-            InfoplaneError: on bad input, or ``x`` given.
-        """
+        """(NaN, I(T;Y) lower bound) per representation; the critics are trained in one batch."""
         import torch
 
-        if x is not None:
-            raise InfoplaneError(f"{self.name} information_plane supports only x=None.")
-        flat, lab, batch = plane_inputs(t, labels)
         idx = stratified_subset(lab, self._samples("plane"), self.seed)
         rng = np.random.default_rng(self.seed)
         idx = rng.permutation(idx)
         n_test = max(2, round(self.test_fraction * len(idx)))
         te, tr = idx[:n_test], idx[n_test:]
+        if len(tr) < 2:
+            raise InfoplaneError(
+                f"{self.name}: {len(idx)} samples are too few to train the critics on one part and "
+                "evaluate the bound on the other; pass at least 4 samples, better hundreds."
+            )
         classes, y_all = np.unique(lab, return_inverse=True)
         c = len(classes)
         p_y = torch.as_tensor(np.bincount(y_all, minlength=c) / len(y_all), dtype=torch.float32)
@@ -227,13 +238,17 @@ class _VariationalBase(BaseEstimator):
         out = np.empty(b_all)
         chunk = 256
         for s in range(0, b_all, chunk):
-            tt = torch.as_tensor(flat[s : s + chunk], dtype=torch.float32)
-            mu = tt[:, tr].mean(1, keepdim=True)
-            sd = tt[:, tr].std(1, keepdim=True).clamp_(min=1e-6)
-            tt = (tt - mu) / sd  # per-representation standardisation (MI is invariant to it)
+            # an exact power-of-two rescaling first: the float32 standardisation cannot overflow
+            tt = torch.as_tensor(
+                pow2_scale(flat[s : s + chunk], axis=(1, 2))[0], dtype=torch.float32
+            )
+            # per-representation standardisation over all its samples (an affine map: MI is
+            # invariant to it; no labels used), so no value exceeds sqrt(n) standard deviations
+            mu = tt.mean(1, keepdim=True)
+            sd = tt.std(1, keepdim=True).clamp_(min=1e-6)
+            tt = (tt - mu) / sd
             out[s : s + chunk] = self._fit_plane(tt[:, tr], y_tr, tt[:, te], y_te, p_y, c, d)
-        i_ty = convert(np.maximum(out, 0.0).reshape(batch), self.unit)
-        return np.full(batch, np.nan), i_ty
+        return np.full(b_all, np.nan), out
 
     def _fit_plane(
         self, t_tr: Any, y_tr: Any, t_te: Any, y_te: Any, p_y: Any, c: int, d: int
@@ -272,7 +287,10 @@ class _VariationalBase(BaseEstimator):
             loss.sum().backward()
             opt.step()
         with torch.no_grad():
-            val, _ = self._plane_objective(scores(t_te), y_te, p_y, None, train=False)
+            # evaluated in float64: e^f of a large held-out score does not overflow
+            val, _ = self._plane_objective(
+                scores(t_te).double(), y_te, p_y.double(), None, train=False
+            )
         return val.numpy().astype(np.float64)
 
     def _plane_objective(
@@ -293,7 +311,7 @@ class _VariationalBase(BaseEstimator):
         lse = torch.logsumexp(marg, 1) - math.log(marg.shape[1])  # ln E_q[e^f]
         mean_exp = torch.exp(marg).mean(1)
         if self.kind == "nwj":
-            bound = f_joint.mean(1) - torch.exp(marg - 1).mean(1)
+            bound = f_joint.mean(1) - torch.exp((marg - 1).clamp(max=700.0)).mean(1)
             return (-bound if train else bound), ema
         if not train:
             return f_joint.mean(1) - lse, ema
@@ -306,27 +324,46 @@ def _features(a: np.ndarray) -> np.ndarray:
     if is_discrete(a):
         codes = row_codes(a)
         return np.eye(int(codes.max()) + 1, dtype=np.float32)[codes]
-    a = a.astype(np.float64)
+    a, _ = pow2_scale(a, axis=0)  # exact; the standard deviation cannot overflow or underflow
     sd = a.std(0)
     return ((a - a.mean(0)) / np.where(sd > 0, sd, 1.0)).astype(np.float32)
 
 
-_ARGS_DOC = """
+_COMMON_DOC = """
+    ``estimate(x, y)`` trains a critic f([x, y]) (an MLP on the concatenation; discrete variables
+    one-hot) on one part of the samples and evaluates the bound on the held-out part.
+    ``information_plane`` trains one class-score critic per representation, all in one batch, and
+    returns (NaN, the I(T;Y) bound): I(X;T) is NaN by design (see the module docstring).
+
     Args:
-        hidden: width of the critic's hidden layer(s) (default 32).
-        n_steps: Adam steps; ``None`` (default) = 400 for ``estimate``, 100 on the plane (fast
-            defaults: every representation of a run gets its own critic).
-        learning_rate: Adam learning rate (default 5e-3).
-        batch_size: samples per step; InfoNCE's K in training (default 128).
-        n_samples_max: at most this many samples (class-stratified on the plane, seeded) are used,
-            split into training and held-out parts; ``None`` (default) = all samples for
-            ``estimate``, 512 on the plane.
-        test_fraction: held-out fraction on which the bound is evaluated (default 0.5).
-        seed: seed of the subsample, split, initialisation and batches (default 0).
-        unit: ``"bits"`` (default) or ``"nats"``.
+        {params}
+
+    Returns:
+        ``estimate``: an :class:`~infoplane.interface.MIResult` in ``unit``, never negative.
+        ``information_plane``: (i_xt, i_ty) of shape ``t.shape[:-2]``: i_xt all NaN, i_ty in
+        ``unit`` clipped at 0.
 
     Raises:
-        InfoplaneError: for invalid parameters.
+        InfoplaneError: for invalid parameters, bad data, fewer than 4 samples (2 to train, 2 to
+            evaluate), or ``x`` passed to ``information_plane``.
+        InfoplaneRuntimeError: if training diverged (a NaN or infinite bound).
+
+    Notes:
+        {notes} A lower bound estimated on held-out samples can come out negative (independent
+        data, too few steps); it is then clipped to 0 and the result flagged
+        ``"clipped_negative"``: 0 means "no information detected". Data of any magnitude are
+        rescaled by a power of two before the critic's standardisation.
+
+    References:
+        {refs}
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.standard_normal((256, 1))
+        >>> r = {cls}(n_steps=5).estimate(x, rng.standard_normal((256, 1)))   # independent
+        >>> r.value >= 0 and (r.value > 0 or r.flags == ("clipped_negative",))
+        True
 """
 
 
@@ -337,17 +374,12 @@ class MINEEstimator(_VariationalBase):
     .. math:: I(X;Y) \\ge \\mathbb E_p[f] - \\ln \\mathbb E_{p(x)p(y)}[e^{f}]
     """
 
-    __doc__ = (
-        (__doc__ or "")
-        + _ARGS_DOC
-        + """
-    Notes:
-        Biased, high variance for large MI (McAllester & Stratos 2020). On the plane: I(X;T) is NaN
-        (see the module docstring), I(T;Y) is the bound on held-out samples.
-
-    References:
-        Belghazi, M. I. et al. (2018). Mutual Information Neural Estimation. ICML. arXiv 1801.04062.
-    """
+    __doc__ = (__doc__ or "") + _COMMON_DOC.format(
+        notes="Biased, high variance for large MI (McAllester & Stratos 2020).",
+        refs="Belghazi, M. I. et al. (2018). Mutual Information Neural Estimation. ICML. "
+        "arXiv 1801.04062.",
+        cls="MINEEstimator",
+        params="{params}",
     )
     name = "mine"
     kind = "mine"
@@ -360,17 +392,13 @@ class NWJEstimator(_VariationalBase):
     .. math:: I(X;Y) \\ge \\mathbb E_p[f] - e^{-1} \\mathbb E_{p(x)p(y)}[e^{f}]
     """
 
-    __doc__ = (
-        (__doc__ or "")
-        + _ARGS_DOC
-        + """
-    Notes:
-        Unbiased gradient, variance grows as e^I (Poole et al. 2019).
-
-    References:
-        Nguyen, X., Wainwright, M. J., Jordan, M. I. (2010). IEEE Trans. Inf. Theory
-        56(11):5847-5861. arXiv 0809.0853.
-    """
+    __doc__ = (__doc__ or "") + _COMMON_DOC.format(
+        notes="Unbiased gradient, variance grows as e^I (Poole et al. 2019).",
+        refs="Nguyen, X., Wainwright, M. J., Jordan, M. I. (2010). Estimating Divergence "
+        "Functionals and the Likelihood Ratio by Convex Risk Minimization. IEEE Trans. Inf. "
+        "Theory 56(11):5847-5861. arXiv 0809.0853.",
+        cls="NWJEstimator",
+        params="{params}",
     )
     name = "nwj"
     kind = "nwj"
@@ -384,56 +412,37 @@ class InfoNCEEstimator(_VariationalBase):
         - \\ln \\frac1K \\sum_{j} e^{f(x_i,y_j)}\\right]
     """
 
-    __doc__ = (
-        (__doc__ or "")
-        + _ARGS_DOC
-        + """
-    Notes:
-        Low variance; saturates at ln K: K = batch_size (128) in training, and in the held-out
-        evaluation K = min(held-out size, 512) -- ln 256 = 8 bits on the plane at the defaults
-        (256 held-out samples), ln 512 = 9 bits for ``estimate`` on 1024 or more samples.
-
-    References:
-        1. van den Oord, A., Li, Y., Vinyals, O. (2018). Representation Learning with Contrastive
-           Predictive Coding. arXiv 1807.03748.
-        2. Poole, B. et al. (2019). On Variational Bounds of Mutual Information. ICML.
-           arXiv 1905.06922.
-    """
+    __doc__ = (__doc__ or "") + _COMMON_DOC.format(
+        notes="Low variance; saturates at ln K: K = batch_size in training, and in the held-out "
+        "evaluation K = min(held-out size, 512) -- ln 256 = 8 bits on the plane at the defaults "
+        "(256 held-out samples), ln 512 = 9 bits for ``estimate`` on 1024 or more samples. "
+        '``estimate`` flags a value within 0.1 nats of that ceiling ``"saturated"``: the '
+        "true MI may be larger.",
+        refs="1. van den Oord, A., Li, Y., Vinyals, O. (2018). Representation Learning with "
+        "Contrastive Predictive Coding. arXiv 1807.03748. 2. Poole, B. et al. (2019). On "
+        "Variational Bounds of Mutual Information. ICML. arXiv 1905.06922.",
+        cls="InfoNCEEstimator",
+        params="{params}",
     )
     name = "infonce"
     kind = "infonce"
 
 
-def _function(cls: type) -> Any:
-    def mutual_information(x: np.ndarray, y: np.ndarray, **params: Any) -> float:
-        return cls(**params).estimate(x, y).value
+mine_mutual_information, mine_information_plane = function_forms(MINEEstimator)
+nwj_mutual_information, nwj_information_plane = function_forms(NWJEstimator)
+infonce_mutual_information, infonce_information_plane = function_forms(InfoNCEEstimator)
 
-    def information_plane(
-        t: np.ndarray, labels: np.ndarray, **params: Any
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return cls(**params).information_plane(t, labels)
-
-    return mutual_information, information_plane
-
-
-mine_mutual_information, mine_information_plane = _function(MINEEstimator)
-nwj_mutual_information, nwj_information_plane = _function(NWJEstimator)
-infonce_mutual_information, infonce_information_plane = _function(InfoNCEEstimator)
-for _f, _c in (
-    (mine_mutual_information, "MINE"),
-    (nwj_mutual_information, "NWJ"),
-    (infonce_mutual_information, "InfoNCE"),
-):
-    _f.__doc__ = (
-        f"Function form of the {_c} estimator: lower bound on I(X;Y) in ``unit``; params as "
-        "the class."
+__test__ = {
+    f.__name__: f
+    for f in (
+        mine_mutual_information,
+        mine_information_plane,
+        nwj_mutual_information,
+        nwj_information_plane,
+        infonce_mutual_information,
+        infonce_information_plane,
     )
-for _f, _c in (
-    (mine_information_plane, "MINE"),
-    (nwj_information_plane, "NWJ"),
-    (infonce_information_plane, "InfoNCE"),
-):
-    _f.__doc__ = f"Function form of the {_c} plane: (NaN, I(T;Y) bound); params as the class."
+}
 
 __all__ = [
     "InfoNCEEstimator",

@@ -7,19 +7,30 @@ table, the per-layer phases and a figure into its output directory:
 - :func:`train_size_experiment`: 5%, 45%, 85% of the data.
 - :func:`activation_experiment`: tanh, ReLU, linear (Saxe et al. 2018).
 - :func:`batch_experiment`: full-batch against mini-batch training.
+
+They share one runner (:mod:`infoplane.experiments.runner`: :class:`ExperimentOptions`, an
+:class:`Experiment` spec, :func:`run_experiment_spec`), one set of summaries
+(:mod:`infoplane.experiments.summary`) and one figure (:mod:`infoplane.experiments.figure`).
 """
 
-from infoplane.experiments._common import ExperimentResult, convergence_epoch
 from infoplane.experiments.activation import activation_experiment
 from infoplane.experiments.batch import batch_experiment
 from infoplane.experiments.depth import depth_experiment
+from infoplane.experiments.results import ExperimentResult, SettingRun
+from infoplane.experiments.runner import Experiment, ExperimentOptions, run_experiment_spec
+from infoplane.experiments.summary import convergence_epoch, layer_summary
 from infoplane.experiments.train_size import train_size_experiment
 
 __all__ = [
+    "Experiment",
+    "ExperimentOptions",
     "ExperimentResult",
+    "SettingRun",
     "activation_experiment",
     "batch_experiment",
     "convergence_epoch",
     "depth_experiment",
+    "layer_summary",
+    "run_experiment_spec",
     "train_size_experiment",
 ]

@@ -1,107 +1,91 @@
-"""Activation functions: does compression need saturation? (Saxe et al. 2018, ICLR).
+"""Activation: does compression need a saturating non-linearity? (Saxe et al. 2018, ICLR).
 
-Saxe et al. (2018) show that the compression phase seen with tanh (Shwartz-Ziv & Tishby 2017,
-arXiv 1703.00810) is absent with ReLU and with linear networks, and attribute it to the double-sided
-saturation of tanh under binning. Binning on a fixed [-1, 1] range would assume tanh, so this
-experiment bins every activation on the range of its own data (30 bins from the minimum to the
-maximum of each layer over the run).
+Saxe et al. (2018) find that the compression phase of Shwartz-Ziv & Tishby (2017) appears with
+tanh but not with ReLU or linear networks, and attribute it to saturation. Each setting trains the
+2017 network with one activation; I(X;T) is binned on each layer's own range (30 bins), since fixed
+[-1, 1] bins assume tanh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from infoplane.experiments._common import (
-    ExperimentResult,
-    experiment_config,
-    final_metrics,
-    layer_summary,
-    loss_curves,
-    run_settings,
-    with_overrides,
-    write_outputs,
-)
+from infoplane.experiments.results import ExperimentResult, SettingRun
+from infoplane.experiments.runner import Experiment, ExperimentOptions, run_experiment_spec
+from infoplane.experiments.summary import per_layer_table
 from infoplane.interface import InfoplaneError
 
 #: Binning that does not assume a bounded activation.
 DATA_RANGE_BINNING = {"name": "binning", "params": {"n_bins": 30, "range": "data"}}
 
 
+def _table(runs: dict[str, SettingRun], configs: dict[str, Any]) -> Any:
+    return per_layer_table(runs, {act: {"activation": act} for act in runs})
+
+
 def activation_experiment(
     out_dir: str | Path,
     *,
     activations: Sequence[str] = ("tanh", "relu", "linear"),
-    epochs: int = 400,
-    repeats: int = 2,
-    seed: int = 0,
-    lr: float | None = 0.001,
-    n_points: int = 60,
-    workers: int = 1,
-    progress: bool = True,
+    options: ExperimentOptions | None = None,
+    **values: Any,
 ) -> ExperimentResult:
     """Train the 2017 network with several activations; tabulate per-layer compression.
 
     Args:
         out_dir: experiment directory (``activation.csv``, ``activation_phases.csv``,
             ``activation.png``).
-        activations: activation names (``tanh``, ``relu``, ``linear``, ``sigmoid``, ...).
-        epochs, repeats, seed, lr, n_points, workers, progress: as in
-            :func:`~infoplane.experiments.depth.depth_experiment`.
+        activations: activation names, each once (``tanh``, ``relu``, ``linear``, ``sigmoid``,
+            ...; default tanh, relu, linear).
+        options: the shared :class:`~infoplane.experiments.runner.ExperimentOptions`; ``None``:
+            the defaults.
+        **values: any of those options by name (``epochs=...``), on top of ``options``.
 
     Returns:
-        :class:`~infoplane.experiments._common.ExperimentResult`; its table has one row per
-        (activation, layer): peak_i_xt, final_i_xt, compression_bits (peak - final, bits),
-        final_i_ty, transition_epoch, compression_epoch, final train/test accuracy.
+        :class:`~infoplane.experiments.results.ExperimentResult`; its table has one row per
+        (activation, layer): peak_i_xt, final_i_xt, compression_bits (peak - final),
+        final_i_ty (in the ``unit`` column's unit: bits), transition_epoch, compression_epoch,
+        unit, final train/test accuracy.
+
+    Shapes: the table has one row per setting (or per setting and layer).
 
     Raises:
-        InfoplaneError: for an unknown activation.
+        InfoplaneError: for an unknown or repeated activation or a bad option (before anything
+            is written).
+        InfoplaneRuntimeError: when a run fails (naming its directory).
+
+    Example:
+        >>> try:
+        ...     activation_experiment("unused", activations=["tanh", "swish"])
+        ... except InfoplaneError as exc:
+        ...     print(str(exc).split(";")[0])
+        activations ['swish'] are not valid
+
+    Notes:
+        Binning on the data range depends on the number of bins (Saxe et al. 2018, Appendix);
+        compare settings at the same ``n_bins``.
 
     References:
         Saxe, A. M., Bansal, Y., Dapello, J., Advani, M., Kolchinsky, A., Tracey, B. D. & Cox,
         D. D. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
     """
-    import pandas as pd
-
     from infoplane.models.mlp import ACTIVATIONS
 
+    opts = ExperimentOptions.build(options, **values)
     activations = list(activations)
     unknown = [a for a in activations if a not in ACTIVATIONS]
-    if not activations or unknown:
+    if not activations or unknown or len(set(activations)) < len(activations):
         raise InfoplaneError(
-            f"activations {unknown or activations} are not valid; choose from "
+            f"activations {unknown or activations} are not valid; choose each once from "
             f"{', '.join(ACTIVATIONS)}."
         )
-    base = experiment_config(
-        epochs=epochs,
-        repeats=repeats,
-        seed=seed,
-        lr=lr,
-        n_points=n_points,
+    spec = Experiment(
+        "activation",
+        {a: {"model": {"activation": a}} for a in activations},
+        _table,
+        title="Activation (binning on each layer's range)",
         estimator=DATA_RANGE_BINNING,
     )
-    configs = {a: with_overrides(base, {"model": {"activation": a}}) for a in activations}
-    out = Path(out_dir)
-    runs = run_settings(configs, out, workers=workers, progress=progress)
-    frames = []
-    for act, run in runs.items():
-        final = final_metrics(run.history)
-        frames.append(
-            layer_summary(run).assign(
-                activation=act,
-                final_train_acc=final["final_train_acc"],
-                final_test_acc=final["final_test_acc"],
-            )
-        )
-    table = pd.concat(frames, ignore_index=True)
-    table = table[["activation", *[c for c in table.columns if c != "activation"]]]
-    return write_outputs(
-        "activation",
-        out,
-        table,
-        runs,
-        "setting",
-        title=f"Activation (binning on each layer's range): mean of {repeats} network(s), "
-        f"{epochs} epochs",
-        curves=loss_curves(runs),
-    )
+    return run_experiment_spec(spec, out_dir, opts)

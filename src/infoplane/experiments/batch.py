@@ -10,19 +10,19 @@ full-batch runs have no drift-to-diffusion transition by construction.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from infoplane.experiments._common import (
-    ExperimentResult,
-    experiment_config,
-    final_metrics,
-    layer_summary,
-    loss_curves,
-    run_settings,
-    with_overrides,
-    write_outputs,
-)
+from infoplane.experiments.results import ExperimentResult, SettingRun
+from infoplane.experiments.runner import Experiment, ExperimentOptions, run_experiment_spec
+from infoplane.experiments.summary import per_layer_table
 from infoplane.interface import InfoplaneError
+
+
+def _table(runs: dict[str, SettingRun], configs: dict[str, Any], *, batch_size: int) -> Any:
+    sizes = dict(zip(runs, (batch_size, 0), strict=True))  # 0 = full batch
+    return per_layer_table(runs, {k: {"setting": k, "batch_size": sizes[k]} for k in runs})
 
 
 def batch_experiment(
@@ -30,79 +30,63 @@ def batch_experiment(
     *,
     batch_size: int = 128,
     optimizer: str = "adam",
-    epochs: int = 400,
-    repeats: int = 2,
-    seed: int = 0,
-    lr: float | None = 0.001,
-    n_points: int = 60,
-    workers: int = 1,
-    progress: bool = True,
+    options: ExperimentOptions | None = None,
+    **values: Any,
 ) -> ExperimentResult:
     """Train with mini-batches and with the full batch; tabulate per-layer compression and phases.
 
     Args:
         out_dir: experiment directory (``batch.csv``, ``batch_phases.csv``, ``batch.png``).
-        batch_size: mini-batch size of the stochastic setting (>= 1).
+        batch_size: mini-batch size of the stochastic setting (>= 1, default 128).
         optimizer: ``adam`` (default, both settings) or ``sgd`` (gradient descent vs SGD).
-        epochs, repeats, seed, lr, n_points, workers, progress: as in
-            :func:`~infoplane.experiments.depth.depth_experiment`.
+        options: the shared :class:`~infoplane.experiments.runner.ExperimentOptions`; ``None``:
+            the defaults.
+        **values: any of those options by name (``epochs=...``), on top of ``options``.
 
     Returns:
-        :class:`~infoplane.experiments._common.ExperimentResult`; its table has one row per
+        :class:`~infoplane.experiments.results.ExperimentResult`; its table has one row per
         (setting, layer): batch_size (0 = full batch), peak_i_xt, final_i_xt, compression_bits,
-        final_i_ty, transition_epoch, compression_epoch, final train/test accuracy.
+        final_i_ty (in the ``unit`` column's unit: bits), transition_epoch, compression_epoch,
+        unit, final train/test accuracy.
+
+    Shapes: the table has one row per setting (or per setting and layer).
 
     Raises:
-        InfoplaneError: for a batch size < 1 or an unknown optimiser.
+        InfoplaneError: for a batch size < 1, an unknown optimiser or a bad option (before
+            anything is written).
+        InfoplaneRuntimeError: when a run fails (naming its directory).
+
+    Example:
+        >>> try:
+        ...     batch_experiment("unused", optimizer="lbfgs")
+        ... except InfoplaneError as exc:
+        ...     print(exc)
+        optimizer='lbfgs' is unknown; use 'adam' or 'sgd'.
+
+    Notes:
+        Full-batch runs have no gradient noise, so their transition epoch is NaN by construction.
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.4.
         Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR,
         Sec. 5.
     """
-    import pandas as pd
-
+    opts = ExperimentOptions.build(options, **values)
     if int(batch_size) < 1:
         raise InfoplaneError(f"batch_size must be >= 1; got {batch_size}.")
     if optimizer not in ("adam", "sgd"):
         raise InfoplaneError(f"optimizer={optimizer!r} is unknown; use 'adam' or 'sgd'.")
-    base = experiment_config(
-        epochs=epochs,
-        repeats=repeats,
-        seed=seed,
-        lr=lr,
-        n_points=n_points,
+    name = "SGD" if optimizer == "sgd" else "Adam"
+    spec = Experiment(
+        "batch",
+        {
+            f"mini-batch {name} (batch {batch_size})": {
+                "training": {"batch_size": int(batch_size)}
+            },
+            f"full-batch {name}": {"training": {"batch_size": None}},
+        },
+        partial(_table, batch_size=int(batch_size)),
+        title="Mini-batch vs full batch",
         overrides={"training": {"optimizer": optimizer}},
     )
-    name = "SGD" if optimizer == "sgd" else "Adam"
-    configs = {
-        f"mini-batch {name} (batch {batch_size})": with_overrides(
-            base, {"training": {"batch_size": int(batch_size)}}
-        ),
-        f"full-batch {name}": with_overrides(base, {"training": {"batch_size": None}}),
-    }
-    out = Path(out_dir)
-    runs = run_settings(configs, out, workers=workers, progress=progress)
-    frames = []
-    for (label, run), size in zip(runs.items(), (int(batch_size), 0), strict=True):
-        final = final_metrics(run.history)
-        frames.append(
-            layer_summary(run).assign(
-                setting=label,
-                batch_size=size,
-                final_train_acc=final["final_train_acc"],
-                final_test_acc=final["final_test_acc"],
-            )
-        )
-    table = pd.concat(frames, ignore_index=True)
-    lead = ["setting", "batch_size"]
-    table = table[[*lead, *[c for c in table.columns if c not in lead]]]
-    return write_outputs(
-        "batch",
-        out,
-        table,
-        runs,
-        "setting",
-        title=f"Mini-batch vs full batch: mean of {repeats} network(s), {epochs} epochs",
-        curves=loss_curves(runs),
-    )
+    return run_experiment_spec(spec, out_dir, opts)

@@ -4,110 +4,121 @@ The 2017 paper (arXiv 1703.00810, Sec. 3.5 and Fig. 5) trains networks with 1 to
 and reports that the added layers cut the number of epochs needed to fit and to compress. Widths
 follow their description: the first hidden layer has 12 units and each further one 2 fewer
 (12, 10, 8, 6, 4, 2). Time to convergence is ours: see
-:func:`~infoplane.experiments._common.convergence_epoch`.
+:func:`~infoplane.experiments.summary.convergence_epoch`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from infoplane.experiments._common import (
-    ExperimentResult,
-    convergence_epoch,
-    epochs_to_accuracy,
-    experiment_config,
-    final_metrics,
-    loss_curves,
-    run_settings,
-    with_overrides,
-    write_outputs,
-)
+from infoplane.experiments.results import ExperimentResult, SettingRun
+from infoplane.experiments.runner import Experiment, ExperimentOptions, run_experiment_spec
+from infoplane.experiments.summary import convergence_epoch, epochs_to_accuracy, final_metrics
 from infoplane.interface import InfoplaneError
 
 #: Hidden widths of the deepest network; depth k uses the first k.
 DEPTH_WIDTHS: tuple[int, ...] = (12, 10, 8, 6, 4, 2)
 
 
+def _label(depth: int) -> str:
+    return f"{depth} hidden layer{'s' if depth > 1 else ''}"
+
+
+def _table(
+    runs: dict[str, SettingRun],
+    configs: dict[str, Any],
+    *,
+    depths: list[int],
+    fraction: float,
+    accuracy: float,
+) -> Any:
+    import pandas as pd
+
+    rows = []
+    for d in depths:
+        run = runs[_label(d)]
+        rows.append(
+            {
+                "depth": d,
+                "architecture": "-".join(map(str, DEPTH_WIDTHS[:d])),
+                "convergence_epoch": convergence_epoch(run.history, fraction=fraction),
+                "epochs_to_accuracy": epochs_to_accuracy(run.history, accuracy),
+                **final_metrics(run.history),
+                "seconds": run.seconds,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def depth_experiment(
     out_dir: str | Path,
     *,
     depths: Sequence[int] = (1, 2, 3, 4, 5, 6),
-    epochs: int = 400,
-    repeats: int = 2,
-    seed: int = 0,
-    lr: float | None = 0.001,
     fraction: float = 0.95,
     accuracy: float = 0.9,
-    n_points: int = 60,
-    workers: int = 1,
-    progress: bool = True,
+    options: ExperimentOptions | None = None,
+    **values: Any,
 ) -> ExperimentResult:
     """Train networks of increasing depth; tabulate time to convergence and draw their planes.
 
     Args:
         out_dir: experiment directory (runs in ``runs/``; ``depth.csv``, ``depth_phases.csv``,
             ``depth.png``).
-        depths: numbers of hidden layers, each in 1..6 (widths 12, 10, 8, 6, 4, 2 truncated).
-        epochs: training epochs per network (the paper: thousands; the default is a quick look).
-        repeats: networks per depth (averaged).
-        seed: seed of the first network.
-        lr: Adam learning rate (default 1e-3, faster than the paper's 4e-4 for short runs;
-            ``None``: the preset's).
-        fraction: share of the loss decrease defining convergence (see
-            :func:`~infoplane.experiments._common.convergence_epoch`).
-        accuracy: training-accuracy level for the ``epochs_to_accuracy`` column.
-        n_points: size of the log-spaced capture grid.
-        workers: local processes (1: this process).
-        progress: progress bars.
+        depths: numbers of hidden layers, each in 1..6 and listed once (widths 12, 10, 8, 6, 4, 2
+            truncated).
+        fraction: share of the loss decrease defining convergence, in (0, 1) (default 0.95; see
+            :func:`~infoplane.experiments.summary.convergence_epoch`).
+        accuracy: training-accuracy level in [0, 1] for the ``epochs_to_accuracy`` column
+            (default 0.9).
+        options: the shared :class:`~infoplane.experiments.runner.ExperimentOptions` (epochs,
+            repeats, seed, lr, n_points, workers, progress); ``None``: the defaults.
+        **values: any of those options by name (``epochs=...``), on top of ``options``.
 
     Returns:
-        :class:`~infoplane.experiments._common.ExperimentResult`; its table has one row per depth:
+        :class:`~infoplane.experiments.results.ExperimentResult`; its table has one row per depth:
         depth, architecture, convergence_epoch, epochs_to_accuracy, final_train_loss (nats),
         final_train_acc, final_test_loss, final_test_acc, seconds.
 
+    Shapes: the table has one row per setting (or per setting and layer).
+
     Raises:
-        InfoplaneError: for a depth outside 1..6 or invalid training values.
+        InfoplaneError: for a depth outside 1..6, a bad fraction, accuracy or option (before
+            anything is written).
+        InfoplaneRuntimeError: when a run fails (naming its directory).
+
+    Example:
+        >>> try:
+        ...     depth_experiment("unused", depths=[0, 9])
+        ... except InfoplaneError as exc:
+        ...     print(exc)
+        depths must be in 1..6, each once; got [0, 9].
+
+    Notes:
+        A finished setting with the same config is reused on a rerun. Time to convergence is our
+        definition; the paper gives none.
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
         Information. arXiv:1703.00810, Sec. 3.5, Fig. 5.
     """
-    import pandas as pd
-
+    opts = ExperimentOptions.build(options, **values)
     depths = [int(d) for d in depths]
-    if not depths or any(d < 1 or d > len(DEPTH_WIDTHS) for d in depths):
-        raise InfoplaneError(f"depths must be in 1..{len(DEPTH_WIDTHS)}; got {depths}.")
-    base = experiment_config(epochs=epochs, repeats=repeats, seed=seed, lr=lr, n_points=n_points)
-    configs = {
-        f"{d} hidden layer{'s' if d > 1 else ''}": with_overrides(
-            base, {"model": {"hidden": list(DEPTH_WIDTHS[:d])}}
-        )
-        for d in depths
-    }
-    out = Path(out_dir)
-    runs = run_settings(configs, out, workers=workers, progress=progress)
-    rows, marks = [], {}
-    for d, (label, run) in zip(depths, runs.items(), strict=True):
-        conv = convergence_epoch(run.history, fraction=fraction)
-        marks[label] = conv
-        rows.append(
-            {
-                "depth": d,
-                "architecture": "-".join(map(str, DEPTH_WIDTHS[:d])),
-                "convergence_epoch": conv,
-                "epochs_to_accuracy": epochs_to_accuracy(run.history, accuracy),
-                **final_metrics(run.history),
-                "seconds": run.seconds,
-            }
-        )
-    table = pd.DataFrame(rows)
-    return write_outputs(
+    n = len(DEPTH_WIDTHS)
+    if not depths or any(d < 1 or d > n for d in depths) or len(set(depths)) != len(depths):
+        raise InfoplaneError(f"depths must be in 1..{n}, each once; got {depths}.")
+    if not 0.0 < fraction < 1.0:
+        raise InfoplaneError(f"fraction must be in (0, 1), e.g. 0.95; got {fraction!r}.")
+    if not 0.0 <= accuracy <= 1.0:
+        raise InfoplaneError(f"accuracy must be in [0, 1], e.g. 0.9; got {accuracy!r}.")
+    spec = Experiment(
         "depth",
-        out,
-        table,
-        runs,
-        "setting",
-        title=f"Depth: mean of {repeats} network(s), {epochs} epochs (dots: convergence, ours)",
-        curves=loss_curves(runs, marks=marks),
+        {_label(d): {"model": {"hidden": list(DEPTH_WIDTHS[:d])}} for d in depths},
+        partial(_table, depths=depths, fraction=fraction, accuracy=accuracy),
+        title="Depth",
+        note=" (dots: convergence, ours)",
+        marks="convergence_epoch",
     )
+    return run_experiment_spec(spec, out_dir, opts)

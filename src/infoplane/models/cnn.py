@@ -22,16 +22,44 @@ class SmallCNN(nn.Module):
     :meth:`layer_names` lists ``pool1, pool2, act3, softmax``.
 
     Args:
-        in_shape: input shape (C, H, W) of one sample (H, W >= 4).
-        n_classes: number of classes.
+        in_shape: input shape (C, H, W) of one sample, H, W >= 4 (default (1, 28, 28), MNIST;
+            (1, 8, 8) for the bundled digits).
+        n_classes: number of classes (default 10).
         channels: channels of the two conv layers (default (8, 16)).
         hidden: width of the dense layer (default 64).
-        seed: initialisation seed (PyTorch's default init, drawn under ``torch.manual_seed``).
+        seed: initialisation seed (default 0; keyword-only). PyTorch's default initialisation is
+            drawn under ``torch.manual_seed(seed)``; the global random state is restored afterwards.
 
-    Shapes: input (batch, C, H, W) -> logits (batch, n_classes).
+    Shapes: input (batch, C, H, W) -> logits (batch, n_classes). The analysed layers give
+    ``pool1`` (batch, c1, H/2, W/2), ``pool2`` (batch, c2, H/4, W/4) (integer division),
+    ``act3`` (batch, hidden) and ``softmax`` (batch, n_classes); capture flattens them per sample.
+
+    Units: inputs and activations are unitless (ReLU layers are >= 0 and unbounded); logits are
+    unnormalised natural-log probabilities (nats).
 
     Raises:
-        InfoplaneError: for an input smaller than 4 x 4 or non-positive widths.
+        InfoplaneError: for an ``in_shape`` that is not (C, H, W) with C >= 1 and H, W >= 4, or
+            non-positive ``channels``, ``hidden`` or ``n_classes``.
+
+    Notes:
+        The representations are large (``pool1`` of MNIST has 8 x 14 x 14 = 1,568 units), so a
+        plug-in (binning) estimate of I(X;T) saturates at log2(n_samples) bits: every input falls in
+        its own bin. Use an estimator built for high dimensions (or noise, as Goldfeld et al. do)
+        before reading compression into such a curve. ReLU layers are unbounded: bin them on the
+        data's range, not a fixed one.
+
+    References:
+        Saxe, A. M., et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+        Goldfeld, Z., van den Berg, E., Greenewald, K., Melnyk, I., Nguyen, N., Kingsbury, B.,
+        Polyanskiy, Y. (2019). Estimating Information Flow in Deep Neural Networks. ICML.
+        arXiv 1810.05728.
+
+    Example:
+        >>> net = SmallCNN((1, 8, 8), n_classes=10, seed=0)
+        >>> net(torch.zeros(3, 1, 8, 8)).shape
+        torch.Size([3, 10])
+        >>> net.layer_names()
+        ['pool1', 'pool2', 'act3', 'softmax']
     """
 
     def __init__(
@@ -44,9 +72,16 @@ class SmallCNN(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
+        if len(tuple(in_shape)) != 3 or len(tuple(channels)) != 2:
+            raise InfoplaneError(
+                f"SmallCNN needs in_shape=(C, H, W) and channels=(c1, c2); got in_shape={in_shape}, "
+                f"channels={channels}."
+            )
         c, h, w = (int(v) for v in in_shape)
-        if h < 4 or w < 4:
-            raise InfoplaneError(f"SmallCNN needs images of at least 4 x 4; got {in_shape}.")
+        if c < 1 or h < 4 or w < 4:
+            raise InfoplaneError(
+                f"SmallCNN needs images of at least 4 x 4 with C >= 1 channels; got {in_shape}."
+            )
         if min(*channels, hidden, n_classes) < 1:
             raise InfoplaneError("channels, hidden and n_classes must be positive.")
         gen_state = torch.random.get_rng_state()

@@ -45,14 +45,42 @@ class EnsembleMLP(nn.Module):
     names select the same representations; captured tensors have shape (n_models, n_samples, units).
 
     Args:
-        seeds: one initialisation seed per member (length R >= 1).
-        n_inputs, hidden, n_classes, activation, quantize_bits: as for :class:`MLP`.
+        seeds: one initialisation seed per member (length R >= 1); member r starts from the
+            weights of ``MLP(..., seed=seeds[r])``.
+        n_inputs: input dimension (default 12), as for :class:`MLP`.
+        hidden: hidden widths (default (10, 7, 5, 4, 3)), as for :class:`MLP`.
+        n_classes: number of output classes (default 2).
+        activation: activation name (default ``"tanh"``), see
+            :func:`~infoplane.models.make_activation`.
+        quantize_bits: if set (default ``None``; keyword-only), quantise every hidden activation to
+            2^k levels, as for :class:`MLP`.
 
     Shapes: input (batch, n_inputs) (shared by all members) or (R, batch, n_inputs) -> logits
-    (R, batch, n_classes).
+    (R, batch, n_classes); hidden layer i gives (R, batch, hidden[i]).
+
+    Units: as :class:`MLP`: unitless activations, logits in nats (natural-log scale).
 
     Raises:
         InfoplaneError: for no seeds, or the errors of :class:`MLP`.
+
+    Notes:
+        Members are independent only if nothing couples them: the loss must be the sum of the
+        members' losses (a mean over members would scale SGD's steps by 1/R) and the optimiser
+        element-wise (SGD, Adam, weight decay); clipping gradients by their global norm would mix
+        the members. Equality with separate training holds up to floating-point summation order,
+        so long runs drift apart in the last bits. Two members with the same seed are identical:
+        give distinct seeds to average over networks.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810 (information planes averaged over 50 networks).
+
+    Example:
+        >>> ens = EnsembleMLP(seeds=[0, 1])
+        >>> ens(torch.zeros(5, 12)).shape
+        torch.Size([2, 5, 2])
+        >>> torch.equal(ens.member(1).layers[0].linear.weight, MLP(seed=1).layers[0].linear.weight)
+        True
     """
 
     def __init__(

@@ -37,8 +37,38 @@ BOUNDED_RANGE: dict[str, tuple[float, float]] = {
 def make_activation(name: str) -> nn.Module:
     """Return a fresh activation module by name.
 
+    Args:
+        name: a key of :data:`ACTIVATIONS`: ``"tanh"``, ``"relu"``, ``"sigmoid"``, ``"linear"``
+            (identity), ``"elu"``, ``"softplus"`` or ``"softsign"``.
+
+    Returns:
+        A new, parameter-free ``torch.nn.Module`` applied element-wise: its output has the input's
+        shape, any (batch, *features). Outputs are unitless activations in the function's range
+        (tanh and softsign: (-1, 1); sigmoid: (0, 1); the others unbounded).
+
     Raises:
         InfoplaneError: for an unknown name (the message lists the known ones).
+
+    Notes:
+        The activation decides what a binning estimate of I(X;T) means. Bounded activations
+        (:data:`BOUNDED_RANGE`) saturate, and fixed bins on their range make the estimate fall as
+        units saturate; unbounded ones (``relu``, ``elu``, ``softplus``, ``linear``) have no fixed
+        range, so fixed bins over [-1, 1] are wrong for them: use bins fitted to the data (Saxe et
+        al. 2018 trace the apparent compression of tanh networks to this saturation).
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810 (tanh).
+        Saxe, A. M., et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR
+        (tanh versus ReLU).
+
+    Example:
+        >>> import torch
+        >>> act = make_activation("tanh")
+        >>> act
+        Tanh()
+        >>> act(torch.tensor([0.0, 100.0])).tolist()
+        [0.0, 1.0]
     """
     try:
         return ACTIVATIONS[name]()
@@ -49,10 +79,44 @@ def make_activation(name: str) -> nn.Module:
 
 
 def idnns_init_(linear: nn.Linear, generator: torch.Generator | None = None) -> None:
-    """Initialise a linear layer as IDNNs did: truncated normal weights, std 1/sqrt(fan_in), zero bias.
+    """Initialise a linear layer in place as IDNNs did: truncated normal weights, zero bias.
 
-    The normal is truncated at two standard deviations (TensorFlow's ``truncated_normal``).
+    Weights are drawn from N(0, 1/fan_in) truncated at two standard deviations (TensorFlow's
+    ``truncated_normal``, redrawing values outside +-2 std); biases are set to 0.
+
+    Args:
+        linear: the layer, a ``torch.nn.Linear`` with weight of shape (out_features, in_features)
+            (``fan_in = in_features``); modified in place.
+        generator: the random generator to draw from (default ``None``: PyTorch's global one).
+            Pass a seeded ``torch.Generator`` for reproducible weights.
+
+    Returns:
+        None; ``linear.weight`` and ``linear.bias`` are overwritten.
+
+    Raises:
+        InfoplaneError: if ``linear`` is not a ``torch.nn.Linear``.
+
+    Notes:
+        Truncation shrinks the weights' standard deviation to 0.880 / sqrt(fan_in) (not
+        1 / sqrt(fan_in)), exactly as in the original code. Weights are unitless. A layer created
+        without bias gets only its weights initialised.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810 (the IDNNs code's initialisation).
+
+    Example:
+        >>> import torch
+        >>> from torch import nn
+        >>> layer = nn.Linear(100, 50)
+        >>> idnns_init_(layer, torch.Generator().manual_seed(0))
+        >>> bool((layer.weight.abs() <= 0.2).all()), int(layer.bias.count_nonzero())
+        (True, 0)
     """
+    if not isinstance(linear, nn.Linear):
+        raise InfoplaneError(
+            f"idnns_init_ needs a torch.nn.Linear layer; got {type(linear).__name__}."
+        )
     std = 1.0 / math.sqrt(linear.in_features)
     with torch.no_grad():
         w = torch.empty_like(linear.weight)
@@ -65,7 +129,8 @@ def idnns_init_(linear: nn.Linear, generator: torch.Generator | None = None) -> 
             )
             bad = w.abs() > 2 * std
         linear.weight.copy_(w)
-        linear.bias.zero_()
+        if linear.bias is not None:
+            linear.bias.zero_()
 
 
 class MLP(nn.Module):
@@ -73,24 +138,56 @@ class MLP(nn.Module):
 
     Structure: ``Linear -> activation`` for each hidden width, then ``Linear`` to ``n_classes`` logits
     (softmax is applied by the loss / by :meth:`predict_proba`). Hidden activations are the modules
-    ``layers.{i}.act`` and the output logits ``layers.{L}.linear``; :meth:`layer_names` lists the
-    modules whose outputs are the representations T_1..T_L, with the softmax output last.
+    ``layers.{i}.act`` (``layers.{i}.quant`` when quantised) and the output logits
+    ``layers.{L}.linear``; :meth:`layer_names` lists the modules whose outputs are the
+    representations T_1..T_L, with the softmax output last. Weights follow :func:`idnns_init_`.
 
     Args:
-        n_inputs: input dimension (12 for the 12-bit task).
-        hidden: hidden widths (default 10-7-5-4-3, the 2017 paper).
-        n_classes: number of output classes (2).
-        activation: one of ``tanh`` (default), ``relu``, ``sigmoid``, ``linear``, ``elu``,
-            ``softplus``, ``softsign``.
-        seed: seed of the initialisation (fully reproducible).
-        quantize_bits: if set, quantise every hidden activation to 2^k levels (Lorenzen et al. 2022),
-            so that binning with one bin per level is exact. Needs a bounded activation.
+        n_inputs: input dimension (default 12, the 12-bit task; 784 for flattened MNIST).
+        hidden: hidden widths (default (10, 7, 5, 4, 3), the 2017 paper's 12-10-7-5-4-3-2).
+        n_classes: number of output classes (default 2).
+        activation: one of ``"tanh"`` (default), ``"relu"``, ``"sigmoid"``, ``"linear"``,
+            ``"elu"``, ``"softplus"``, ``"softsign"`` (see :func:`make_activation`).
+        seed: seed of the initialisation (default 0; keyword-only). The weights are drawn from a
+            private generator, so equal seeds give bit-identical networks and PyTorch's global random
+            state is left untouched.
+        quantize_bits: if set (default ``None``), quantise every hidden activation to 2^k levels
+            (k = ``quantize_bits`` >= 1) on the activation's range, so that binning with one bin per
+            level is exact. Needs a bounded activation (tanh, sigmoid, softsign).
 
-    Shapes: input (batch, n_inputs) -> logits (batch, n_classes).
+    Shapes: input (batch, n_inputs) -> logits (batch, n_classes); hidden layer i gives
+    (batch, hidden[i]).
+
+    Units: inputs and activations are unitless (tanh layers in (-1, 1)); the logits are
+    unnormalised natural-log probabilities (nats), :meth:`predict_proba` gives probabilities.
 
     Raises:
-        InfoplaneError: unknown activation, empty or non-positive widths, or quantisation of an
-            unbounded activation.
+        InfoplaneError: unknown activation, empty or non-positive widths, ``n_inputs`` or
+            ``n_classes`` below 1, or quantisation of an unbounded activation or with
+            ``quantize_bits`` < 1.
+
+    Notes:
+        The softmax module runs only while something hooks it (capture), so training costs nothing
+        extra. With tanh, the binning estimate of I(X;T) depends on saturation: the compression
+        phase of the 2017 paper is not seen with ReLU (Saxe et al. 2018). A layer narrower than its
+        input can still keep I(X;T) = H(X) under binning, because real-valued units separate inputs.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810, Sec. 3.1.
+        Saxe, A. M., et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+        Lorenzen, S. S., Igel, C., Nielsen, M. (2022). Information Bottleneck: Exact Analysis of
+        (Quantized) Neural Networks. ICLR. arXiv 2106.12912.
+
+    Example:
+        >>> import torch
+        >>> net = MLP(seed=0)
+        >>> net(torch.zeros(5, 12)).shape
+        torch.Size([5, 2])
+        >>> net.layer_names()[0], net.layer_names()[-1], len(net.layer_names())
+        ('layers.0.act', 'layers.5.softmax', 6)
+        >>> torch.equal(net.layers[0].linear.weight, MLP(seed=0).layers[0].linear.weight)
+        True
     """
 
     def __init__(
@@ -107,6 +204,10 @@ class MLP(nn.Module):
         hidden = tuple(int(h) for h in hidden)
         if not hidden or min(hidden) < 1:
             raise InfoplaneError(f"hidden widths must be positive integers; got {hidden}.")
+        if int(n_inputs) < 1 or int(n_classes) < 1:
+            raise InfoplaneError(
+                f"n_inputs and n_classes must be positive; got {n_inputs} and {n_classes}."
+            )
         make_activation(activation)  # validates the name
         if quantize_bits is not None and activation not in BOUNDED_RANGE:
             raise InfoplaneError(

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from infoplane.plots.style import IXY_LINE, axis_label, ixy_label
+
 
 def _frame(curve: Any) -> Any:
     import pandas as pd
@@ -27,6 +29,13 @@ def _frame(curve: Any) -> Any:
             f"curve needs columns i_xt and i_ty (bits); missing {sorted(missing)}."
         )
     return frame
+
+
+def _save(fig: Any, path: str | Path) -> None:
+    """Lay out and save a figure as PNG, creating the folder."""
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
 
 
 def draw_bound(
@@ -45,17 +54,36 @@ def draw_bound(
     Args:
         ax: a matplotlib Axes (e.g. the information-plane figure of a run).
         curve: an :class:`~infoplane.bottleneck.IBCurve` or a DataFrame with ``i_xt``, ``i_ty``
-            (e.g. :func:`infoplane.bottleneck.twelve_bit_bound`).
-        label: legend label (``None``: no legend entry).
-        color, linestyle, linewidth: line style.
-        envelope: draw only the monotone envelope (points sorted by I(X;T)).
+            in bits, one row per beta (e.g. :func:`infoplane.bottleneck.twelve_bit_bound`).
+        label: legend label (default ``"IB bound"``; ``None``: no legend entry).
+        color, linestyle, linewidth: line style (default solid black, 1.5).
+        envelope: draw only the monotone envelope (points sorted by I(X;T)) (default ``True``).
         **kwargs: passed to ``ax.plot``.
 
     Returns:
-        The Line2D drawn.
+        The Line2D drawn (n_points vertices, sorted by I(X;T)).
 
     Raises:
         InfoplaneError: if the curve lacks ``i_xt`` or ``i_ty``.
+
+    Notes:
+        Points of a numerically traced curve that lie below the envelope (sub-optimal local
+        optima of the IB iterations) are dropped with ``envelope=True``.
+
+    References:
+        1. Tishby, N., Pereira, F. C., Bialek, W. (1999). The Information Bottleneck Method.
+           arXiv physics/0004057.
+        2. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+
+    Example:
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> fig, ax = plt.subplots()
+        >>> line = draw_bound(ax, pd.DataFrame({"i_xt": [1.0, 0.0, 2.0], "i_ty": [0.5, 0.0, 0.9]}))
+        >>> line.get_xdata().tolist()
+        [0.0, 1.0, 2.0]
+        >>> plt.close(fig)
     """
     from infoplane.bottleneck.curve import monotone_envelope_mask
 
@@ -84,15 +112,35 @@ def plot_bound(
     """Save a PNG of an IB curve in the information plane.
 
     Args:
-        curve: an :class:`~infoplane.bottleneck.IBCurve` or DataFrame with ``i_xt``, ``i_ty``
-            (and ``beta``: points are coloured by log10 beta).
-        path: output PNG path.
+        curve: an :class:`~infoplane.bottleneck.IBCurve` or DataFrame with ``i_xt``, ``i_ty`` in
+            bits, one row per beta (and ``beta``: points are coloured by log10 beta).
+        path: output PNG path (its folder is created).
         i_xy: I(X;Y) in bits for the dotted ceiling (default: ``curve.i_xy`` when available).
-        title: figure title.
+        title: figure title (default none).
         extra: more curves to draw, label -> curve (e.g. the DIB beside the IB).
 
     Returns:
         The path written.
+
+    Raises:
+        InfoplaneError: if a curve lacks ``i_xt`` or ``i_ty``.
+
+    Notes:
+        Axes are labelled in bits (the bottleneck solvers return bits); the figure is closed
+        after saving.
+
+    References:
+        1. Tishby, N., Pereira, F. C., Bialek, W. (1999). The Information Bottleneck Method.
+           arXiv physics/0004057.
+        2. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+
+    Example:
+        >>> import tempfile, pathlib, pandas as pd
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "bound.png"
+        >>> curve = pd.DataFrame({"beta": [1.0, 10.0], "i_xt": [0.0, 1.0], "i_ty": [0.0, 0.5]})
+        >>> plot_bound(curve, out, i_xy=0.53).name
+        'bound.png'
     """
     import matplotlib
 
@@ -116,22 +164,19 @@ def plot_bound(
         for i, (name, other) in enumerate((extra or {}).items()):
             draw_bound(ax, other, label=name, color=f"C{i + 1}", linestyle="--")
         if i_xy is not None and np.isfinite(i_xy):
-            ax.axhline(i_xy, color="grey", linestyle=":", linewidth=1, label=f"I(X;Y) = {i_xy:.4f}")
-        ax.set_xlabel("I(X;T) [bits]")
-        ax.set_ylabel("I(T;Y) [bits]")
+            ax.axhline(i_xy, **IXY_LINE, label=ixy_label(i_xy, "bits"))
+        ax.set_xlabel(axis_label("I(X;T)", "bits"))
+        ax.set_ylabel(axis_label("I(T;Y)", "bits"))
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
         if title:
             ax.set_title(title)
         ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3)
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
+        _save(fig, path)
     finally:
         plt.close(fig)
-    return path
+    return Path(path)
 
 
 def plot_layer_check(df: Any, path: str | Path, *, title: str | None = None) -> Path:
@@ -139,16 +184,30 @@ def plot_layer_check(df: Any, path: str | Path, *, title: str | None = None) -> 
 
     Args:
         df: DataFrame from :func:`infoplane.bottleneck.layer_check` with an extra ``layer`` column
-            (one block of rows per layer); columns used: ``layer, epoch, beta, residual, i_xt,
-            slope`` (and ``bound_slope`` when present).
-        path: output PNG path.
-        title: figure title.
+            (one row per (layer, epoch)); columns used: ``layer, epoch, beta, residual`` (bits),
+            ``i_xt`` (bits), ``slope`` (and ``bound_slope`` when present).
+        path: output PNG path (its folder is created).
+        title: figure title (default none).
 
     Returns:
         The path written.
 
     Raises:
         InfoplaneError: if a needed column is missing.
+
+    Notes:
+        Epochs are shifted by one on the log axes (epoch 0 is drawn at 1).
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810, Sec. 3.5.
+
+    Example:
+        >>> import tempfile, pathlib, pandas as pd
+        >>> df = pd.DataFrame({"layer": [1, 1], "epoch": [0, 10], "beta": [2.0, 5.0],
+        ...                    "residual": [0.5, 0.2], "slope": [0.5, 0.2], "i_xt": [1.0, 2.0]})
+        >>> plot_layer_check(df, pathlib.Path(tempfile.mkdtemp()) / "lc.png").suffix
+        '.png'
     """
     import matplotlib
 
@@ -178,17 +237,14 @@ def plot_layer_check(df: Any, path: str | Path, *, title: str | None = None) -> 
         axes[0].set_title(r"$\beta$ of the closest IB encoder")
         axes[1].set(xscale="log", xlabel="Epochs + 1", ylabel="residual E[KL] [bits]")
         axes[1].set_title("distance from the IB equations")
-        axes[2].set(yscale="log", xlabel="I(X;T) [bits]", ylabel=r"slope $1/\beta$")
+        axes[2].set(yscale="log", xlabel=axis_label("I(X;T)", "bits"), ylabel=r"slope $1/\beta$")
         axes[2].set_title(r"slope $1/\beta$ (dotted: the bound's)")
         for ax in axes:
             ax.grid(alpha=0.3)
         axes[0].legend(title="layer", fontsize=8)
         if title:
             fig.suptitle(title)
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
+        _save(fig, path)
     finally:
         plt.close(fig)
-    return path
+    return Path(path)

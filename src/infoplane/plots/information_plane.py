@@ -13,49 +13,71 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.interface import InfoplaneError
+from infoplane.analysis.tables import select_estimator
+from infoplane.plots.style import (
+    EPOCH_CMAP,
+    EPOCH_LABEL,
+    IXY_LINE,
+    LAYER_MARKERS,
+    axis_label,
+    epoch_norm,
+    ixy_label,
+    layer_legend_labels,
+    layer_marker,
+    panel_grid,
+    shown_epochs,
+    table_unit,
+)
 
-LAYER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
-EPOCH_CMAP = "gnuplot"
+__all__ = [
+    "EPOCH_CMAP",
+    "LAYER_MARKERS",
+    "draw_information_plane",
+    "draw_label_information",
+    "layer_legend_labels",
+    "mean_over_repeats",
+    "plot_information_plane",
+]
 
 
 def mean_over_repeats(table: Any, estimator: str | None = None) -> Any:
     """Average ``i_xt`` and ``i_ty`` over repeats per (epoch, layer) for one estimator.
 
     Args:
-        table: tidy table with columns repeat, epoch, layer, estimator, i_xt, i_ty.
-        estimator: which estimator's rows; ``None`` requires the table to hold exactly one.
+        table: tidy table, one row per (repeat, epoch, layer, estimator), with columns repeat,
+            epoch, layer, estimator, i_xt, i_ty.
+        estimator: which estimator's rows; ``None`` (default) requires the table to hold exactly
+            one.
 
     Returns:
-        DataFrame with columns epoch, layer, i_xt, i_ty (bits), sorted.
+        DataFrame of (n_epochs * n_layers) rows, one per (epoch, layer), with columns epoch,
+        layer, i_xt, i_ty (in the table's unit), sorted by epoch then layer.
 
     Raises:
         InfoplaneError: if ``estimator`` is missing from the table, or ``None`` with several present.
+
+    Notes:
+        NaN values are skipped by the mean (pandas); an (epoch, layer) with NaN in every repeat
+        stays NaN.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810 (the planes average 50 networks).
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"repeat": [0, 1], "epoch": 5, "layer": 1, "estimator": "binning",
+        ...                   "i_xt": [2.0, 4.0], "i_ty": [0.5, 0.7]})
+        >>> mean_over_repeats(t).to_dict("records")
+        [{'epoch': 5, 'layer': 1, 'i_xt': 3.0, 'i_ty': 0.6}]
     """
-    names = list(dict.fromkeys(table["estimator"]))
-    if estimator is None:
-        if len(names) != 1:
-            raise InfoplaneError(f"the table holds estimators {names}; pass estimator=one of them.")
-        estimator = names[0]
-    if estimator not in names:
-        raise InfoplaneError(f"estimator {estimator!r} is not in the table; it holds {names}.")
+    estimator = select_estimator(table, estimator, name="the table")
     rows = table[table["estimator"] == estimator]
     return (
         rows.groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
         .mean()
         .sort_values(["epoch", "layer"], ignore_index=True)
     )
-
-
-def layer_legend_labels(table: Any) -> list[str] | None:
-    """Legend labels per layer: "layer l" for hidden layers, "output (softmax)" for a softmax layer."""
-    if "layer_name" not in table.columns:
-        return None
-    names = table.drop_duplicates("layer").sort_values("layer")
-    return [
-        "output (softmax)" if str(n).endswith("softmax") else f"layer {int(l)}"
-        for l, n in zip(names["layer"], names["layer_name"], strict=True)  # noqa: E741
-    ]
 
 
 def draw_information_plane(
@@ -67,31 +89,64 @@ def draw_information_plane(
     cmap: str = EPOCH_CMAP,
     layer_labels: Sequence[str] | None = None,
     marker_size: float = 22.0,
+    unit: str = "bits",
 ) -> Any:
     """Draw averaged information-plane trajectories on a matplotlib Axes.
 
+    x = I(X;T), y = I(T;Y); one scatter (trajectory over training) per layer with its own marker,
+    coloured by epoch on a log scale; thin lines, coloured by epoch, join the layers of one epoch;
+    a dotted black line at I(X;Y).
+
     Args:
         ax: matplotlib Axes.
-        mean: DataFrame with epoch, layer, i_xt, i_ty (bits), e.g. from :func:`mean_over_repeats`.
-        ixy: I(X;Y) in bits for the dotted line, or ``None``.
-        norm: a matplotlib colour norm for epochs (default: log scale over the epochs present).
-        cmap: colour map of epochs.
+        mean: DataFrame with columns epoch, layer, i_xt, i_ty (in ``unit``), one row per
+            (epoch, layer), e.g. from :func:`mean_over_repeats`; n_epochs x n_layers rows.
+        ixy: I(X;Y) in ``unit`` for the dotted line (default ``None``: no line).
+        norm: a matplotlib colour norm for epochs (default: log scale over the epochs present,
+            :func:`~infoplane.plots.style.epoch_norm`).
+        cmap: colour map of epochs (default ``"gnuplot"``).
         layer_labels: legend labels per layer (default "layer 1", ...).
-        marker_size: scatter marker area.
+        marker_size: scatter marker area (default 22 points^2).
+        unit: unit of the values, for the axis labels (default ``"bits"``).
 
     Returns:
-        The ScalarMappable of the epoch colours (for a colour bar).
+        The ``PathCollection`` of the last layer (a ScalarMappable of the epoch colours, for a
+        colour bar); ``ax`` then holds one ``PathCollection`` per layer (n_epochs points each)
+        and one ``LineCollection`` of n_epochs polylines.
+
+    Raises:
+        InfoplaneError: for an unknown ``unit``.
+        KeyError: if ``mean`` lacks a column.
+
+    Notes:
+        Epoch 0 (initialisation) is coloured as epoch 1 (a log scale has no 0). Values are drawn
+        as given: average over repetitions first (binning estimates of one network are noisy).
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+
+    Example:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> mean = pd.DataFrame({"epoch": [1, 1, 10, 10], "layer": [1, 2, 1, 2],
+        ...                      "i_xt": [3.0, 2.0, 4.0, 2.5], "i_ty": [0.2, 0.1, 0.9, 0.8]})
+        >>> fig, ax = plt.subplots()
+        >>> sm = draw_information_plane(ax, mean, ixy=1.0)
+        >>> ax.get_xlabel(), len(ax.collections), ax.lines[0].get_ydata()[0]
+        ('I(X;T) [bits]', 3, 1.0)
+        >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
-    from matplotlib.colors import LogNorm
 
     x = mean.pivot(index="epoch", columns="layer", values="i_xt")
     y = mean.pivot(index="epoch", columns="layer", values="i_ty")
-    epochs = x.index.to_numpy()
-    shown = np.maximum(epochs, 1)  # epoch 0 (initialisation) shares the colour of epoch 1
+    shown = shown_epochs(x.index.to_numpy())
     if norm is None:
-        norm = LogNorm(vmin=shown.min(), vmax=max(shown.max(), shown.min() + 1))
+        norm = epoch_norm(shown)
     cm = plt.get_cmap(cmap)
     segments = np.stack([x.to_numpy(), y.to_numpy()], axis=-1)  # (E, L, 2): a polyline per epoch
     lines = LineCollection(segments, colors=cm(norm(shown)), linewidths=0.5, alpha=0.35, zorder=1)
@@ -106,42 +161,71 @@ def draw_information_plane(
             cmap=cm,
             norm=norm,
             s=marker_size,
-            marker=LAYER_MARKERS[k % len(LAYER_MARKERS)],
+            marker=layer_marker(k),
             edgecolors="none",
             zorder=2,
+            label=label,
         )
-        ax.scatter([], [], marker=LAYER_MARKERS[k % len(LAYER_MARKERS)], color="0.3", label=label)
     if ixy is not None:
-        ax.axhline(ixy, ls=":", color="k", lw=1.2, label=f"I(X;Y) = {ixy:.3f} bits", zorder=0)
-    ax.set_xlabel("I(X;T) [bits]")
-    ax.set_ylabel("I(T;Y) [bits]")
+        ax.axhline(ixy, **IXY_LINE, label=ixy_label(ixy, unit), zorder=0)
+    ax.set_xlabel(axis_label("I(X;T)", unit))
+    ax.set_ylabel(axis_label("I(T;Y)", unit))
     ax.autoscale_view()
     return sm
 
 
 def draw_label_information(
-    ax: Any, mean: Any, *, ixy: float | None = None, layer_labels: Sequence[str] | None = None
+    ax: Any,
+    mean: Any,
+    *,
+    ixy: float | None = None,
+    layer_labels: Sequence[str] | None = None,
+    unit: str = "bits",
 ) -> None:
     """Draw I(T;Y) against epoch per layer, for estimators that give no I(X;T) (e.g. ``infonce``).
 
     Args:
         ax: matplotlib Axes.
-        mean: DataFrame with epoch, layer, i_ty (bits).
-        ixy: I(X;Y) in bits for the dotted line, or ``None``.
+        mean: DataFrame, one row per (epoch, layer), with columns epoch, layer, i_ty (in
+            ``unit``).
+        ixy: I(X;Y) in ``unit`` for the dotted line, or ``None``.
         layer_labels: legend labels per layer.
+        unit: unit of the values (default ``"bits"``).
+
+    Returns:
+        ``None``; ``ax`` holds one line per layer (epochs on a log axis).
+
+    Raises:
+        InfoplaneError: for an unknown ``unit``.
+
+    Notes:
+        Epoch 0 is drawn at epoch 1 (log axis).
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810.
+
+    Example:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> fig, ax = plt.subplots()
+        >>> draw_label_information(ax, pd.DataFrame({"epoch": [0, 9], "layer": [1, 1],
+        ...                                          "i_ty": [0.1, 0.8]}), unit="nats")
+        >>> ax.get_ylabel()
+        'I(T;Y) [nats]'
+        >>> plt.close(fig)
     """
     y = mean.pivot(index="epoch", columns="layer", values="i_ty")
-    epochs = np.maximum(y.index.to_numpy(), 1)
+    epochs = shown_epochs(y.index.to_numpy())
     for k, layer in enumerate(y.columns):
         label = layer_labels[k] if layer_labels is not None else f"layer {layer}"
-        ax.plot(
-            epochs, y[layer], marker=LAYER_MARKERS[k % len(LAYER_MARKERS)], ms=3, lw=1, label=label
-        )
+        ax.plot(epochs, y[layer], marker=layer_marker(k), ms=3, lw=1, label=label)
     if ixy is not None:
-        ax.axhline(ixy, ls=":", color="k", lw=1.2)
+        ax.axhline(ixy, **IXY_LINE, label=ixy_label(ixy, unit))
     ax.set_xscale("log")
-    ax.set_xlabel("Epochs")
-    ax.set_ylabel("I(T;Y) [bits]")
+    ax.set_xlabel(EPOCH_LABEL)
+    ax.set_ylabel(axis_label("I(T;Y)", unit))
 
 
 def plot_information_plane(
@@ -155,36 +239,65 @@ def plot_information_plane(
 ) -> Any:
     """Plot the information plane, one panel per estimator, averaged over repeats.
 
+    Each panel: x = I(X;T), y = I(T;Y) in the table's unit (its ``unit`` column; bits without
+    one), one marker shape per layer, colour = epoch on a log scale shared by all panels, with one
+    colour bar labelled "Epochs"; a dotted line at I(X;Y); title "<estimator> (mean of R
+    networks)". An estimator with no I(X;T) (all NaN, e.g. ``infonce``) gets I(T;Y) against epoch.
+
     Args:
-        table: tidy table (repeat, epoch, layer, estimator, i_xt, i_ty) in bits.
-        path: where to save a PNG (atomically); ``None`` to only return the figure.
+        table: tidy table with columns repeat, epoch, layer, estimator, i_xt, i_ty (and
+            optionally layer_name, unit), one row per (repeat, epoch, layer, estimator).
+        path: where to save a PNG (atomically, 150 dpi); ``None`` (default) to only return the
+            figure.
         estimators: which estimators, in panel order (default: all in the table).
-        ixy: I(X;Y) in bits for the dotted line.
-        title: figure title.
+        ixy: I(X;Y) in the table's unit for the dotted line (default ``None``: no line); for
+            class labels and a deterministic task, ``label_entropy(labels, unit=unit)``.
+        title: figure title (default none).
         decorate: optional ``decorate(ax, estimator)`` called on each panel (e.g. to draw the IB
             bound).
 
     Returns:
-        The matplotlib Figure.
+        The matplotlib Figure (close it with ``plt.close(fig)``).
 
     Raises:
-        InfoplaneError: if an estimator is not in the table.
+        InfoplaneError: if an estimator is not in the table, or the table mixes units.
+
+    Notes:
+        Repetitions are averaged per (epoch, layer) before drawing: a binned estimate of one
+        network is noisy and the papers show means. The averaged points can break the
+        data-processing inequality where the estimator does (see
+        :func:`infoplane.analysis.consistency.dpi_checks`).
+
+    References:
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+        3. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({"repeat": 0, "epoch": [0, 0, 100, 100], "layer": [1, 2, 1, 2],
+        ...                       "estimator": "binning", "i_xt": [5.0, 3.0, 6.0, 2.0],
+        ...                       "i_ty": [0.1, 0.1, 0.9, 0.8], "unit": "bits"})
+        >>> fig = plot_information_plane(table, ixy=1.0)
+        >>> ax = fig.axes[0]
+        >>> ax.get_title(), ax.get_xlabel(), fig.axes[-1].get_ylabel()
+        ('binning (mean of 1 network)', 'I(X;T) [bits]', 'Epochs')
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
 
+    unit = table_unit(table)
     names = list(estimators) if estimators is not None else list(dict.fromkeys(table["estimator"]))
-    n = len(names)
-    ncols = min(n, 3)
-    nrows = int(np.ceil(n / ncols))
+    nrows, ncols = panel_grid(len(names))
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(5.2 * ncols + 1.0, 4.4 * nrows), squeeze=False, layout="constrained"
     )
-    epochs = np.maximum(table["epoch"].to_numpy(), 1)
-    norm = LogNorm(vmin=epochs.min(), vmax=max(epochs.max(), epochs.min() + 1))
+    norm = epoch_norm(table["epoch"].to_numpy())
     sm = None
     labels = layer_legend_labels(table)
     for ax, name in zip(axes.ravel(), names, strict=False):
@@ -192,20 +305,20 @@ def plot_information_plane(
         n_rep = table.loc[table["estimator"] == name, "repeat"].nunique()
         ax.set_title(f"{name} (mean of {n_rep} network{'s' if n_rep > 1 else ''})", fontsize=10)
         if mean["i_xt"].isna().all():
-            draw_label_information(ax, mean, ixy=ixy, layer_labels=labels)
+            draw_label_information(ax, mean, ixy=ixy, layer_labels=labels, unit=unit)
             ax.legend(fontsize=7, loc="upper left", framealpha=0.8)
             ax.set_title(f"{name}: I(T;Y) only (no I(X;T) estimate)", fontsize=10)
             continue
-        sm = draw_information_plane(ax, mean, ixy=ixy, norm=norm, layer_labels=labels)
+        sm = draw_information_plane(ax, mean, ixy=ixy, norm=norm, layer_labels=labels, unit=unit)
         if decorate is not None:
             decorate(ax, name)
         ax.grid(alpha=0.2)
-    for ax in axes.ravel()[n:]:
+    for ax in axes.ravel()[len(names) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, loc="lower right", framealpha=0.8)
     if sm is not None:
         cbar = fig.colorbar(sm, ax=axes.ravel().tolist(), pad=0.02, fraction=0.04)
-        cbar.set_label("Epochs")
+        cbar.set_label(EPOCH_LABEL)
     if title:
         fig.suptitle(title)
     if path is not None:

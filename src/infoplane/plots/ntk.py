@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from infoplane.interface import InfoplaneError, check_unit
+from infoplane.plots.style import EPOCH_CMAP, IXY_LINE, axis_label
 
-TIME_CMAP = "gnuplot"
+TIME_CMAP = EPOCH_CMAP
+"""Colour map of training time (the epoch colour map of :mod:`infoplane.plots.style`)."""
 
 
 def plot_ntk_information_plane(
@@ -36,8 +38,8 @@ def plot_ntk_information_plane(
     Right: the bounds on I(X;Z) (band), the Gibbs and Bayes label terms and H(Y) against t.
 
     Args:
-        table: DataFrame from :func:`infoplane.ntk.ntk_information_plane` (columns ``t``,
-            ``i_xz_lower_<unit>``, ``i_xz_upper_<unit>``, ``i_zy_gibbs_<unit>``,
+        table: DataFrame from :func:`infoplane.ntk.ntk_information_plane`, one row per time t
+            (columns ``t``, ``i_xz_lower_<unit>``, ``i_xz_upper_<unit>``, ``i_zy_gibbs_<unit>``,
             ``i_zy_bayes_<unit>``, ``h_y_<unit>``).
         path: where to save the figure (PNG, PDF, ...); ``None`` does not save.
         unit: the unit of the table's columns, ``"bits"`` (default) or ``"nats"``.
@@ -50,6 +52,21 @@ def plot_ntk_information_plane(
 
     Raises:
         InfoplaneError: if a needed column is missing, or the table has no positive finite time.
+
+    Notes:
+        Axis labels carry ``unit`` (``axis_label``); the I(X;Z) values are bounds, not
+        estimates, so a point's horizontal bar is part of the result.
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> t = pd.DataFrame({"t": [0.0, 1.0, 10.0, np.inf], "i_xz_lower_bits": [1.0, 2, 3, 3],
+        ...                   "i_xz_upper_bits": [1.5, 2.5, 3.5, 3.5],
+        ...                   "i_zy_gibbs_bits": [0.1, 0.4, 0.8, 0.9],
+        ...                   "i_zy_bayes_bits": [0.2, 0.5, 0.9, 0.95], "h_y_bits": 1.0})
+        >>> fig = plot_ntk_information_plane(t)
+        >>> fig.axes[0].get_xlabel()
+        'I(X;Z) [bits]'
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
 
     References:
         Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189; Shwartz-Ziv & Tishby (2017),
@@ -99,11 +116,11 @@ def plot_ntk_information_plane(
     inf = np.isinf(t)
     if inf.any():
         ax.scatter(lo[inf], gibbs[inf], s=140, marker="*", color="k", label="t = ∞", zorder=4)
-    ax.axhline(ixy, ls=":", color="k", lw=1.0, label=f"H(Y) = {ixy:.3g}")
+    ax.axhline(ixy, **IXY_LINE, label=f"I(X;Y) = H(Y) = {ixy:.3f} {unit}")
     cbar = fig.colorbar(sc, ax=ax)
     cbar.set_label("Training time t")
-    ax.set_xlabel(f"I(X;Z) ({unit})")
-    ax.set_ylabel(f"I(Z;Y) ({unit}), Gibbs lower bound")
+    ax.set_xlabel(axis_label("I(X;Z)", unit))
+    ax.set_ylabel(axis_label("I(Z;Y)", unit) + ", Gibbs lower bound")
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title("Information plane of the infinite ensemble", fontsize=10)
 
@@ -117,7 +134,7 @@ def plot_ntk_information_plane(
     ax_t.plot(tt, up, color="tab:blue", ls="--", label="I(X;Z) upper (leave-one-out)")
     ax_t.plot(tt, gibbs, color="tab:red", label="I(Z;Y) Gibbs bound")
     ax_t.plot(tt, bayes, color="tab:orange", ls="--", label="Bayes (ensemble predictive)")
-    ax_t.axhline(ixy, ls=":", color="k", lw=1.0)
+    ax_t.axhline(ixy, **IXY_LINE)
     ax_t.set_xscale("log")
     decades = 10.0 ** np.arange(math.ceil(np.log10(tmin)), math.floor(np.log10(tmax)) + 1)
     ticks = [float(v) for v in decades]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from infoplane.interface import InfoplaneError
+from infoplane.plots.style import EPOCH_LABEL, PHASE_COLORS, SNR_COLORS, panel_grid
 
 _REQUIRED = ("epoch", "layer", "grad_mean", "grad_std")
 
@@ -23,13 +24,32 @@ def mean_gradients(gradients: Any) -> Any:
     """Geometric mean over repeats of ``grad_mean`` and ``grad_std`` per (layer, epoch).
 
     Args:
-        gradients: table with columns epoch, layer, grad_mean, grad_std (and repeat).
+        gradients: table, one row per (repeat, epoch, layer), with columns epoch, layer,
+            grad_mean, grad_std (norms of the mean and std of the mini-batch gradients, in the
+            units of the loss gradient) and repeat.
 
     Returns:
-        DataFrame with columns layer, epoch, grad_mean, grad_std, snr, sorted by layer and epoch.
+        DataFrame with one row per (layer, epoch): columns layer, epoch, grad_mean, grad_std
+        (geometric means over repeats) and snr = grad_mean / grad_std (dimensionless), sorted by
+        layer and epoch.
 
     Raises:
         InfoplaneError: for missing columns.
+
+    Notes:
+        Norms span decades over training, so repeats are averaged in log space (values below
+        1e-300 are clipped to it).
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv:1703.00810, Fig. 4.
+
+    Example:
+        >>> import pandas as pd
+        >>> g = pd.DataFrame({"repeat": [0, 1], "epoch": 1, "layer": 1,
+        ...                   "grad_mean": [1.0, 100.0], "grad_std": [10.0, 10.0]})
+        >>> mean_gradients(g)[["grad_mean", "snr"]].round(6).to_numpy().tolist()
+        [[10.0, 1.0]]
     """
     missing = [c for c in _REQUIRED if c not in gradients.columns]
     if missing:
@@ -63,24 +83,41 @@ def plot_snr(
     """Plot mean and std of the gradients against epochs (log-log), one panel per layer.
 
     Args:
-        gradients: table from :meth:`~infoplane.training.gradients.GradientStatistics.to_frame`
-            (columns repeat, epoch, layer, grad_mean, grad_std); repeats are averaged
-            geometrically.
-        path: where to save a PNG (atomically); ``None`` to only return the figure.
+        gradients: table from :meth:`~infoplane.training.gradients.GradientStatistics.to_frame`,
+            (n_repeats * n_epochs * n_layers) rows, with columns repeat, epoch, layer, grad_mean,
+            grad_std (gradient norms; no information unit); repeats are averaged geometrically.
+        path: where to save a PNG (atomically, 150 dpi); ``None`` (default) to only return the
+            figure.
         phases: optional table from :func:`~infoplane.analysis.phases.detect_phases` (columns
             layer, transition_epoch, compression_epoch): the transition is drawn as a dashed
             vertical line, the compression onset as a dotted one.
         title: figure title.
 
     Returns:
-        The matplotlib Figure.
+        The matplotlib Figure: one log-log panel per layer ("layer l", x label "Epochs") with the
+        mean (red) and std (blue) lines, and the phase lines where given.
 
     Raises:
         InfoplaneError: for missing columns or an empty table.
 
+    Notes:
+        Epoch 0 is left out (log axis). The crossing of the two curves is the drift-to-diffusion
+        transition of the 2017 paper; whether it coincides with compression is what the figure
+        lets a reader check (Saxe et al. 2018 find it need not).
+
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
         Information. arXiv:1703.00810, Fig. 4.
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> ep = np.array([1, 10, 100])
+        >>> g = pd.DataFrame({"repeat": 0, "epoch": np.tile(ep, 2), "layer": np.repeat([1, 2], 3),
+        ...                   "grad_mean": 1.0, "grad_std": 0.5})
+        >>> fig = plot_snr(g)
+        >>> [ax.get_title() for ax in fig.axes], fig.axes[0].get_xlabel()
+        (['layer 1', 'layer 2 (output)'], 'Epochs')
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import matplotlib
 
@@ -95,8 +132,7 @@ def plot_snr(
     avg = avg[avg["epoch"] > 0]
     layers = sorted(avg["layer"].unique())
     n = len(layers)
-    ncols = min(n, 3)
-    nrows = int(np.ceil(n / ncols))
+    nrows, ncols = panel_grid(n)
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(4.2 * ncols, 3.3 * nrows), squeeze=False, sharex=True, sharey=True
     )
@@ -105,19 +141,25 @@ def plot_snr(
     n_last = len(layers) - 1
     for k, (ax, layer) in enumerate(zip(axes.ravel(), layers, strict=False)):
         sub = avg[avg["layer"] == layer]
-        ax.loglog(sub["epoch"], sub["grad_mean"], color="tab:red", lw=1.4, label="mean")
-        ax.loglog(sub["epoch"], sub["grad_std"], color="tab:blue", lw=1.4, label="std")
+        ax.loglog(sub["epoch"], sub["grad_mean"], color=SNR_COLORS["mean"], lw=1.4, label="mean")
+        ax.loglog(sub["epoch"], sub["grad_std"], color=SNR_COLORS["std"], lw=1.4, label="std")
         if np.isfinite(trans.get(layer, np.nan)):
-            ax.axvline(trans[layer], color="k", ls="--", lw=1.0, label="drift → diffusion")
+            ax.axvline(
+                trans[layer], color=PHASE_COLORS["transition"], ls="--", lw=1.0,
+                label="drift → diffusion",
+            )  # fmt: skip
         if np.isfinite(comp.get(layer, np.nan)):
-            ax.axvline(comp[layer], color="tab:green", ls=":", lw=1.4, label="compression onset")
+            ax.axvline(
+                comp[layer], color=PHASE_COLORS["compression"], ls=":", lw=1.4,
+                label="compression onset",
+            )  # fmt: skip
         suffix = " (output)" if k == n_last and n > 1 else ""
         ax.set_title(f"layer {layer}{suffix}", fontsize=10)
         ax.grid(alpha=0.2, which="both")
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("Epochs")
+        ax.set_xlabel(EPOCH_LABEL)
     for ax in axes[:, 0]:
         ax.set_ylabel("gradient norm")
     handles: dict[str, Any] = {}
@@ -153,13 +195,38 @@ def mark_phases(
 
     Args:
         ax: the matplotlib Axes of the information plane.
-        plane_mean: DataFrame with columns epoch, layer, i_xt, i_ty averaged over repeats (e.g.
+        plane_mean: DataFrame of (n_epochs * n_layers) rows, one per (epoch, layer), with columns epoch, layer, i_xt, i_ty
+            averaged over repeats, in the plane's unit (e.g.
             :func:`infoplane.plots.information_plane.mean_over_repeats`).
-        phases: table from :func:`~infoplane.analysis.phases.detect_phases`.
-        size: marker area.
+        phases: table from :func:`~infoplane.analysis.phases.detect_phases`, one row per layer.
+        size: marker area (default 90 points^2).
+
+    Returns:
+        ``None``; ``ax`` gains up to two collections (stars, crosses), one point per layer.
 
     Raises:
         InfoplaneError: if ``plane_mean`` lacks epoch, layer, i_xt or i_ty.
+
+    Notes:
+        The nearest captured epoch is used: with log-spaced capture the marker can sit a little
+        before or after the detected epoch.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv:1703.00810, Sec. 3.3-3.4.
+
+    Example:
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> mean = pd.DataFrame({"epoch": [1, 10, 100], "layer": 1, "i_xt": [1.0, 2.0, 1.5],
+        ...                      "i_ty": [0.1, 0.5, 0.9]})
+        >>> phases = pd.DataFrame({"layer": [1], "transition_epoch": [9.0],
+        ...                        "compression_epoch": [float("nan")]})
+        >>> fig, ax = plt.subplots()
+        >>> mark_phases(ax, mean, phases)
+        >>> ax.collections[0].get_offsets().tolist()
+        [[2.0, 0.5]]
+        >>> plt.close(fig)
     """
     missing = [c for c in ("epoch", "layer", "i_xt", "i_ty") if c not in plane_mean.columns]
     if missing:
@@ -167,8 +234,16 @@ def mark_phases(
             f"plane_mean lacks column(s) {', '.join(missing)}; pass mean_over_repeats(table)."
         )
     styles = {
-        "transition_epoch": {"marker": "*", "color": "k", "label": "drift → diffusion"},
-        "compression_epoch": {"marker": "X", "color": "tab:green", "label": "compression onset"},
+        "transition_epoch": {
+            "marker": "*",
+            "color": PHASE_COLORS["transition"],
+            "label": "drift → diffusion",
+        },
+        "compression_epoch": {
+            "marker": "X",
+            "color": PHASE_COLORS["compression"],
+            "label": "compression onset",
+        },
     }
     for column, style in styles.items():
         xs, ys = [], []

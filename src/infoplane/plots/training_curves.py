@@ -10,16 +10,41 @@ def plot_training_curves(history: Any, path: str | Path | None = None) -> Any:
     """Plot mean (and min-max band over repeats) of loss and accuracy against epoch.
 
     Args:
-        history: table with columns repeat, epoch, train_loss, train_acc, test_loss, test_acc.
-        path: where to save a PNG (atomically), or ``None``.
+        history: table of (n_repeats * n_epochs) rows, one per (repeat, epoch), with columns repeat, epoch, train_loss,
+            test_loss (cross-entropy in nats), train_acc, test_acc (shares in [0, 1]).
+        path: where to save a PNG (atomically, 130 dpi), or ``None`` (default).
 
     Returns:
-        The matplotlib Figure.
+        The matplotlib Figure: two panels (y labels "cross-entropy [nats]" and "accuracy", x
+        label "Epochs" on a log axis), one line and band per split.
+
+    Raises:
+        KeyError: if a column is missing.
+
+    Notes:
+        A split whose values are all NaN (no test set) is left out; epoch 0 is dropped by the log
+        axis.
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810.
+
+    Example:
+        >>> import pandas as pd
+        >>> h = pd.DataFrame({"repeat": 0, "epoch": [1, 10], "train_loss": [0.7, 0.2],
+        ...                   "test_loss": [0.7, 0.3], "train_acc": [0.5, 0.9],
+        ...                   "test_acc": [0.5, 0.8]})
+        >>> fig = plot_training_curves(h)
+        >>> [ax.get_ylabel() for ax in fig.axes]
+        ['cross-entropy [nats]', 'accuracy']
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+
+    from infoplane.plots.style import EPOCH_LABEL, SPLIT_COLORS
 
     g = history.groupby("epoch")
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -27,14 +52,14 @@ def plot_training_curves(history: Any, path: str | Path | None = None) -> Any:
         (axes[0], "loss", "cross-entropy [nats]"),
         (axes[1], "acc", "accuracy"),
     ):
-        for split, colour in (("train", "C0"), ("test", "C1")):
+        for split, colour in SPLIT_COLORS.items():
             col = f"{split}_{metric}"
             if history[col].isna().all():
                 continue
             ax.plot(g[col].mean().index, g[col].mean(), color=colour, label=split)
             ax.fill_between(g[col].min().index, g[col].min(), g[col].max(), color=colour, alpha=0.2)
         ax.set_xscale("log")
-        ax.set_xlabel("Epochs")
+        ax.set_xlabel(EPOCH_LABEL)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.legend()

@@ -1,9 +1,10 @@
 """Interactive (plotly) figures of the run report, in the conventions of the matplotlib figures.
 
-Information plane: x = I(X;T), y = I(T;Y) in bits, colour = epoch (log scale), one marker symbol per
-layer, a line joining the layers of the epoch chosen with the slider, a dotted line at I(X;Y), the
+Information plane: x = I(X;T), y = I(T;Y) in the table's unit (bits by default), colour = epoch (log
+scale), one marker symbol per layer, a line joining the layers of the epoch chosen with the slider, a dotted line at I(X;Y), the
 IB bound where known, and open red circles where the averaged estimates break the data-processing
-inequality (Geiger 2021, arXiv 2003.09671).
+inequality (Geiger 2021, arXiv 2003.09671). Colours, markers and labels come from
+:mod:`infoplane.plots.style`, shared with the PNG figures.
 """
 
 from __future__ import annotations
@@ -12,46 +13,27 @@ from typing import Any
 
 import numpy as np
 
-SYMBOLS = (
-    "circle",
-    "square",
-    "triangle-up",
-    "diamond",
-    "triangle-down",
-    "cross",
-    "x",
-    "star",
-    "hexagon",
-    "triangle-left",
-    "triangle-right",
-    "pentagon",
-)
-COLORSCALE = "Plasma"
-LAYER_COLORS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
+from infoplane.analysis.tables import table_unit
+from infoplane.plots.style import (
+    EPOCH_LABEL,
+    IXY_LINE_PLOTLY,
+    LAYER_COLORS,
+    PHASE_COLORS,
+    SNR_COLORS,
+    SPLIT_COLORS,
+    axis_label,
+    epoch_colorscale,
+    ixy_label,
+    layer_legend_labels,
+    layer_symbol,
+    panel_grid,
 )
 
 
 def _layer_labels(plane: Any) -> dict[int, str]:
-    names = plane.drop_duplicates("layer").sort_values("layer")
-    return {
-        int(lay): ("output (softmax)" if str(n).endswith("softmax") else f"layer {int(lay)}")
-        for lay, n in zip(names["layer"], names["layer_name"], strict=True)
-    }
-
-
-def _grid(n: int, max_cols: int = 3) -> tuple[int, int]:
-    cols = min(n, max_cols)
-    return int(np.ceil(n / cols)), cols
+    layers = sorted(int(x) for x in plane["layer"].unique())
+    labels = layer_legend_labels(plane) or [f"layer {lay}" for lay in layers]
+    return dict(zip(layers, labels, strict=True))
 
 
 def plane_figure(
@@ -65,15 +47,36 @@ def plane_figure(
     """Information plane with an epoch slider, one panel per estimator, averaged over repeats.
 
     Args:
-        plane: information-plane table (repeat, epoch, layer, layer_name, estimator, i_xt, i_ty).
-        ixy: I(X;Y) in bits for a dotted line, or ``None``.
-        bound: (i_xt, i_ty) arrays of the IB bound in bits, or ``None``.
+        plane: information-plane table with columns repeat, epoch, layer, layer_name, estimator,
+            i_xt, i_ty (and unit), one row per (repeat, epoch, layer, estimator).
+        ixy: I(X;Y) in the table's unit for a dotted line, or ``None`` (default).
+        bound: (i_xt, i_ty) arrays (n_points,) of the IB bound in the table's unit, or ``None``.
         dpi_marks: estimator -> table with i_xt, i_ty of points that break the DPI (from
             :func:`infoplane.analysis.consistency.mean_dpi_violations`), or ``None``.
-        max_frames: most slider positions (epochs are subsampled evenly beyond it).
+        max_frames: most slider positions (default 250; epochs are subsampled evenly beyond it).
 
     Returns:
-        A ``plotly.graph_objects.Figure`` with frames and a slider.
+        A ``plotly.graph_objects.Figure`` with frames and a slider: per estimator panel one
+        marker trace per layer (colour = log10 epoch on the colour scale of
+        :func:`~infoplane.plots.style.epoch_colorscale`, colour bar "Epochs"), the I(X;Y) line,
+        the bound, DPI marks and the "selected epoch" line; axis titles and hover text carry the
+        table's unit.
+
+    Raises:
+        InfoplaneError: if the table mixes units.
+
+    Notes:
+        Values are averaged over repetitions per (epoch, layer), as in the PNG figure.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"repeat": 0, "epoch": [1, 1, 10, 10], "layer": [1, 2, 1, 2],
+        ...                   "layer_name": ["h1", "h2"] * 2, "estimator": "binning",
+        ...                   "i_xt": [3.0, 2.0, 4.0, 2.5], "i_ty": [0.2, 0.1, 0.9, 0.8],
+        ...                   "unit": "nats"})
+        >>> fig = plane_figure(t, ixy=0.69)
+        >>> fig.layout.xaxis.title.text, len([d for d in fig.data if d.mode == "markers"])
+        ('I(X;T) [nats]', 2)
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -84,8 +87,9 @@ def plane_figure(
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
+    unit = table_unit(plane)
     names = list(dict.fromkeys(plane["estimator"]))
-    rows, cols = _grid(len(names))
+    rows, cols = panel_grid(len(names))
     n_rep = plane.groupby("estimator")["repeat"].nunique().to_dict()
     titles = [f"{n} (mean of {n_rep[n]} network{'s' if n_rep[n] > 1 else ''})" for n in names]
     fig = make_subplots(
@@ -118,23 +122,23 @@ def plane_figure(
                     legendgroup=labels[int(layer)],
                     showlegend=k == 0,
                     marker={
-                        "symbol": SYMBOLS[j % len(SYMBOLS)],
+                        "symbol": layer_symbol(j),
                         "size": 7,
                         "opacity": 0.55,
                         "color": np.log10(np.maximum(ep, 1)),
-                        "colorscale": COLORSCALE,
+                        "colorscale": epoch_colorscale(),
                         "cmin": cmin,
                         "cmax": cmax,
                         "showscale": k == 0 and j == 0,
                         "colorbar": {
-                            "title": {"text": "Epochs"},
+                            "title": {"text": EPOCH_LABEL},
                             "tickvals": [np.log10(t) for t in tick_epochs],
                             "ticktext": [str(t) for t in tick_epochs],
                         },
                     },
                     customdata=ep,
                     hovertemplate=f"{labels[int(layer)]}<br>epoch %{{customdata}}<br>"
-                    "I(X;T) = %{x:.3f} bits<br>I(T;Y) = %{y:.3f} bits<extra></extra>",
+                    f"I(X;T) = %{{x:.3f}} {unit}<br>I(T;Y) = %{{y:.3f}} {unit}<extra></extra>",
                 ),
                 row=r,
                 col=c,
@@ -145,8 +149,8 @@ def plane_figure(
                     x=[0, max(float(mean["i_xt"].max()), 1.0) * 1.02],
                     y=[ixy, ixy],
                     mode="lines",
-                    line={"dash": "dot", "color": "black", "width": 1.2},
-                    name=f"I(X;Y) = {ixy:.3f} bits",
+                    line=IXY_LINE_PLOTLY,
+                    name=ixy_label(ixy, unit),
                     legendgroup="ixy",
                     showlegend=k == 0,
                     hoverinfo="skip",
@@ -207,14 +211,15 @@ def plane_figure(
                     "color": "rgba(0,0,0,0)",
                     "line": {"color": "black", "width": 2},
                 },
-                hovertemplate="I(X;T) = %{x:.3f}<br>I(T;Y) = %{y:.3f}<extra>selected</extra>",
+                hovertemplate=f"I(X;T) = %{{x:.3f}} {unit}<br>I(T;Y) = %{{y:.3f}} {unit}"
+                "<extra>selected</extra>",
             ),
             row=r,
             col=c,
         )
         current_idx.append(len(fig.data) - 1)
-        fig.update_xaxes(title_text="I(X;T) [bits]", row=r, col=c)
-        fig.update_yaxes(title_text="I(T;Y) [bits]", row=r, col=c)
+        fig.update_xaxes(title_text=axis_label("I(X;T)", unit), row=r, col=c)
+        fig.update_yaxes(title_text=axis_label("I(T;Y)", unit), row=r, col=c)
     if len(all_epochs) > max_frames:
         pick = np.unique(np.linspace(0, len(all_epochs) - 1, max_frames).round().astype(int))
         frame_epochs = all_epochs[pick]
@@ -282,10 +287,26 @@ def training_figure(history: Any) -> Any:
     """Train and test loss (nats) and accuracy against epochs (log scale), mean and min-max band.
 
     Args:
-        history: table with columns repeat, epoch, train_loss, train_acc, test_loss, test_acc.
+        history: table, one row per (repeat, epoch), with columns repeat, epoch, train_loss,
+            test_loss (cross-entropy, nats), train_acc, test_acc (shares in [0, 1]).
 
     Returns:
-        A ``plotly.graph_objects.Figure``.
+        A ``plotly.graph_objects.Figure``: panels "cross-entropy [nats]" and "accuracy", x axes
+        "Epochs" (log), a mean line and a min-max band per split.
+
+    Raises:
+        KeyError: if ``history`` has no ``epoch`` column.
+
+    Notes:
+        Epoch 0 is left out (log axis); a split with no values (no test set) is left out.
+
+    Example:
+        >>> import pandas as pd
+        >>> h = pd.DataFrame({"repeat": 0, "epoch": [1, 10], "train_loss": [0.7, 0.2],
+        ...                   "test_loss": [0.7, 0.3], "train_acc": [0.5, 0.9],
+        ...                   "test_acc": [0.5, 0.8]})
+        >>> [t.name for t in training_figure(h).data if t.showlegend]
+        ['train', 'test']
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -300,7 +321,7 @@ def training_figure(history: Any) -> Any:
     h = history[history["epoch"] > 0]
     g = h.groupby("epoch")
     for c, metric in ((1, "loss"), (2, "acc")):
-        for split, color in (("train", "#1f77b4"), ("test", "#ff7f0e")):
+        for split, color in SPLIT_COLORS.items():
             col = f"{split}_{metric}"
             if col not in h.columns or h[col].isna().all():
                 continue
@@ -333,7 +354,7 @@ def training_figure(history: Any) -> Any:
                 row=1,
                 col=c,
             )
-        fig.update_xaxes(type="log", title_text="Epochs", row=1, col=c)
+        fig.update_xaxes(type="log", title_text=EPOCH_LABEL, row=1, col=c)
     fig.update_layout(height=380, margin={"t": 50, "b": 40})
     return fig
 
@@ -342,12 +363,28 @@ def snr_figure(gradients: Any, phases: Any = None) -> Any:
     """Gradient mean and std per layer against epochs (log-log), geometric mean over repeats.
 
     Args:
-        gradients: table with columns repeat, epoch, layer, grad_mean, grad_std.
-        phases: optional table (layer, transition_epoch, compression_epoch) from
-            :func:`infoplane.analysis.phases.detect_phases`; drawn as vertical lines.
+        gradients: table, one row per (repeat, epoch, layer), with columns repeat, epoch, layer,
+            grad_mean, grad_std (gradient norms; no information unit).
+        phases: optional table (layer, transition_epoch, compression_epoch), one row per layer,
+            from :func:`infoplane.analysis.phases.detect_phases`; drawn as vertical lines.
 
     Returns:
-        A ``plotly.graph_objects.Figure`` (Shwartz-Ziv & Tishby 2017, arXiv 1703.00810, Fig. 4).
+        A ``plotly.graph_objects.Figure`` (Shwartz-Ziv & Tishby 2017, arXiv 1703.00810, Fig. 4):
+        one log-log panel per layer with a "mean" and a "std" line.
+
+    Raises:
+        InfoplaneError: for missing columns (from
+            :func:`~infoplane.plots.snr.mean_gradients`).
+
+    Notes:
+        Repeats are averaged geometrically; epoch 0 is left out (log axis).
+
+    Example:
+        >>> import pandas as pd
+        >>> g = pd.DataFrame({"repeat": 0, "epoch": [1, 10], "layer": 1, "grad_mean": 1.0,
+        ...                   "grad_std": [0.5, 2.0]})
+        >>> [t.name for t in snr_figure(g).data]
+        ['mean', 'std']
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -363,7 +400,7 @@ def snr_figure(gradients: Any, phases: Any = None) -> Any:
     avg = mean_gradients(gradients)
     avg = avg[avg["epoch"] > 0]
     layers = sorted(avg["layer"].unique())
-    rows, cols = _grid(len(layers))
+    rows, cols = panel_grid(len(layers))
     fig = make_subplots(
         rows=rows,
         cols=cols,
@@ -386,7 +423,7 @@ def snr_figure(gradients: Any, phases: Any = None) -> Any:
                 y=sub["grad_mean"],
                 mode="lines",
                 name="mean",
-                line={"color": "#d62728"},
+                line={"color": SNR_COLORS["mean"]},
                 legendgroup="mean",
                 showlegend=k == 0,
             ),
@@ -399,7 +436,7 @@ def snr_figure(gradients: Any, phases: Any = None) -> Any:
                 y=sub["grad_std"],
                 mode="lines",
                 name="std",
-                line={"color": "#1f77b4"},
+                line={"color": SNR_COLORS["std"]},
                 legendgroup="std",
                 showlegend=k == 0,
             ),
@@ -407,8 +444,8 @@ def snr_figure(gradients: Any, phases: Any = None) -> Any:
             col=c,
         )
         for col, dash, color in (
-            ("transition_epoch", "dash", "black"),
-            ("compression_epoch", "dot", "green"),
+            ("transition_epoch", "dash", PHASE_COLORS["transition"]),
+            ("compression_epoch", "dot", PHASE_COLORS["compression"]),
         ):
             e = look.get(col, {}).get(int(layer), np.nan)
             if np.isfinite(e) and e > 0:
@@ -417,7 +454,7 @@ def snr_figure(gradients: Any, phases: Any = None) -> Any:
                 )
         fig.update_xaxes(type="log", row=r, col=c)
         fig.update_yaxes(type="log", row=r, col=c)
-    fig.update_xaxes(title_text="Epochs", row=rows)
+    fig.update_xaxes(title_text=EPOCH_LABEL, row=rows)
     fig.update_yaxes(title_text="gradient norm", col=1)
     fig.update_layout(height=300 * rows + 60, margin={"t": 50, "b": 40})
     return fig
@@ -439,11 +476,29 @@ def diagnostics_figure(diagnostics: Any, plane: Any | None = None) -> Any:
     curves can be compared.
 
     Args:
-        diagnostics: table from :func:`infoplane.analysis.diagnostics.compute_diagnostics`.
-        plane: optional information-plane table.
+        diagnostics: table from :func:`infoplane.analysis.diagnostics.compute_diagnostics`, one
+            row per (repeat, epoch, layer).
+        plane: optional information-plane table (its first estimator's I(X;T), in the table's
+            unit, fills the sixth panel).
 
     Returns:
-        A ``plotly.graph_objects.Figure``.
+        A ``plotly.graph_objects.Figure``: six panels against "Epochs" (log), one line per
+        layer; the I(X;T) panel's title carries the plane's unit.
+
+    Raises:
+        InfoplaneError: if ``plane`` mixes units.
+
+    Notes:
+        Infinite class separations (collapsed classes) are drawn as gaps; saturation of an
+        unbounded activation (NaN) is not drawn.
+
+    Example:
+        >>> import numpy as np
+        >>> from infoplane.analysis.diagnostics import compute_diagnostics
+        >>> acts = {"h": np.tanh(np.random.default_rng(0).normal(size=(1, 2, 32, 2)))}
+        >>> d = compute_diagnostics(acts, np.arange(32) % 2, [1, 10], activation="tanh")
+        >>> [a.text for a in diagnostics_figure(d).layout.annotations][0]
+        'saturation (share of values near a bound)'
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -460,7 +515,10 @@ def diagnostics_figure(diagnostics: Any, plane: Any | None = None) -> Any:
     est = None
     if plane is not None and len(plane):
         est = next(iter(dict.fromkeys(plane["estimator"])))
-    titles = [DIAG_TITLES[c][0] for c in cols] + ([f"I(X;T) [bits] ({est})"] if est else [])
+    unit = table_unit(plane) if est else "bits"
+    titles = [DIAG_TITLES[c][0] for c in cols] + (
+        [f"{axis_label('I(X;T)', unit)} ({est})"] if est else []
+    )
     fig = make_subplots(rows=2, cols=3, subplot_titles=titles, vertical_spacing=0.14)
     names = diagnostics.drop_duplicates("layer").set_index("layer")["layer_name"].to_dict()
     for j, layer in enumerate(sorted(mean["layer"].unique())):
@@ -509,7 +567,7 @@ def diagnostics_figure(diagnostics: Any, plane: Any | None = None) -> Any:
             )
     for k, col in enumerate(cols + (["i_xt"] if est else [])):
         r, c = k // 3 + 1, k % 3 + 1
-        fig.update_xaxes(type="log", title_text="Epochs", row=r, col=c)
+        fig.update_xaxes(type="log", title_text=EPOCH_LABEL, row=r, col=c)
         if col in DIAG_TITLES and DIAG_TITLES[col][1] == "log":
             fig.update_yaxes(type="log", row=r, col=c)
     fig.update_layout(height=700, margin={"t": 50, "b": 40})
@@ -517,13 +575,28 @@ def diagnostics_figure(diagnostics: Any, plane: Any | None = None) -> Any:
 
 
 def sensitivity_figure(table: Any) -> Any:
-    """Heat map of compression (peak - final I(X;T), bits) per layer and estimator setting.
+    """Heat map of compression (peak - final I(X;T), table's unit) per layer and setting.
 
     Args:
-        table: from :func:`infoplane.analysis.consistency.parameter_sensitivity`.
+        table: from :func:`infoplane.analysis.consistency.parameter_sensitivity`, one row per
+            (setting, layer), with compression in the table's ``unit``.
 
     Returns:
-        A ``plotly.graph_objects.Figure``.
+        A ``plotly.graph_objects.Figure``: one heat map, n_layers x n_settings, colour bar titled
+        with the unit.
+
+    Raises:
+        InfoplaneError: if the table mixes units.
+
+    Notes:
+        Cells are annotated with the compression; zero is the bottom of the colour scale.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"setting": ["a", "b"], "layer": 1, "layer_name": "h",
+        ...                   "compression": [0.1, 0.2]})
+        >>> sensitivity_figure(t).data[0].colorbar.title.text
+        'bits'
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -533,6 +606,7 @@ def sensitivity_figure(table: Any) -> Any:
     """
     import plotly.graph_objects as go
 
+    unit = table_unit(table)
     settings = list(dict.fromkeys(table["setting"]))
     layers = sorted(table["layer"].unique())
     grid = table.pivot(index="layer", columns="setting", values="compression").loc[layers, settings]
@@ -545,8 +619,8 @@ def sensitivity_figure(table: Any) -> Any:
             colorscale="Greens",
             zmin=0,
             texttemplate="%{z:.2f}",
-            colorbar={"title": {"text": "bits"}},
-            hovertemplate="%{y}<br>%{x}<br>compression %{z:.3f} bits<extra></extra>",
+            colorbar={"title": {"text": unit}},
+            hovertemplate=f"%{{y}}<br>%{{x}}<br>compression %{{z:.3f}} {unit}<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")

@@ -29,10 +29,11 @@ def write_plane_gif(
     """Write an animated GIF of the information plane over epochs.
 
     Args:
-        plane: information-plane table (repeat, epoch, layer, estimator, i_xt, i_ty), bits.
+        plane: information-plane table with columns repeat, epoch, layer, estimator, i_xt, i_ty
+            (and unit: axes are labelled with it, bits without one).
         path: the GIF to write (atomically).
         estimator: which estimator (default: the first in the table).
-        ixy: I(X;Y) in bits for a dotted line, or ``None``.
+        ixy: I(X;Y) in the table's unit for a dotted line, or ``None``.
         max_frames: most frames (epochs are subsampled evenly in log-epoch beyond it).
         frame_ms: duration of a frame in milliseconds (the last frame is held 2 s).
         dpi: resolution of the frames (the figure is 6 x 4.5 inches).
@@ -42,38 +43,59 @@ def write_plane_gif(
         The path written.
 
     Raises:
-        InfoplaneError: for an estimator not in the table, or ``max_frames < 2``.
+        InfoplaneError: for an estimator not in the table, a table that mixes units, or
+            ``max_frames < 2``.
+
+    Notes:
+        Values are averaged over repetitions per (epoch, layer), as in the PNG figure; colours,
+        markers and labels come from :mod:`infoplane.plots.style`.
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
         Information. arXiv 1703.00810.
+
+    Example:
+        >>> import pandas as pd, tempfile, pathlib
+        >>> t = pd.DataFrame({"repeat": 0, "epoch": [1, 1, 10, 10], "layer": [1, 2, 1, 2],
+        ...                   "estimator": "binning", "i_xt": [3.0, 2.0, 4.0, 2.5],
+        ...                   "i_ty": [0.2, 0.1, 0.9, 0.8]})
+        >>> out = write_plane_gif(t, pathlib.Path(tempfile.mkdtemp()) / "p.gif", dpi=30)
+        >>> from PIL import Image
+        >>> Image.open(out).n_frames
+        2
     """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
     from PIL import Image
 
-    from infoplane.plots.information_plane import LAYER_MARKERS, layer_legend_labels
+    from infoplane.analysis.tables import table_unit
+    from infoplane.plots.information_plane import mean_over_repeats
+    from infoplane.plots.style import (
+        EPOCH_CMAP,
+        EPOCH_LABEL,
+        IXY_LINE,
+        axis_label,
+        epoch_norm,
+        ixy_label,
+        layer_legend_labels,
+        layer_marker,
+        shown_epochs,
+    )
     from infoplane.storage import atomic_write
 
     if int(max_frames) < 2:
         raise InfoplaneError(f"max_frames must be >= 2; got {max_frames!r}.")
-    names = list(dict.fromkeys(plane["estimator"]))
-    estimator = names[0] if estimator is None else estimator
-    if estimator not in names:
-        raise InfoplaneError(f"estimator {estimator!r} is not in the table; it holds {names}.")
-    mean = (
-        plane[plane["estimator"] == estimator]
-        .groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
-        .mean()
-    )
+    unit = table_unit(plane)
+    if estimator is None:
+        estimator = str(next(iter(dict.fromkeys(plane["estimator"]))))
+    mean = mean_over_repeats(plane, estimator)
     x = mean.pivot(index="epoch", columns="layer", values="i_xt")
     y = mean.pivot(index="epoch", columns="layer", values="i_ty")
     epochs = x.index.to_numpy()
-    shown = np.maximum(epochs, 1)
-    norm = LogNorm(vmin=shown.min(), vmax=max(shown.max(), shown.min() + 1))
+    shown = shown_epochs(epochs)
+    norm = epoch_norm(shown)
     if len(epochs) > max_frames:
         grid = np.linspace(np.log10(shown[0]), np.log10(shown[-1]), int(max_frames))
         idx = np.unique(np.searchsorted(np.log10(shown), grid).clip(0, len(epochs) - 1))
@@ -83,7 +105,7 @@ def write_plane_gif(
     labels = layer_legend_labels(plane[plane["estimator"] == estimator]) or [
         f"layer {lay}" for lay in x.columns
     ]
-    cmap = plt.get_cmap("gnuplot")
+    cmap = plt.get_cmap(EPOCH_CMAP)
 
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=dpi)
     xs, ys = x.to_numpy(), y.to_numpy()
@@ -94,7 +116,7 @@ def write_plane_gif(
     top = max(np.nanmax(ys), ixy or -np.inf)
     ax.set_ylim(np.nanmin(ys) - pad_y, top + pad_y)
     if ixy is not None:
-        ax.axhline(ixy, ls=":", color="k", lw=1.0, label=f"I(X;Y) = {ixy:.3f} bits")
+        ax.axhline(ixy, **IXY_LINE, label=ixy_label(ixy, unit))
     scatters = []
     for k in range(xs.shape[1]):
         sc = ax.scatter(
@@ -104,20 +126,18 @@ def write_plane_gif(
             cmap=cmap,
             norm=norm,
             s=22,
-            marker=LAYER_MARKERS[k % len(LAYER_MARKERS)],
+            marker=layer_marker(k),
             edgecolors="none",
             zorder=2,
         )
-        ax.scatter(
-            [], [], marker=LAYER_MARKERS[k % len(LAYER_MARKERS)], color="0.3", label=labels[k]
-        )
+        ax.scatter([], [], marker=layer_marker(k), color="0.3", label=labels[k])
         scatters.append(sc)
     (line,) = ax.plot([], [], "-", color="k", lw=1.0, zorder=3)
     (dots,) = ax.plot([], [], "o", mfc="none", mec="k", ms=7, zorder=4)
     cbar = fig.colorbar(scatters[0], ax=ax, pad=0.02)
-    cbar.set_label("Epochs")
-    ax.set_xlabel("I(X;T) [bits]")
-    ax.set_ylabel("I(T;Y) [bits]")
+    cbar.set_label(EPOCH_LABEL)
+    ax.set_xlabel(axis_label("I(X;T)", unit))
+    ax.set_ylabel(axis_label("I(T;Y)", unit))
     ax.grid(alpha=0.2)
     ax.legend(fontsize=6, loc="lower right", framealpha=0.8)
     ax.set_title(f"{title or estimator}: epoch {int(epochs[-1])}", fontsize=10)

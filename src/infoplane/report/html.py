@@ -41,11 +41,29 @@ table.tbl th{background:#f4f4f4}pre{background:#f7f7f7;padding:10px;font-size:0.
 class ReportResult:
     """What :func:`write_report` wrote.
 
-    Attributes:
+    Args:
         html: path of the HTML page.
         gif: path of the animated GIF, or ``None``.
-        sections: titles of the sections on the page.
+        sections: titles of the sections on the page, in order.
         notes: messages about parts that are missing (no gradients, no diagnostics, ...).
+
+    Attributes:
+        html, gif, sections, notes: as above.
+
+    Shapes: none (paths and lists of strings, no arrays).
+
+    Raises:
+        Nothing: a plain record that :func:`write_report` fills in, not validated.
+
+    Notes:
+        Units of the values on the page are those of the run's table (bits unless its ``unit``
+        column says nats). ``notes`` is where a missing part is reported (no gradients, no
+        diagnostics, no IB bound): an empty section is never shown without one.
+
+    Example:
+        >>> from pathlib import Path
+        >>> ReportResult(Path("report.html"), None).sections
+        []
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -75,15 +93,44 @@ def _note(text: str) -> str:
     return f'<p class="note">{html.escape(text)}</p>'
 
 
-def label_information(run: RunData) -> float | None:
-    """I(X;Y) = H(Y) in bits of the evaluated labels of a 12-bit run, or ``None`` if unknown.
+def label_information(run: RunData, unit: str | None = None) -> float | None:
+    """I(X;Y) = H(Y) of the evaluated labels of a 12-bit run, or ``None`` if unknown.
+
+    For class labels and a deterministic task (the 12-bit rule), I(X;Y) = H(Y), computed once, by
+    :func:`infoplane.estimators.binning.label_entropy`.
+
+    Args:
+        run: the loaded run (its config names the task, split and evaluated samples).
+        unit: ``"bits"`` or ``"nats"`` (default: the unit of the run's plane table).
+
+    Returns:
+        H(Y) in ``unit``, or ``None`` for other tasks (their I(X;Y) is not known in closed form)
+        or when the data cannot be rebuilt from the config.
+
+    Raises:
+        InfoplaneError: if the plane table mixes units.
+
+    Notes:
+        H(Y) is the plug-in entropy of the labels of the samples the MI is computed on
+        (``data.mi_on``); for the 12-bit task with all 4096 inputs it is 0.99916 bits.
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
            Information. arXiv 1703.00810.
         2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
            Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import pandas as pd
+        >>> from pathlib import Path
+        >>> plane = pd.DataFrame({"estimator": ["binning"], "unit": ["bits"]})
+        >>> run = RunData(Path("."), {"data": {"task": "12bit"}}, "", plane)
+        >>> round(label_information(run), 5)
+        0.99916
     """
+    from infoplane.analysis.tables import table_unit
+
+    unit = unit or table_unit(run.plane)
     if run.task != "12bit":
         return None
     try:
@@ -94,17 +141,40 @@ def label_information(run: RunData) -> float | None:
         ds = load_twelve_bit(
             d.get("split", "stratified"), d.get("train_fraction", 0.8), d.get("split_seed", 0)
         )
-        return label_entropy(ds.y[ds.evaluation_indices(d.get("mi_on", "all"))])
+        return float(label_entropy(ds.y[ds.evaluation_indices(d.get("mi_on", "all"))], unit=unit))
     except Exception as exc:
-        log.info("I(X;Y) not drawn: %s", exc)
+        log.warning("I(X;Y) not drawn: %s", exc)
         return None
 
 
 def ib_bound(run: RunData) -> tuple[np.ndarray, np.ndarray] | None:
-    """The IB bound (I(X;T), I(T;Y)) in bits of a 12-bit run, if the library provides it.
+    """The IB bound (I(X;T), I(T;Y)) in bits of a 12-bit run, or ``None`` for other tasks.
 
-    Uses ``infoplane.bottleneck.twelve_bit_bound()`` when it exists; it may return a table with
-    columns i_xt, i_ty, a pair of arrays, or an object with attributes i_xt, i_ty.
+    Uses :func:`infoplane.bottleneck.twelve_bit_bound` (the shipped bound of the soft rule of the
+    2017 paper, p(y|x) of ``all.mat``).
+
+    Args:
+        run: the loaded run (its config names the task).
+
+    Returns:
+        (i_xt, i_ty), two arrays of shape (n_points,) in bits, or ``None`` for a task other than
+        ``"12bit"`` (no bound is known for it).
+
+    Raises:
+        InfoplaneRuntimeError: if the shipped bound cannot be read (a damaged installation).
+
+    Notes:
+        The bound is in bits; the report converts it when the run's table is in nats. It is the
+        curve of the soft rule, while runs estimate I(T;Y) from hard labels, so a layer may lie
+        slightly above it (see :func:`infoplane.bottleneck.twelve_bit_bound`).
+
+    Example:
+        >>> import pandas as pd
+        >>> from pathlib import Path
+        >>> run = RunData(Path("."), {"data": {"task": "12bit"}}, "", pd.DataFrame())
+        >>> x, y = ib_bound(run)
+        >>> round(float(y.max()), 4)
+        0.8443
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -114,21 +184,10 @@ def ib_bound(run: RunData) -> tuple[np.ndarray, np.ndarray] | None:
     """
     if run.task != "12bit":
         return None
-    try:
-        from infoplane.bottleneck import twelve_bit_bound  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    try:
-        b = twelve_bit_bound()
-        if hasattr(b, "columns"):
-            return np.asarray(b["i_xt"], float), np.asarray(b["i_ty"], float)
-        if hasattr(b, "i_xt"):
-            return np.asarray(b.i_xt, float), np.asarray(b.i_ty, float)
-        x, y = b
-        return np.asarray(x, float), np.asarray(y, float)
-    except Exception as exc:
-        log.info("IB bound not drawn: %s", exc)
-        return None
+    from infoplane.bottleneck.twelve_bit import twelve_bit_bound
+
+    b = twelve_bit_bound()
+    return b["i_xt"].to_numpy(dtype=float), b["i_ty"].to_numpy(dtype=float)
 
 
 def geometry_summary(run: RunData, correlations: Any | None, estimator: str) -> Any:
@@ -140,8 +199,26 @@ def geometry_summary(run: RunData, correlations: Any | None, estimator: str) -> 
             ``None``.
         estimator: which estimator's I(X;T).
 
+    Raises:
+        InfoplaneError: for an estimator not in the plane, or a plane that mixes units.
+
+    Notes:
+        Compression is peak minus final I(X;T) (see
+        :func:`infoplane.analysis.generalization.compression_amount`); geometry is taken at the
+        last captured epoch.
+
+    Example:
+        >>> import pandas as pd
+        >>> from pathlib import Path
+        >>> plane = pd.DataFrame({"repeat": 0, "epoch": [0, 5, 9], "layer": 1, "layer_name": "h",
+        ...                       "estimator": "binning", "i_xt": [4.0, 6.0, 5.5],
+        ...                       "i_ty": 0.5})
+        >>> run = RunData(Path("."), {}, "", plane)
+        >>> geometry_summary(run, None, "binning")["compression"].tolist()
+        [0.5]
+
     Returns:
-        ``pandas.DataFrame`` with one row per layer: layer, layer_name, compression (bits, mean
+        ``pandas.DataFrame`` with one row per layer: layer, layer_name, compression (plane unit, mean
         over repeats), peak_epoch (median over repeats), final_i_xt, and when diagnostics exist
         final_saturation, corr_saturation, final_n_states, corr_n_states, final_top_pc_share,
         final_class_separation.
@@ -199,9 +276,10 @@ def _sensitivity(run: RunData, settings: list[dict[str, Any]] | None) -> Any | N
     """Binning sensitivity from the activation store, or ``None`` when there is no store."""
     from infoplane.analysis.consistency import parameter_sensitivity
     from infoplane.analysis.diagnostics import binning_grid_from_config
-    from infoplane.report.run_data import STORE_NAME, read_store
+    from infoplane.report.run_data import read_store
+    from infoplane.storage.layout import RunLayout
 
-    if not (run.path / STORE_NAME).exists():
+    if not RunLayout(run.path).store.exists():
         return None
     acts, labels, epochs = read_store(run.path)
     grid = binning_grid_from_config(run.config)
@@ -231,15 +309,37 @@ def build_report_html(
     """Assemble the HTML page of a loaded run.
 
     Args:
-        run: from :func:`~infoplane.report.run_data.load_run`.
-        dpi_tolerance: excess (bits) before a DPI check counts as violated.
+        run: from :func:`~infoplane.report.run_data.load_run`; its ``plane`` table has shape
+            (n_rows, n_columns), one row per (repeat, epoch, layer, estimator).
+        dpi_tolerance: excess (in the plane's unit) before a DPI check counts as violated.
         sensitivity: add the parameter-sensitivity section when the run has an activation store.
         sensitivity_settings: estimator settings to try (default: 10, 30, 100 bins on the run's
             range, or 1/4, 1 and 4 times its bin width).
         gif_name: file name of the GIF to mention, or ``None``.
 
     Returns:
-        (page, section titles, notes).
+        (page, section titles, notes): the HTML text (plotly.js embedded once), the titles in
+        page order, and messages about missing parts.
+
+    Raises:
+        InfoplaneError: if the plane table mixes units.
+
+    Notes:
+        Only the parameter-sensitivity section reads the activation store (whole, in memory);
+        failures there become a note, not an error. Every axis and table names the plane's unit.
+        The plotted values are means over repetitions; binned estimates of a deterministic
+        network are a property of the estimator's grid as much as of the network (Geiger 2021),
+        which is why the sensitivity and geometry sections sit next to the plane.
+
+    Example:
+        >>> import pandas as pd
+        >>> from pathlib import Path
+        >>> plane = pd.DataFrame({"repeat": 0, "epoch": [0, 0, 9, 9], "layer": [1, 2, 1, 2],
+        ...                       "layer_name": ["a", "b"] * 2, "estimator": "binning",
+        ...                       "i_xt": [4.0, 3.0, 5.0, 2.0], "i_ty": [0.1, 0.1, 0.9, 0.8]})
+        >>> page, titles, notes = build_report_html(RunData(Path("r"), {}, "", plane))
+        >>> titles[:2], "I(X;T) [bits]" in page
+        (['Information plane', 'Compression and geometry, per layer'], True)
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -266,30 +366,38 @@ def build_report_html(
         plotly_embedded = True
         return out
 
+    from infoplane.analysis.tables import table_unit
+    from infoplane.storage.layout import RunLayout
+
+    layout = RunLayout(run.path)
+    unit = table_unit(run.plane, name=str(layout.plane))
     estimators = run.estimators
     main_est = estimators[0]
-    ixy = label_information(run)
+    ixy = label_information(run, unit)
+    if ixy is None and run.task == "12bit":
+        notes.append(
+            "I(X;Y) line not drawn: the 12-bit labels could not be rebuilt from the run's "
+            "config.yaml (the log says why)."
+        )
     bound = ib_bound(run)
+    if bound is not None and unit == "nats":  # the shipped bound is in bits
+        bound = (bound[0] * np.log(2.0), bound[1] * np.log(2.0))
     checks = dpi_checks(run.plane, tolerance=dpi_tolerance)
     marks = {
         e: mean_dpi_violations(run.plane, estimator=e, tolerance=dpi_tolerance) for e in estimators
     }
     body = fig_html(figures.plane_figure(run.plane, ixy=ixy, bound=bound, dpi_marks=marks))
     cap = (
-        "x = I(X;T), y = I(T;Y) in bits, averaged over repetitions; colour = epoch (log scale); "
+        f"x = I(X;T), y = I(T;Y) in {unit}, averaged over repetitions; colour = epoch (log scale); "
         "one marker symbol per layer. Move the slider (or press ▶) to join the layers of one "
         "epoch. Open red circles: the averaged estimate of a layer exceeds that of the layer "
-        f"before it by more than {dpi_tolerance:g} bits (a data-processing-inequality violation)."
+        f"before it by more than {dpi_tolerance:g} {unit} (a data-processing-inequality "
+        "violation)."
     )
     if ixy is not None:
-        cap += f" Dotted line: I(X;Y) = H(Y) = {ixy:.3f} bits."
+        cap += f" Dotted line: I(X;Y) = H(Y) = {ixy:.3f} {unit}."
     if bound is not None:
         cap += " Grey line: the Information Bottleneck bound of the task."
-    elif run.task == "12bit":
-        notes.append(
-            "IB bound: not available in this version of infoplane "
-            "(infoplane.bottleneck.twelve_bit_bound)."
-        )
     if gif_name:
         cap += f" An animation of the first panel is in {gif_name}."
     sections.append(
@@ -302,7 +410,7 @@ def build_report_html(
         corr = diagnostic_correlations(run.diagnostics, run.plane)
     summary = geometry_summary(run, corr, main_est)
     text = (
-        f"Compression = peak minus final I(X;T) ({main_est}, bits, mean over repetitions). "
+        f"Compression = peak minus final I(X;T) ({main_est}, {unit}, mean over repetitions). "
         "Geiger (2021) finds that compression in binned planes often follows the geometry of the "
         "representation rather than a loss of information: compare it with the final saturation "
         "and number of distinct binned states, and with their Spearman correlation with I(X;T) "
@@ -335,8 +443,9 @@ def build_report_html(
             "(after_peak: the compression phase):</p>" + _table(piv, "{:.2f}")
         )
     else:
-        body = _note(f"Geometric diagnostics are {run.diagnostics_source}")
-        notes.append(f"diagnostics {run.diagnostics_source}")
+        source = run.diagnostics_source or "not available: the run has none"
+        body = _note(f"Geometric diagnostics are {source}")
+        notes.append(f"diagnostics {source}")
     sections.append(("diagnostics", "Geometric diagnostics", body))
 
     # DPI
@@ -353,7 +462,7 @@ def build_report_html(
     text = (
         "For the Markov chain Y → X → T_1 → … → T_L, the true I(X;T_l) and I(T_l;Y) cannot "
         "increase with depth. Each repetition, epoch and pair of consecutive layers is checked; "
-        f"an increase above {dpi_tolerance:g} bits is a violation. Violations mean the estimator "
+        f"an increase above {dpi_tolerance:g} {unit} is a violation. Violations mean the estimator "
         "measures something other than mutual information (for binning: each layer's geometry "
         "at the bin size)."
     )
@@ -380,14 +489,14 @@ def build_report_html(
 
             body = fig_html(figures.sensitivity_figure(sens))
             body += (
-                "<p class='caption'>Compression (peak − final I(X;T), bits, mean over "
-                "repetitions) of the binning estimator at several settings; verdict: does "
-                "compression (≥ 0.05 bits) appear at all settings, some, or none?</p>"
-                + _table(sensitivity_verdict(sens))
+                "<p class='caption'>Compression (peak − final I(X;T), "
+                f"{table_unit(sens)}, mean over repetitions) of the binning estimator at several "
+                "settings; verdict: does compression (≥ 0.05 bits) appear at all settings, some, "
+                "or none?</p>" + _table(sensitivity_verdict(sens))
             )
         else:
             body = _note(
-                "Parameter sensitivity needs the activations (activations.zarr in the "
+                f"Parameter sensitivity needs the activations ({layout.store.name} in the "
                 "run directory); this run has none."
             )
         sections.append(("sensitivity", "Sensitivity to the estimator's parameter", body))
@@ -410,7 +519,8 @@ def build_report_html(
         )
     else:
         body = _note(
-            "No gradients.parquet in this run: the SNR figure needs analysis.gradient_stats: true."
+            f"No {layout.gradients.name} in this run: the SNR figure needs "
+            "analysis.gradient_stats: true."
         )
     sections.append(("snr", "Gradient signal-to-noise", body))
 
@@ -422,14 +532,14 @@ def build_report_html(
 
         body += _table(generalization_gap(run.history))
     else:
-        body = _note("No history.parquet in this run.")
+        body = _note(f"No {layout.history.name} in this run.")
     sections.append(("training", "Training curves", body))
 
     sections.append(
         (
             "config",
             "Configuration",
-            f"<pre>{html.escape(run.config_text or '(no config.yaml)')}</pre>",
+            f"<pre>{html.escape(run.config_text or f'(no {layout.config.name})')}</pre>",
         )
     )
     refs = (
@@ -479,30 +589,60 @@ def write_report(
 ) -> ReportResult:
     """Write the HTML report of a run directory (and an animated GIF of its information plane).
 
+    The page holds the information plane (one panel per estimator, epoch slider, I(X;Y) line, IB
+    bound on the 12-bit task, DPI violations marked), the compression and geometry summary, the
+    geometric diagnostics, the data-processing-inequality checks, the sensitivity to the binning
+    parameter, the gradient SNR, the training curves and the config. Every information value is
+    labelled with the unit of the run's table (its ``unit`` column).
+
     Args:
-        run_dir: a directory written by ``infoplane run``.
+        run_dir: a directory written by ``infoplane run`` (it must hold the plane table with
+            columns repeat, epoch, layer, estimator, i_xt, i_ty, one row per (repeat, epoch,
+            layer, estimator)).
         out: the HTML file (default ``run_dir/report.html``).
-        gif: also write the GIF.
+        gif: also write the GIF (default ``True``).
         gif_path: the GIF file (default: next to ``out``, ``information_plane.gif``).
-        dpi_tolerance: excess (bits) before a DPI check counts as violated (default 0.01).
-        sensitivity: add the estimator-parameter sensitivity section (needs the activation store;
-            costs one re-estimation per setting).
+        dpi_tolerance: excess, in the plane's unit, before a DPI check counts as violated
+            (default 0.01).
+        sensitivity: add the estimator-parameter sensitivity section (default ``True``; needs
+            the activation store; costs one re-estimation per setting).
         sensitivity_settings: settings to try (see :func:`build_report_html`).
 
     Returns:
-        A :class:`ReportResult`.
+        A :class:`ReportResult` (paths written, section titles, notes on missing parts).
+
+    Shapes: the plane table read has shape (n_rows, n_columns); the GIF has one frame per
+        captured epoch.
 
     Raises:
-        InfoplaneError: if ``run_dir`` is not a run directory or a table lacks columns.
+        InfoplaneError: if ``run_dir`` is not a run directory, or its plane table mixes units
+            (exit 2 in the CLI).
+        InfoplaneRuntimeError: if the plane table is empty or lacks columns, or a table or
+            ``config.yaml`` of the run is corrupt; the message names the file (exit 1).
 
     Notes:
         The page is self-contained: plotly.js is embedded (about 4.5 MB), so it opens offline.
-        Diagnostics come from ``diagnostics.parquet``, else from the activation store, else the
-        page says they are missing.
+        Diagnostics come from the run's diagnostics table, else from the activation store, else
+        the page says they are missing. I(X;Y) is drawn only where it is known in closed form
+        (the 12-bit task: I(X;Y) = H(Y)).
 
     References:
-        Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
-        Review. IEEE TNNLS, arXiv 2003.09671.
+        1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+           Information. arXiv 1703.00810.
+        2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
+           Review. IEEE TNNLS, arXiv 2003.09671.
+
+    Example:
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from infoplane.storage.layout import RunLayout
+        >>> run = pathlib.Path(tempfile.mkdtemp())
+        >>> pd.DataFrame({"repeat": 0, "epoch": [0, 0, 10, 10], "layer": [1, 2, 1, 2],
+        ...               "estimator": "binning", "i_xt": [5.0, 3.0, 6.0, 2.0],
+        ...               "i_ty": [0.1, 0.1, 0.9, 0.8], "unit": "bits"}
+        ...              ).to_parquet(RunLayout(run).plane)
+        >>> result = write_report(run, gif=False, sensitivity=False)
+        >>> result.html.name, "I(X;T) [bits]" in result.html.read_text(encoding="utf-8")
+        ('report.html', True)
     """
     from infoplane.report.gif import write_plane_gif
     from infoplane.storage import write_text

@@ -6,6 +6,12 @@ it and nothing below it imports it. It reproduces the experiment of Shwartz-Ziv 
 "Opening the Black Box of Deep Neural Networks via Information", arXiv 1703.00810, and runs any
 ``nn.Module`` the same way.
 
+Modules, in the order of the flow: ``config`` (RunConfig, presets), ``setup`` (data, network,
+device, the run directory: all checked before anything is written), ``checkpoint`` (safe
+checkpoints, status, the run's lock), ``estimation`` (in memory, from the store, online),
+``extra`` (rows added by ``infoplane estimate``, kept by resume), ``figures``, ``engine``
+(:func:`run_experiment` / :func:`resume_experiment`: the flow), ``recorder`` and ``sweep``.
+
 Public names (imported on first use, so ``import infoplane.run`` stays light):
 
 - :func:`run_experiment`, :func:`resume_experiment`, :class:`RunResult` -- the main job;

@@ -26,7 +26,8 @@ from infoplane.interface import InfoplaneError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # allow_inf_nan=False: lr: .inf or a NaN anywhere is refused when the config is validated
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class DataConfig(_Strict):
@@ -47,6 +48,21 @@ class DataConfig(_Strict):
         mi_n: estimate on a fixed random subset of this many of those rows (``None``: all of them).
         fallback: set by the run when the data set used differs from ``task`` (e.g. ``digits``
             because no MNIST path was given); leave empty.
+
+    Raises:
+        pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
+            an ``InfoplaneError`` naming the key).
+
+    Notes:
+        ``data.factory`` is imported only for ``task="torch"``, and on resume only when allowed.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (12-bit task); Saxe, A. M. et al.
+        (2018). ICLR (published split, MNIST).
+
+    Example:
+        >>> DataConfig(task="digits", mi_n=100).mi_n
+        100
     """
 
     task: Literal["12bit", "mnist", "digits", "npz", "torch"] = "12bit"
@@ -76,6 +92,21 @@ class ModelConfig(_Strict):
             name the layers to analyse in ``capture.layers`` (or give the module a
             ``layer_names()``).
         kwargs: extra keyword arguments of the factory.
+
+    Raises:
+        pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
+            an ``InfoplaneError`` naming the key).
+
+    Notes:
+        ``model.factory`` is imported only for ``arch="factory"``, and on resume only when
+        allowed.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (12-10-7-5-4-3-2 tanh network).
+
+    Example:
+        >>> ModelConfig(hidden=[10, 7, 5]).activation
+        'tanh'
     """
 
     arch: Literal["mlp", "cnn", "factory"] = "mlp"
@@ -97,10 +128,31 @@ class ModelConfig(_Strict):
 class TrainingConfig(_Strict):
     """Optimisation: epochs, optimiser, learning rate, batch size (``None``/``full``: full batch).
 
-    ``history``: ``exact`` evaluates all rows after each epoch; ``running`` averages the training
-    mini-batches (cheaper; see :class:`~infoplane.training.TrainSettings`).
-    ``threads`` is the number of torch CPU threads while training (1 is fastest for these small
-    networks; ``None`` keeps torch's default).
+    Attributes:
+        epochs: training epochs (>= 1; default 2000).
+        optimizer: ``adam`` (default) or ``sgd``.
+        lr: learning rate (> 0, finite; default 4e-4).
+        batch_size: mini-batch size (default 512), ``None``/``full`` for full batch.
+        momentum: SGD momentum in [0, 1) (default 0).
+        device: ``auto`` (default), ``cpu``, ``cuda``, ...; checked usable before a run starts.
+        threads: torch CPU threads while training (1, the default, is fastest for these small
+            networks; ``None`` keeps torch's default).
+        history: ``exact`` evaluates all rows after each epoch; ``running`` averages the training
+            mini-batches (cheaper; see :class:`~infoplane.training.TrainSettings`).
+
+    Raises:
+        pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
+            an ``InfoplaneError`` naming the key).
+
+    Notes:
+        Numbers must be finite (``lr: .inf`` is refused when the config is validated).
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (Adam, lr 4e-4, batch 512).
+
+    Example:
+        >>> TrainingConfig(batch_size="full").batch_size is None
+        True
     """
 
     epochs: int = Field(2000, ge=1)
@@ -127,6 +179,20 @@ class CaptureConfig(_Strict):
         layers: module names or globs to capture; ``None`` = every hidden layer and the softmax
             output.
         include_output: with ``layers=None``, also capture the softmax output layer.
+
+    Raises:
+        pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
+            an ``InfoplaneError`` naming the key).
+
+    Notes:
+        More capture points cost disk (one epoch of every layer each) and estimation time.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (log-spaced epochs, IDNNs code).
+
+    Example:
+        >>> CaptureConfig(n_points=50).include_output
+        True
     """
 
     n_points: int = Field(400, ge=1)
@@ -148,6 +214,20 @@ class StorageConfig(_Strict):
         checkpoint_every: write a checkpoint (model, optimiser, RNG states, history) every this many
             epochs, and after the last; ``infoplane run --resume DIR`` goes on from the latest.
         chunk_mb: memory budget (MiB of float32) of one chunk of epochs read for estimation.
+
+    Raises:
+        pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
+            an ``InfoplaneError`` naming the key).
+
+    Notes:
+        ``float16`` halves the disk but rounds activations to 11 significant bits.
+
+    References:
+        None (infoplane's own storage; zarr v3 format).
+
+    Example:
+        >>> StorageConfig(online=True).activations
+        'zarr'
     """
 
     activations: Literal["zarr", "none"] = "zarr"
@@ -158,10 +238,61 @@ class StorageConfig(_Strict):
 
 
 class EstimatorConfig(_Strict):
-    """One estimator by registry name with its hyper-parameters."""
+    """One estimator by registry name with its hyper-parameters, validated when the config is.
+
+    The parameters are checked against the estimator's typed parameter model (its ``Params``), so
+    an unknown name or a bad value is refused before anything runs. ``params`` stays the plain
+    dict that is written to ``config.yaml``; :meth:`typed_params` gives the typed object.
+
+    Attributes:
+        name: registry name (see ``infoplane.estimators.available_estimators()``).
+        params: hyper-parameters as plain data (e.g. ``{"n_bins": 30, "range": [-1, 1]}``).
+
+    Raises:
+        pydantic.ValidationError: for an unknown estimator or a bad parameter (the message names
+            it; :func:`validate_config` turns it into an ``InfoplaneError``).
+
+    Notes:
+        Values are in bits unless ``params`` set ``unit: nats``; the table's ``unit`` column says.
+
+    References:
+        Pedregosa, F. et al. (2011). Scikit-learn: Machine Learning in Python. JMLR 12
+        (hyper-parameters validated declaratively, once).
+
+    Example:
+        >>> EstimatorConfig(name="binning", params={"n_bins": 10}).params
+        {'n_bins': 10}
+        >>> EstimatorConfig(name="binning", params={"n_bins": 1})
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for EstimatorConfig...
+    """
 
     name: str = "binning"
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_and_valid(self) -> EstimatorConfig:
+        self.typed_params()
+        return self
+
+    def typed_params(self) -> Any:
+        """The parameters as the estimator's typed, frozen ``Params`` object.
+
+        Returns:
+            An instance of ``estimator_class(name).Params`` (see
+            :func:`infoplane.estimators.registry.estimator_params`); build the estimator with
+            ``make_estimator(name, typed_params)``.
+
+        Raises:
+            ValueError: for an unknown estimator or a bad parameter (the message names it).
+        """
+        from infoplane.estimators.registry import estimator_params
+
+        try:
+            return estimator_params(self.name, self.params)
+        except InfoplaneError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class AnalysisConfig(_Strict):
@@ -175,6 +306,21 @@ class AnalysisConfig(_Strict):
             activation store).
         layer_check_epochs: at most this many captured epochs (log-spaced, first and last included)
             enter the layer check; each fit costs up to ~0.5 s for a layer with thousands of states.
+
+    Raises:
+        pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
+            an ``InfoplaneError`` naming the key).
+
+    Notes:
+        The IB bound and the layer check need the 12-bit task with all 4096 inputs evaluated.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Secs. 3.3-3.4 (SNR, IB bound);
+        Geiger, B. C. (2021). arXiv:2003.09671 (diagnostics).
+
+    Example:
+        >>> AnalysisConfig(layer_check=False).ib_bound
+        True
     """
 
     gradient_stats: bool = True
@@ -188,9 +334,26 @@ class RunConfig(_Strict):
     """Everything that defines a run. Unknown keys are errors (a typo never passes silently).
 
     Attributes:
-        name: a label for the run.
+        name: a label for the run: one plain folder name (the default run directory is
+            ``runs/<name>-<time>``), never a path.
         seed: member r of the ensemble is initialised and shuffled with seed ``seed + r``.
         repeats: number of networks R (trained together as one batched computation).
+
+    Raises:
+        pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
+            an ``InfoplaneError`` naming the key).
+
+    Notes:
+        Validation happens before anything runs: estimator parameters through each estimator's
+        parameter model, non-finite numbers refused, ``name`` one plain folder name.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810.
+
+    Example:
+        >>> cfg = RunConfig(repeats=3, seed=5)
+        >>> cfg.seeds()
+        [5, 6, 7]
     """
 
     name: str = "default"
@@ -212,17 +375,14 @@ class RunConfig(_Strict):
                 "estimate during training, or keep activations='zarr'"
             )
         if self.storage.online:
+            from infoplane.run.estimation import needs_whole_run
+
             for est in self.estimators:
-                p = est.params
-                if (
-                    est.name == "binning"
-                    and p.get("range") == "data"
-                    and p.get("scope", "global") == "global"
-                ):
+                if needs_whole_run(est.name, est.params):
                     raise ValueError(
-                        "storage.online=true cannot use binning with range='data' (the range over "
-                        "the whole run is unknown during training); use bin_width, a fixed range, "
-                        "scope='layer', or storage.online=false"
+                        f"storage.online=true cannot use {est.name} with range='data' or global "
+                        "scope (the range over the whole run is unknown during training); use "
+                        "bin_width, a fixed range, scope='layer', or storage.online=false"
                     )
         if self.model.arch == "factory" and not self.model.factory:
             raise ValueError("model.arch='factory' needs model.factory='package.module:function'")
@@ -234,16 +394,27 @@ class RunConfig(_Strict):
 
     @model_validator(mode="after")
     def _estimators_known(self) -> RunConfig:
-        from infoplane.estimators.registry import make_estimator
-
         if not self.estimators:
             raise ValueError("estimators must name at least one estimator")
-        for est in self.estimators:
-            try:
-                make_estimator(est.name, **est.params)
-            except InfoplaneError as exc:
-                raise ValueError(str(exc)) from None
         return self
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        bad = (
+            not v
+            or len(v) > 100
+            or v.startswith(".")
+            or any(c in v for c in "/\\:")
+            or any(ord(c) < 32 for c in v)
+        )
+        if bad:
+            raise ValueError(
+                f"name {v!r} must be one plain folder name (no '/', '\\', ':', no leading '.', "
+                "at most 100 characters): runs go to runs/<name>-<time>; choose the directory "
+                "with --out instead"
+            )
+        return v
 
     def seeds(self) -> list[int]:
         """Seeds of the R members: ``seed, seed + 1, ..., seed + R - 1``."""
@@ -265,8 +436,25 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
 def validate_config(data: dict[str, Any], source: str = "config") -> RunConfig:
     """Build a :class:`RunConfig` from a dict.
 
+    Args:
+        data: the nested config dict (as read from YAML/TOML).
+        source: where it came from, for messages (default ``"config"``).
+
+    Returns:
+        The validated :class:`RunConfig`.
+
     Raises:
         InfoplaneError: listing each bad or unknown key with the reason.
+
+    Notes:
+        Unknown keys are errors, so a typo never passes silently; non-finite numbers are refused.
+
+    References:
+        None.
+
+    Example:
+        >>> validate_config({"repeats": 2}).repeats
+        2
     """
     try:
         return RunConfig.model_validate(data)
@@ -275,7 +463,24 @@ def validate_config(data: dict[str, Any], source: str = "config") -> RunConfig:
 
 
 def available_presets() -> list[str]:
-    """Names of the built-in presets."""
+    """Names of the built-in presets (files ``infoplane/presets/*.yaml``).
+
+    Returns:
+        Sorted preset names.
+
+    Raises:
+        Nothing.
+
+    Notes:
+        See the module docstring for what each preset reproduces.
+
+    References:
+        Shwartz-Ziv & Tishby (2017), arXiv:1703.00810; Saxe et al. (2018), ICLR.
+
+    Example:
+        >>> "tishby2017" in available_presets()
+        True
+    """
     folder = resources.files("infoplane").joinpath("presets")
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -283,8 +488,24 @@ def available_presets() -> list[str]:
 def preset_dict(name: str) -> dict[str, Any]:
     """Return the raw dict of a built-in preset.
 
+    Args:
+        name: a preset name (see :func:`available_presets`).
+
+    Returns:
+        The preset's keys as a nested dict (not validated).
+
     Raises:
         InfoplaneError: for an unknown preset (the message lists the known ones).
+
+    Notes:
+        Use :func:`load_config` for a validated config.
+
+    References:
+        Shwartz-Ziv & Tishby (2017), arXiv:1703.00810; Saxe et al. (2018), ICLR.
+
+    Example:
+        >>> preset_dict("tishby2017")["repeats"]
+        50
     """
     if name not in available_presets():
         raise InfoplaneError(
@@ -297,9 +518,28 @@ def preset_dict(name: str) -> dict[str, Any]:
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML (``.yaml``/``.yml``) or TOML (``.toml``) config file into a dict.
 
+    Args:
+        path: the config file.
+
+    Returns:
+        Its contents as a nested dict (not validated).
+
     Raises:
         FileNotFoundError: if the file does not exist.
         InfoplaneError: for another suffix or a file that does not parse.
+
+    Notes:
+        YAML is read with ``yaml.safe_load``: no Python objects are constructed.
+
+    References:
+        None.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.toml"
+        >>> _ = p.write_text("repeats = 3")
+        >>> read_config_file(p)
+        {'repeats': 3}
     """
     path = Path(path)
     if not path.is_file():
@@ -324,7 +564,28 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Recursively merge ``override`` into a copy of ``base`` (lists and scalars are replaced)."""
+    """Recursively merge ``override`` into a copy of ``base`` (lists and scalars are replaced).
+
+    Args:
+        base: the nested dict to start from (not modified).
+        override: the nested dict whose keys win.
+
+    Returns:
+        A new merged dict.
+
+    Raises:
+        Nothing.
+
+    Notes:
+        Lists (e.g. ``estimators``, ``hidden``) are replaced, not concatenated.
+
+    References:
+        None.
+
+    Example:
+        >>> merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}})
+        {'a': {'b': 1, 'c': 3}}
+    """
     out = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -352,6 +613,17 @@ def load_config(
     Raises:
         InfoplaneError: unknown preset, unparsable file, or invalid values (named by key).
         FileNotFoundError: missing config file.
+
+    Notes:
+        The resolved config is what a run writes to ``config.yaml``.
+
+    References:
+        Shwartz-Ziv & Tishby (2017), arXiv:1703.00810 (the ``default`` and ``tishby2017``
+        presets).
+
+    Example:
+        >>> load_config("default", overrides={"model": {"activation": "relu"}}).model.activation
+        'relu'
     """
     data: dict[str, Any] = preset_dict(preset) if preset else {}
     source = f"preset {preset!r}" if preset else "config"

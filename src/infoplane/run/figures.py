@@ -44,7 +44,22 @@ def write_run_figures(
         epochs: the captured epochs (unused; the tables hold them).
 
     Returns:
-        Names of the files written.
+        Names of the files written (paths relative to the run directory, as named by
+        :class:`~infoplane.storage.layout.RunLayout`).
+
+    Raises:
+        InfoplaneError: if the plane table is empty or lacks columns (from the plotting code).
+
+    Notes:
+        The information plane is averaged over repeats; I(X;Y) (dotted line) is the entropy of
+        the evaluated labels in bits (the plug-in estimate). The IB bound and the layer check are
+        drawn only on the 12-bit task with all 4096 inputs evaluated (sample i = input i).
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Figs. 2-4.
+
+    Example:
+        >>> # written by run_experiment(..., make_figures=True); see infoplane.run.engine
     """
     import matplotlib.pyplot as plt
 
@@ -53,8 +68,9 @@ def write_run_figures(
     from infoplane.plots.training_curves import plot_training_curves
     from infoplane.run.setup import evaluation_indices
     from infoplane.storage import write_table
+    from infoplane.storage.layout import RunLayout
 
-    out = result.out_dir
+    out = RunLayout(result.out_dir)
     eval_idx = evaluation_indices(dataset, config)
     ixy = label_entropy(dataset.y[eval_idx])
     model = config.model
@@ -69,10 +85,10 @@ def write_run_figures(
         from infoplane.plots.snr import plot_snr
 
         phases = _phases(result, config)
-        write_table(out / "phases.csv", phases)
-        fig = plot_snr(result.gradients, out / "snr.png", phases=phases)
+        write_table(out.phases, phases)
+        fig = plot_snr(result.gradients, out.snr_figure, phases=phases)
         plt.close(fig)
-        written += ["phases.csv", "snr.png"]
+        written += [out.phases.name, out.snr_figure.name]
 
     bound = None
     # the bound and the layer check need sample i = input i of the 12-bit task
@@ -93,22 +109,43 @@ def write_run_figures(
             mark_phases(ax, mean_over_repeats(result.plane, name), phases)
 
     fig = plot_information_plane(
-        result.plane, out / "information_plane.png", ixy=ixy, title=title, decorate=decorate
+        result.plane, out.plane_figure, ixy=ixy, title=title, decorate=decorate
     )
     plt.close(fig)
-    written.append("information_plane.png")
+    written.append(out.plane_figure.name)
 
     if is_12bit and config.analysis.layer_check and result.store is not None:
         written += _layer_check(result, config, bound)
 
-    fig = plot_training_curves(result.history, out / "training_curves.png")
+    fig = plot_training_curves(result.history, out.training_figure)
     plt.close(fig)
-    written.append("training_curves.png")
+    written.append(out.training_figure.name)
     return written
 
 
 def log_subset(n: int, k: int) -> np.ndarray:
-    """Indices of at most ``k`` of ``n`` items, log-spaced, always with the first and the last."""
+    """Indices of at most ``k`` of ``n`` items, log-spaced, always with the first and the last.
+
+    Args:
+        n: number of items.
+        k: at most this many indices.
+
+    Returns:
+        Sorted int64 indices in [0, n).
+
+    Raises:
+        Nothing.
+
+    Notes:
+        Fewer than ``k`` may come back (rounding merges neighbours at the start).
+
+    References:
+        None.
+
+    Example:
+        >>> log_subset(100, 4).tolist()
+        [0, 4, 21, 99]
+    """
     if n <= k:
         return np.arange(n)
     return np.unique(np.round(np.geomspace(1, n, k)).astype(np.int64) - 1)
@@ -124,6 +161,7 @@ def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
     from infoplane.plots.bound import plot_layer_check
     from infoplane.storage import write_table
     from infoplane.storage.activations import load_activations, open_store
+    from infoplane.storage.layout import RunLayout
 
     store = open_store(result.out_dir)
     grid = binning_grid_from_config(config)
@@ -147,6 +185,7 @@ def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
         )
         frames.append(frame.assign(layer=index, layer_name=layer))
     table = pd.concat(frames, ignore_index=True)
-    write_table(result.out_dir / "layer_check.csv", table)
-    plot_layer_check(table, result.out_dir / "layer_check.png")
-    return ["layer_check.csv", "layer_check.png"]
+    layout = RunLayout(result.out_dir)
+    write_table(layout.layer_check, table)
+    plot_layer_check(table, layout.layer_check_figure)
+    return [layout.layer_check.name, layout.layer_check_figure.name]

@@ -47,6 +47,14 @@ class Recorder:
     Raises:
         InfoplaneError: for a layer that matches no module, or ``x`` and ``y`` of different length.
 
+    Notes:
+        Estimates are in bits unless the estimator is asked for nats (see the table's ``unit``).
+        Plug-in estimates of I(X;T) saturate at log2(n_samples) bits: evaluate on enough inputs.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810; Saxe, A. M. et al. (2018). On the
+        Information Bottleneck Theory of Deep Learning. ICLR.
+
     Example:
         >>> net = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2))
         >>> rec = Recorder(net, torch.randn(20, 4), torch.arange(20) % 2, layers=["1", "2"])
@@ -166,8 +174,8 @@ class Recorder:
         """
         import pandas as pd
 
-        from infoplane.estimators import make_estimator
-        from infoplane.run.engine import _plane_frame, estimate_layer_from_store
+        from infoplane.run.estimation import estimate_layer_from_store, make_configured_estimator
+        from infoplane.storage.tables import plane_frame
 
         if not self.epochs:
             raise InfoplaneError("nothing captured yet; call recorder.capture(epoch) in your loop.")
@@ -179,12 +187,10 @@ class Recorder:
                     self._store, name, estimator, params, max_bytes=int(self.chunk_mb * 2**20)
                 )
             else:
-                est = make_estimator(estimator, **params)
+                est = make_configured_estimator(estimator, params)
                 i_xt, i_ty = est.information_plane(self.activations(name)[None], self.labels)
                 eps, unit = epochs, getattr(est, "unit", "bits")
-            frames.append(
-                _plane_frame(np.asarray(i_xt), np.asarray(i_ty), eps, i, name, estimator, unit)
-            )
+            frames.append(plane_frame(i_xt, i_ty, eps, i, name, estimator, unit))
         return pd.concat(frames, ignore_index=True)
 
     def plot(

@@ -19,7 +19,9 @@ import numpy as np
 
 from infoplane.data import Dataset, load_twelve_bit
 from infoplane.interface import InfoplaneError
+from infoplane.run.checkpoint import RunLock
 from infoplane.run.config import RunConfig
+from infoplane.storage.layout import RunLayout
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,28 @@ DIGITS_FALLBACK = (
 def resolve_config(config: RunConfig) -> RunConfig:
     """Return ``config`` with ``data.fallback`` set when the data used differ from ``data.task``.
 
-    A ``mnist`` task without ``data.path`` runs on the bundled 8x8 digits; this is logged as a
-    warning and recorded in the resolved config (``data.fallback``).
+    Args:
+        config: a validated run config.
+
+    Returns:
+        The same config, or a copy with ``data.fallback`` set (the resolved config written to
+        ``config.yaml``).
+
+    Raises:
+        Nothing.
+
+    Notes:
+        A ``mnist`` task without ``data.path`` runs on the bundled 8x8 digits; this is logged as a
+        warning and recorded in the resolved config, so no run silently uses other data.
+
+    References:
+        Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR
+        (the MNIST setting).
+
+    Example:
+        >>> from infoplane.run.config import RunConfig
+        >>> resolve_config(RunConfig(data={"task": "mnist"})).data.fallback.startswith("digits")
+        True
     """
     if config.data.task == "mnist" and not config.data.path and not config.data.fallback:
         log.warning(
@@ -48,8 +70,28 @@ def resolve_config(config: RunConfig) -> RunConfig:
 def load_dataset(config: RunConfig) -> Dataset:
     """Load the data set named by ``config.data``.
 
+    Args:
+        config: the run config (its ``data`` section).
+
+    Returns:
+        A :class:`~infoplane.data.Dataset`: inputs ``x`` (n_samples, *features), integer labels
+        ``y`` (n_samples,), training and test rows.
+
     Raises:
         InfoplaneError: for an unknown task, or missing files (the message names them).
+
+    Notes:
+        Nothing is ever downloaded. ``data.task="torch"`` imports and calls ``data.factory``
+        (user code; see :func:`check_trusted_factories` for run directories from elsewhere).
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (the 12-bit task).
+
+    Example:
+        >>> from infoplane.run.config import RunConfig
+        >>> ds = load_dataset(RunConfig())
+        >>> ds.x.shape, ds.n_classes
+        ((4096, 12), 2)
     """
     d = config.data
     if d.task == "12bit":
@@ -83,10 +125,29 @@ def load_dataset(config: RunConfig) -> Dataset:
 def evaluation_indices(ds: Dataset, config: RunConfig) -> np.ndarray:
     """Rows on which information is estimated: ``data.mi_on``, then a fixed subset of ``data.mi_n``.
 
-    The subset is drawn once with ``numpy.random.default_rng(data.split_seed)`` and sorted.
+    Args:
+        ds: the run's data set.
+        config: the run config (``data.mi_on``, ``data.mi_n``, ``data.split_seed``).
+
+    Returns:
+        Sorted int64 row indices, shape (n_eval,).
 
     Raises:
         InfoplaneError: if ``mi_n`` exceeds the number of rows available.
+
+    Notes:
+        The subset is drawn once with ``numpy.random.default_rng(data.split_seed)`` and sorted,
+        so every epoch and repeat is evaluated on the same rows. Plug-in estimates of I(X;T) are
+        bounded by log2(n_eval) bits: small subsets saturate early.
+
+    References:
+        Saxe, A. M. et al. (2018). ICLR (information estimated on held-out rows).
+
+    Example:
+        >>> from infoplane.run.config import RunConfig
+        >>> cfg = RunConfig(data={"mi_n": 100})
+        >>> evaluation_indices(load_dataset(cfg), cfg).shape
+        (100,)
     """
     idx = ds.evaluation_indices(config.data.mi_on)
     n = config.data.mi_n
@@ -99,28 +160,132 @@ def evaluation_indices(ds: Dataset, config: RunConfig) -> np.ndarray:
     return np.sort(np.random.default_rng(config.data.split_seed).choice(idx, size=n, replace=False))
 
 
-def prepare_run_dir(out_dir: str | Path, overwrite: bool) -> Path:
-    """Create the run directory, refusing to reuse a non-empty one unless ``overwrite``.
+def check_run_dir(out_dir: str | Path, overwrite: bool) -> RunLayout:
+    """Check that a new run may be written to ``out_dir``, without changing anything.
+
+    Args:
+        out_dir: the run directory to create (or, with ``overwrite``, to replace).
+        overwrite: replace an existing infoplane run there (default in the CLI: False).
+
+    Returns:
+        The :class:`~infoplane.storage.layout.RunLayout` of ``out_dir``.
 
     Raises:
-        FileExistsError: if ``out_dir`` exists, is not empty and ``overwrite`` is False.
+        InfoplaneError: if ``out_dir`` (or a parent) is a file; if it exists and is not empty
+            without ``overwrite``; if ``overwrite`` is asked for a directory that is not an
+            infoplane run (its files are never deleted).
+
+    Notes:
+        The directory is only created, or replaced, by :func:`claim_run_dir`, after the whole run
+        was validated (config, data, network, device).
+
+    References:
+        None (infoplane's own run layout).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> check_run_dir(pathlib.Path(tempfile.mkdtemp()) / "new", overwrite=False).root.name
+        'new'
     """
-    out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise FileExistsError(
-                f"run directory {str(out)!r} exists and is not empty; choose another --out, pass "
-                "--overwrite to replace it, or --resume it."
+    layout = RunLayout(out_dir)
+    out = layout.root
+    for parent in [out, *out.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise InfoplaneError(
+                f"run directory {str(out)!r}: {str(parent)!r} is a file, not a directory; choose "
+                "another --out."
             )
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+        if parent.exists():
+            break
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise InfoplaneError(
+                f"run directory {str(out)!r} exists and is not empty; choose another --out, pass "
+                "--overwrite to replace it (an infoplane run only), or --resume it."
+            )
+        if not layout.is_run():
+            raise InfoplaneError(
+                f"--overwrite replaces only an infoplane run directory, and {str(out)!r} is not "
+                f"one (no {layout.status.relative_to(out).as_posix()}); nothing was deleted: choose "
+                "another --out, or empty that directory yourself."
+            )
+    return layout
+
+
+def claim_run_dir(layout: RunLayout, overwrite: bool) -> RunLock:
+    """Create (or, with ``overwrite``, empty) a checked run directory and lock it.
+
+    Call :func:`check_run_dir` first, and this only once the run is validated.
+
+    Args:
+        layout: the run directory's layout (from :func:`check_run_dir`).
+        overwrite: delete the contents of an existing run directory (its lock file is kept).
+
+    Returns:
+        The held :class:`~infoplane.run.checkpoint.RunLock`; release it when the run ends.
+
+    Raises:
+        InfoplaneRuntimeError: if another process holds the directory's lock (nothing is deleted).
+        InfoplaneError: as :func:`check_run_dir` (it is called again first).
+
+    Notes:
+        The lock is taken before anything is deleted, so a run that is still training is never
+        overwritten.
+
+    References:
+        None (infoplane's own run layout).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> lay = check_run_dir(pathlib.Path(tempfile.mkdtemp()) / "new", overwrite=False)
+        >>> lock = claim_run_dir(lay, overwrite=False)
+        >>> lock.held, lay.lock.is_file()
+        (True, True)
+        >>> lock.release()
+    """
+    check_run_dir(layout.root, overwrite)
+    replace = layout.root.is_dir() and any(layout.root.iterdir())
+    layout.root.mkdir(parents=True, exist_ok=True)
+    lock = RunLock(layout.root, "training").acquire()
+    try:
+        for entry in list(layout.root.iterdir()) if replace else []:
+            if entry == layout.state:
+                for sub in entry.iterdir():
+                    if sub != layout.lock:
+                        _remove(sub)
+            else:
+                _remove(entry)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
 
 
 # ----------------------------------------------------------------------------------------- model
 @dataclass
 class Network:
     """A stacked model ready for :func:`~infoplane.training.trainer.train_ensemble`.
+
+    Built by :func:`build_network`; raises nothing itself.
+
+    Notes:
+        ``capture`` runs the members in eval mode without gradients (training mode restored).
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (12-10-7-5-4-3-2 network).
+
+    Example:
+        >>> from infoplane.run.config import RunConfig
+        >>> cfg = RunConfig(model={"hidden": [3]})
+        >>> build_network(cfg, load_dataset(cfg)).layers
+        ['layers.0.act', 'layers.1.softmax']
 
     Attributes:
         model: the stacked model (R members).
@@ -138,11 +303,33 @@ class Network:
 def build_network(config: RunConfig, ds: Dataset) -> Network:
     """Build the R members named by ``config.model`` for data set ``ds``.
 
+    Args:
+        config: the run config (``model``, ``capture.layers``, ``seed``, ``repeats``).
+        ds: the data set (input shape, number of classes).
+
+    Returns:
+        A :class:`Network`: an :class:`~infoplane.models.ensemble.EnsembleMLP` for ``mlp``, or a
+        :class:`~infoplane.training.module_trainer.ModuleEnsemble` of ``SmallCNN`` or of the
+        factory's modules; member r is initialised with seed ``seed + r``.
+
     Raises:
         InfoplaneError: a CNN on vector data, a factory that fails to import, or layers that match
             no module.
+
+    Notes:
+        ``model.arch="factory"`` imports and calls user code.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3 (the IDNNs initialisation).
+
+    Example:
+        >>> from infoplane.run.config import RunConfig
+        >>> cfg = RunConfig(repeats=2, model={"hidden": [4, 3]})
+        >>> net = build_network(cfg, load_dataset(cfg))
+        >>> net.capture(__import__("torch").zeros(5, 12))["layers.0.act"].shape
+        (2, 5, 4)
     """
-    from infoplane.capture import run_and_capture, select_layers
+    from infoplane.capture import capture_members, run_and_capture, select_layers
 
     m = config.model
     bs = config.capture.batch_size
@@ -203,5 +390,157 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
             "(module names or globs, e.g. ['features.*', 'classifier.1'])."
         )
     return Network(
-        model, ds.x, layers, lambda x_eval: model.capture(x_eval, layers, batch_size=bs or 2048)
+        model,
+        ds.x,
+        layers,
+        lambda x_eval: capture_members(model, x_eval, layers, batch_size=bs or 2048),
     )
+
+
+# ----------------------------------------------------------------------------------- everything
+@dataclass
+class RunInputs:
+    """Everything a run needs before training, built and checked before a directory is touched.
+
+    Built by :func:`prepare_inputs`, which raises ``InfoplaneError`` for anything unusable.
+
+    Notes:
+        Holding these before the run directory is created is what lets a refused run leave
+        nothing behind.
+
+    References:
+        None (infoplane's own run flow).
+
+    Example:
+        >>> # inputs = prepare_inputs(config); see prepare_inputs
+
+    Attributes:
+        config: the resolved config (see :func:`resolve_config`).
+        dataset: the data set.
+        eval_idx: rows on which information is estimated, shape (n_eval,).
+        labels: their labels, shape (n_eval,).
+        network: the stacked network (:class:`Network`).
+        capture_epochs: the log-spaced epochs at which layers are captured, shape (n_capture,).
+        device: the torch device training will use (checked usable).
+    """
+
+    config: RunConfig
+    dataset: Dataset
+    eval_idx: np.ndarray
+    labels: np.ndarray
+    network: Network
+    capture_epochs: np.ndarray
+    device: Any
+
+
+def prepare_inputs(config: RunConfig) -> RunInputs:
+    """Resolve the config, load the data, build the network and check the device.
+
+    Args:
+        config: a validated run config.
+
+    Returns:
+        A :class:`RunInputs`.
+
+    Raises:
+        InfoplaneError: for missing data files, a network that cannot be built (a CNN on vector
+            data, a layer that matches no module, a factory that does not import) or a device that
+            cannot be used (e.g. ``cuda`` without a GPU).
+
+    Notes:
+        Nothing is written: this is what makes a refused run leave no directory behind. Importing
+        ``model.factory``/``data.factory`` runs that code: see :func:`check_trusted_factories`
+        for directories that come from elsewhere.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3 (12-bit task, all 4096
+        inputs evaluated).
+
+    Example:
+        >>> from infoplane.run.config import load_config
+        >>> inputs = prepare_inputs(load_config("default", overrides={"training": {"epochs": 4}}))
+        >>> inputs.labels.shape, inputs.capture_epochs.tolist(), inputs.device.type
+        ((4096,), [0, 1, 2, 3, 4], 'cpu')
+    """
+    from infoplane.training import log_spaced_epochs, resolve_device
+
+    config = resolve_config(config)
+    device = resolve_device(config.training.device, check=True)
+    ds = load_dataset(config)
+    eval_idx = evaluation_indices(ds, config)
+    net = build_network(config, ds)
+    epochs = log_spaced_epochs(config.training.epochs, config.capture.n_points)
+    return RunInputs(config, ds, eval_idx, ds.y[eval_idx], net, epochs, device)
+
+
+def factory_specs(config: RunConfig) -> list[str]:
+    """The ``module:function`` specs a run would import: ``model.factory`` and ``data.factory``.
+
+    Args:
+        config: a run config.
+
+    Returns:
+        The specs the run uses (``model.factory`` with ``model.arch="factory"``, ``data.factory``
+        with ``data.task="torch"``), possibly empty.
+
+    Raises:
+        Nothing.
+
+    Notes:
+        Factories named in the config but unused by its arch/task are never imported.
+
+    References:
+        None.
+
+    Example:
+        >>> from infoplane.run.config import RunConfig
+        >>> factory_specs(RunConfig())
+        []
+    """
+    specs = []
+    if config.model.arch == "factory" and config.model.factory:
+        specs.append(config.model.factory)
+    if config.data.task == "torch" and config.data.factory:
+        specs.append(config.data.factory)
+    return specs
+
+
+def check_trusted_factories(config: RunConfig, allowed: Any, source: str) -> None:
+    """Refuse to import code named by a config that came from a run directory, unless allowed.
+
+    Args:
+        config: the config read from ``source``.
+        allowed: the ``module:function`` specs the user passed themselves (``--model-factory``,
+            ``--data-factory``, or the API's ``allow_factories``).
+        source: the file the config was read from (named in the message).
+
+    Returns:
+        ``None`` when every factory the config uses is allowed.
+
+    Raises:
+        InfoplaneError: if the config names a factory that is not in ``allowed`` (the message says
+            how to allow it).
+
+    Notes:
+        A run directory may come from someone else; importing the module its ``config.yaml``
+        names would run their code. Passing the same spec on the command line is the user's
+        consent.
+
+    References:
+        None.
+
+    Example:
+        >>> from infoplane.run.config import RunConfig
+        >>> cfg = RunConfig(model={"arch": "factory", "factory": "evil:make"})
+        >>> check_trusted_factories(cfg, ["evil:make"], "config.yaml")  # allowed: no error
+    """
+    allowed = {str(a) for a in (allowed or ())}
+    for spec in factory_specs(config):
+        if spec not in allowed:
+            key = "model.factory" if spec == config.model.factory else "data.factory"
+            option = "--model-factory" if key == "model.factory" else "--data-factory"
+            raise InfoplaneError(
+                f"{source} names {key}={spec!r}; resuming would import and run that code. If you "
+                f"trust it, pass the same spec: infoplane run --resume DIR {option} {spec} "
+                f"(API: resume_experiment(DIR, allow_factories=[{spec!r}]))."
+            )

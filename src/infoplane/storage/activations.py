@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.interface import InfoplaneError
+from infoplane.interface import InfoplaneError, InfoplaneRuntimeError
 from infoplane.storage.atomic import write_json
+from infoplane.storage.layout import STORE as STORE_NAME
 
-STORE_NAME = "activations.zarr"
 MANIFEST_NAME = "manifest.json"
 DTYPES = ("float32", "float16")
 _COORDS = ("epoch", "repeat", "sample", "label")
@@ -57,6 +57,25 @@ def _consolidate(path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _zarr().consolidate_metadata(str(path))
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """Read and check a store's ``manifest.json``; a damaged one is a runtime error naming it."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        ok = isinstance(manifest, dict) and all(
+            isinstance(manifest.get(k), dict) for k in ("layers", "slots", "complete")
+        )
+        ok = ok and all(k in manifest for k in ("n_repeats", "n_samples", "dtype"))
+    except (ValueError, UnicodeDecodeError):
+        ok = False
+    if not ok:
+        raise InfoplaneRuntimeError(
+            f"the activation store manifest {str(path)!r} is corrupt or not an infoplane "
+            "manifest; the store cannot be trusted: run the experiment again into a new directory "
+            "(or restore the file from a backup)."
+        )
+    return manifest
 
 
 def _chunks(
@@ -82,6 +101,15 @@ class ActivationStore:
 
     Raises:
         FileNotFoundError: if ``path`` holds no store.
+        InfoplaneRuntimeError: if its manifest or metadata is damaged (reads of a damaged chunk
+            raise it too, naming the store and the layer).
+
+    Notes:
+        Only epochs listed complete in ``manifest.json`` are read: a chunk half-written by a killed
+        process is never trusted. ``float16`` stores round activations to 11 significant bits.
+
+    References:
+        Zarr storage specification v3, https://zarr-specs.readthedocs.io/.
 
     Example:
         >>> import numpy as np, tempfile, pathlib
@@ -100,9 +128,14 @@ class ActivationStore:
                 f"no activation store at {str(self.path)!r} (no {MANIFEST_NAME}); was the run "
                 "made with storage.activations='zarr'?"
             )
-        zarr = _zarr()
-        self._group = zarr.open_group(str(self.path), mode="r" if mode == "r" else "r+")
-        self._manifest = json.loads((self.path / MANIFEST_NAME).read_text(encoding="utf-8"))
+        self._manifest = _read_manifest(self.path / MANIFEST_NAME)
+        try:
+            self._group = _zarr().open_group(str(self.path), mode="r" if mode == "r" else "r+")
+        except Exception as exc:  # zarr raises many types for damaged metadata
+            raise InfoplaneRuntimeError(
+                f"the activation store {str(self.path)!r} is corrupt ({type(exc).__name__}: "
+                f"{exc}); it cannot be read: run the experiment again into a new directory."
+            ) from None
         self.mode = mode
 
     # ------------------------------------------------------------------ creation
@@ -372,6 +405,18 @@ class ActivationStore:
         bad = [int(e) for e in eps if str(int(e)) not in self._manifest["complete"]]
         if bad:
             raise InfoplaneError(f"epoch(s) {bad[:6]} of the store are not complete.")
+        try:
+            return self._read(layer, eps, repeat)
+        except (InfoplaneError, MemoryError):
+            raise
+        except Exception as exc:  # a damaged chunk: zarr/numcodecs raise many types
+            raise InfoplaneRuntimeError(
+                f"layer {layer!r} of the activation store {str(self.path)!r} cannot be read "
+                f"({type(exc).__name__}: {exc}); a chunk file is damaged: run the experiment "
+                "again into a new directory."
+            ) from None
+
+    def _read(self, layer: str, eps: np.ndarray, repeat: int | None) -> np.ndarray:
         arr = self._group[layer]
         slots = np.array([self._slot(e) for e in eps], dtype=np.int64)
         rsel: Any = slice(None) if repeat is None else int(repeat)
@@ -407,8 +452,29 @@ class ActivationStore:
 def open_store(run_dir: str | Path, mode: str = "r") -> ActivationStore:
     """Open the activation store of a run directory (``run_dir/activations.zarr``).
 
+    Args:
+        run_dir: the run directory (or the ``activations.zarr`` folder itself).
+        mode: ``"r"`` (default, read only) or ``"a"`` (append epochs).
+
+    Returns:
+        The :class:`ActivationStore`.
+
     Raises:
         FileNotFoundError: if the run has no store.
+        InfoplaneRuntimeError: if the store's manifest or metadata is damaged.
+
+    Notes:
+        Opening reads only the manifest and the zarr metadata, not the activations.
+
+    References:
+        Zarr storage specification v3.
+
+    Example:
+        >>> import tempfile
+        >>> open_store(tempfile.mkdtemp())
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: no activation store at ...
     """
     path = Path(run_dir)
     if path.name != STORE_NAME:
@@ -431,5 +497,15 @@ def load_activations(run_dir: str | Path, layer: str, repeat: int = 0) -> np.nda
     Raises:
         FileNotFoundError: if the run has no store.
         InfoplaneError: for an unknown layer.
+
+    Notes:
+        Reads the whole layer of one network into memory; use
+        :meth:`ActivationStore.iter_epoch_chunks` for bounded memory.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (activations per epoch).
+
+    Example:
+        >>> # t = load_activations("runs/default-...", "layers.0.act")  # (n_epochs, 4096, 10)
     """
     return open_store(run_dir).read(layer, repeat=repeat).astype(np.float32, copy=False)

@@ -30,6 +30,23 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 
     Returns:
         The destination path.
+
+    Raises:
+        OSError: if the folder cannot be created or written (the temporary file is removed).
+        Exception: whatever ``write`` raises (the destination is left as it was).
+
+    Notes:
+        The temporary file is fsynced before the rename; a process killed mid-write leaves the
+        previous file (or none) and at most a stray ``.tmp``.
+
+    References:
+        POSIX ``rename(2)``; Python :func:`os.replace`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+        >>> atomic_write(p, lambda tmp: tmp.write_text("hello")).read_text()
+        'hello'
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,17 +66,85 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    """Write ``text`` (UTF-8) to ``path`` atomically.
+
+    Args:
+        path: destination file.
+        text: the text.
+
+    Returns:
+        The destination path.
+
+    Raises:
+        OSError: if the file cannot be written (the destination is left as it was).
+
+    Notes:
+        Written with :func:`atomic_write`: readers never see half a file.
+
+    References:
+        Python :func:`os.replace`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hi").read_text()
+        'hi'
+    """
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_json(path: str | Path, obj: Any) -> Path:
-    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    """Write ``obj`` as indented JSON to ``path`` atomically.
+
+    Args:
+        path: destination file.
+        obj: JSON-serialisable data (other objects are written as ``str(obj)``).
+
+    Returns:
+        The destination path.
+
+    Raises:
+        OSError: if the file cannot be written (the destination is left as it was).
+
+    Notes:
+        Written with :func:`atomic_write`: readers never see half a file.
+
+    References:
+        Python :func:`os.replace`.
+
+    Example:
+        >>> import tempfile, pathlib, json
+        >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "a.json", {"a": 1})
+        >>> json.loads(p.read_text())
+        {'a': 1}
+    """
     return write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
 
 
 def write_table(path: str | Path, frame: Any) -> Path:
-    """Write a pandas DataFrame atomically: Parquet for ``.parquet``, else CSV."""
+    """Write a pandas DataFrame atomically: Parquet for ``.parquet``, else CSV.
+
+    Args:
+        path: destination file (``.parquet`` or anything else for CSV).
+        frame: the table (written without its index).
+
+    Returns:
+        The destination path.
+
+    Raises:
+        OSError: if the file cannot be written (the destination is left as it was).
+
+    Notes:
+        Written with :func:`atomic_write`: readers never see half a file.
+
+    References:
+        Python :func:`os.replace`.
+
+    Example:
+        >>> import tempfile, pathlib, pandas as pd
+        >>> p = write_table(pathlib.Path(tempfile.mkdtemp()) / "t.csv", pd.DataFrame({"a": [1]}))
+        >>> p.read_text().split()
+        ['a', '1']
+    """
     path = Path(path)
     if path.suffix == ".parquet":
         return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
@@ -67,7 +152,34 @@ def write_table(path: str | Path, frame: Any) -> Path:
 
 
 def save_figure(path: str | Path, fig: Any, **kwargs: Any) -> Path:
-    """Save a matplotlib figure atomically (format from the suffix of ``path``)."""
+    """Save a matplotlib figure atomically (format from the suffix of ``path``).
+
+    Args:
+        path: destination file (``.png``, ``.pdf``, ``.svg``, ...; default format PNG).
+        fig: a matplotlib figure.
+        **kwargs: passed to ``fig.savefig`` (e.g. ``dpi=150``).
+
+    Returns:
+        The destination path.
+
+    Raises:
+        OSError: if the file cannot be written (the destination is left as it was).
+
+    Notes:
+        Written with :func:`atomic_write`: readers never see half a file.
+
+    References:
+        Python :func:`os.replace`.
+
+    Example:
+        >>> import tempfile, pathlib, matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> fig = plt.figure()
+        >>> save_figure(pathlib.Path(tempfile.mkdtemp()) / "f.png", fig).suffix
+        '.png'
+        >>> plt.close(fig)
+    """
     path = Path(path)
     fmt = path.suffix.lstrip(".") or "png"
     return atomic_write(path, lambda p: fig.savefig(p, format=fmt, **kwargs))

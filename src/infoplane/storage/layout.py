@@ -63,8 +63,14 @@ class RunLayout:
         >>> layout.checkpoint.relative_to(layout.root).as_posix()
         'state/checkpoint.pt'
 
+    Raises:
+        Nothing: paths are computed, not checked.
+
     Notes:
         Pure path arithmetic: nothing is read or created.
+
+    References:
+        Wickham, H. (2014). Tidy Data. J. Stat. Softw. 59(10) (the tables' layout).
     """
 
     root: Path
@@ -98,6 +104,29 @@ class RunLayout:
         doc="Rows added by ``infoplane estimate`` (kept by a resume).",
     )
     lock = property(lambda self: self._p(LOCK), doc="Lock file held while a process writes.")
+
+    def estimate_cache(self, estimator_index: int, layer: int) -> Path:
+        """The cached table of one (estimator, layer) estimate: ``state/estimates/KK-LLL.parquet``.
+
+        Args:
+            estimator_index: 0-based index of the estimator in the run config.
+            layer: 1-based layer index.
+
+        Returns:
+            The path (it need not exist).
+        """
+        return self.estimates / f"{int(estimator_index):02d}-{int(layer):03d}.parquet"
+
+    def extra_estimate(self, number: int) -> Path:
+        """The ``number``-th table added by ``infoplane estimate``: ``state/extra_estimates/NNNN.parquet``.
+
+        Args:
+            number: 1-based order of addition.
+
+        Returns:
+            The path (it need not exist).
+        """
+        return self.extra_estimates / f"{int(number):04d}.parquet"
 
     def is_run(self) -> bool:
         """True when ``root`` looks like an infoplane run directory (safe to overwrite).

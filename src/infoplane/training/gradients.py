@@ -216,8 +216,9 @@ class GradientStatistics:
         """Everything needed to resume accumulation (no reference to the model).
 
         Returns:
-            A dict of plain Python values, numpy arrays and CPU tensors (``torch.save``-able):
-            the recorded epochs' statistics and the running sums of the epoch in progress.
+            A dict of plain Python values and CPU tensors (loadable with
+            ``torch.load(..., weights_only=True)``): the recorded epochs' statistics and the
+            running sums of the epoch in progress.
         """
 
         def cpu(t: torch.Tensor | None) -> torch.Tensor | None:
@@ -234,7 +235,10 @@ class GradientStatistics:
             "mean": cpu(self._mean),
             "m2": cpu(self._m2),
             "wnorm_sum": cpu(self._wnorm_sum),
-            "rows": {e: tuple(a.copy() for a in v) for e, v in self._rows.items()},
+            "rows": {
+                int(e): tuple(torch.from_numpy(np.array(a)) for a in v)
+                for e, v in self._rows.items()
+            },
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -264,7 +268,9 @@ class GradientStatistics:
             dev(state["m2"]),
             dev(state["wnorm_sum"]),
         )
-        self._rows = {int(e): tuple(v) for e, v in state["rows"].items()}  # type: ignore[misc]
+        self._rows = {  # type: ignore[misc]
+            int(e): tuple(np.asarray(a) for a in v) for e, v in state["rows"].items()
+        }
 
     # ------------------------------------------------------------------ results
     @property

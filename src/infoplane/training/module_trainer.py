@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -33,10 +32,19 @@ class ModuleEnsemble(nn.Module):
             ``sample_ndim + 2`` axes is split along its first (member) axis.
 
     Attributes:
-        members: the R models (``members.{r}.<name>`` are their modules).
+        members: the R models (``members.{r}.<name>`` are their modules); capture their layers
+            with :func:`infoplane.capture.capture_members`.
 
     Raises:
         InfoplaneError: for no seeds or a factory that does not return an ``nn.Module``.
+
+    Notes:
+        Members run one after the other (not batched like
+        :class:`~infoplane.models.ensemble.EnsembleMLP`); with a summed loss and element-wise
+        optimisers each follows the trajectory it would follow alone.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (averages over many networks).
 
     Example:
         >>> ens = ModuleEnsemble(lambda s: nn.Linear(4, 3), seeds=[0, 1], sample_ndim=1)
@@ -81,39 +89,29 @@ class ModuleEnsemble(nn.Module):
             f"batch, *features) with {self.sample_ndim} feature axis/axes."
         )
 
-    def capture(
-        self,
-        x: torch.Tensor,
-        layers: Sequence[str],
-        *,
-        batch_size: int | None = 2048,
-        inputs: bool = False,
-    ) -> dict[str, np.ndarray]:
-        """Capture the named layers of every member on shared inputs ``x``.
-
-        Args:
-            x: inputs (n_samples, *features).
-            layers: module names inside one member (e.g. ``"act1"``).
-            batch_size: rows per forward pass (bounds memory).
-            inputs: capture the layers' inputs instead of their outputs.
-
-        Returns:
-            dict layer name -> float32 array (R, n_samples, n_units) (feature maps flattened).
-        """
-        from infoplane.capture import run_and_capture
-
-        per_member = [
-            run_and_capture(m, x, list(layers), batch_size=batch_size, inputs=inputs)
-            for m in self.members
-        ]
-        return {name: np.stack([p[name].numpy() for p in per_member]) for name in per_member[0]}
-
 
 def import_factory(spec: str) -> Callable[..., Any]:
     """Import ``package.module:function`` and return the function.
 
+    Args:
+        spec: ``package.module:function`` (the function may be a dotted attribute path).
+
+    Returns:
+        The callable.
+
     Raises:
         InfoplaneError: for a spec without ``:``, a module that does not import, or a missing name.
+
+    Notes:
+        Importing a module runs its code: call this only for specs the user gave (the run engine
+        refuses factories named by a run directory unless the user passes the same spec).
+
+    References:
+        Python :func:`importlib.import_module`.
+
+    Example:
+        >>> import_factory("math:sqrt")(16.0)
+        4.0
     """
     import importlib
 

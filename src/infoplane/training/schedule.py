@@ -26,6 +26,20 @@ def log_spaced_epochs(epochs: int, n_points: int = 400) -> np.ndarray:
 
     Raises:
         InfoplaneError: if ``epochs < 1`` or ``n_points < 1``.
+
+    Notes:
+        Dense early (where the fitting phase is fast), sparse late; the grid is
+        ``2 ** linspace(0, log2 E, n_points)`` truncated to integers, as in the IDNNs code. The
+        truncation follows floating point: a grid point just below an integer (e.g. the last one,
+        ``2 ** log2(6)``, which may come out as 5.999...) gives the epoch below, so whether such an
+        epoch is in the set can differ between platforms; 0, powers of two and E always are.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (IDNNs code, log-spaced epochs).
+
+    Example:
+        >>> log_spaced_epochs(8, 4).tolist()
+        [0, 1, 2, 4, 8]
     """
     if int(epochs) != epochs or epochs < 1:
         raise InfoplaneError(f"epochs must be an integer >= 1; got {epochs!r}.")

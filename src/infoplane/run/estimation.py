@@ -1,0 +1,411 @@
+"""Estimating the information plane of a run: in memory, from the activation store, or online.
+
+Three routes give the same tidy table (:data:`~infoplane.storage.tables.PLANE_COLUMNS`, one row per
+repeat, epoch, layer and estimator, values in the ``unit`` column's unit, bits by default):
+
+- :func:`estimate_plane`: activations held in memory, (R, E, n, d) per layer;
+- :func:`estimate_from_store`: read back from the zarr store in chunks of epochs, so peak memory does
+  not grow with the number of epochs; each (estimator, layer) result can be cached on disk, which
+  makes estimation resumable;
+- :class:`OnlineEstimates`: at each capture epoch during training, keeping no activations.
+
+Settings that pool every epoch of a layer (``binning`` with ``range="data"`` and global scope;
+``binning_adaptive`` with global scope) get the layer's range over the whole run from the store's
+manifest, so chunked estimation equals estimating everything at once.
+
+References:
+    Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+    Information. arXiv:1703.00810, Sec. 3 (binning I(X;T), I(T;Y) per layer and epoch).
+    Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR
+    (data-range bins for unbounded activations).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from infoplane.interface import InfoplaneError
+from infoplane.storage.tables import PLANE_COLUMNS, plane_frame, read_table
+
+
+def make_configured_estimator(name: str, params: dict[str, Any]) -> Any:
+    """Build the estimator ``name`` with hyper-parameters ``params`` (validated by its class).
+
+    Args:
+        name: registry name (see ``infoplane.estimators.available_estimators()``).
+        params: hyper-parameters as plain data (a config's ``params`` dict).
+
+    Returns:
+        The estimator instance.
+
+    Raises:
+        InfoplaneError: for an unknown estimator or a bad parameter (named in the message).
+
+    Notes:
+        The plain dict is validated into the estimator's typed ``Params`` object
+        (:func:`~infoplane.estimators.registry.estimator_params`), which builds the estimator.
+
+    References:
+        Pedregosa, F. et al. (2011). Scikit-learn: Machine Learning in Python. JMLR 12 (validated
+        hyper-parameters set in ``__init__``).
+
+    Example:
+        >>> make_configured_estimator("binning", {"n_bins": 10}).n_bins
+        10
+    """
+    from infoplane.estimators.registry import estimator_params, make_estimator
+
+    return make_estimator(name, estimator_params(name, params))
+
+
+def needs_whole_run(name: str, params: dict[str, Any]) -> bool:
+    """Whether an estimator setting pools every epoch of a layer at once.
+
+    Args:
+        name: estimator registry name.
+        params: its hyper-parameters.
+
+    Returns:
+        ``True`` for ``binning`` with ``range="data"`` and ``scope="global"`` (its default scope)
+        and for ``binning_adaptive`` with ``scope="global"``.
+
+    Raises:
+        Nothing.
+
+    Notes:
+        Such settings cannot be estimated online (the range over the whole run is not known while
+        training) and, from the store, need the layer's range over all epochs first.
+
+    References:
+        Saxe, A. M. et al. (2018). ICLR (bins over the range of the whole run).
+
+    Example:
+        >>> needs_whole_run("binning", {"range": "data"}), needs_whole_run("binning", {})
+        (True, False)
+    """
+    if name == "binning":
+        return params.get("range") == "data" and params.get("scope", "global") == "global"
+    return name == "binning_adaptive" and params.get("scope") == "global"
+
+
+def estimate_plane(
+    activations: dict[str, np.ndarray],
+    labels: np.ndarray,
+    epochs: np.ndarray,
+    estimators: Sequence[Any],
+    progress: Callable[..., Any] | None = None,
+) -> Any:
+    """Run every estimator on in-memory activations and return the tidy table.
+
+    Args:
+        activations: module name -> array (n_repeats, n_epochs, n_samples, n_units), in network
+            order.
+        labels: integer labels of the evaluated samples, shape (n_samples,).
+        epochs: the captured epochs, shape (n_epochs,).
+        estimators: :class:`~infoplane.run.config.EstimatorConfig` items (``name``, ``params``).
+        progress: tqdm-like factory, or ``None`` (default).
+
+    Returns:
+        pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`;
+        ``i_xt`` and ``i_ty`` in each estimator's unit (bits by default, see ``unit``).
+
+    Raises:
+        InfoplaneError: for a bad estimator or activations of the wrong shape.
+
+    Notes:
+        The bias of each estimator is its own (e.g. binning overestimates compression with too
+        few bins; Saxe et al. 2018); the table says which estimator made each row.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
+
+    Example:
+        >>> from infoplane.run.config import EstimatorConfig
+        >>> t = np.random.default_rng(0).uniform(-1, 1, (1, 2, 8, 2))
+        >>> table = estimate_plane({"h": t}, np.arange(8) % 2, np.array([0, 5]),
+        ...                        [EstimatorConfig(name="binning", params={"n_bins": 2})])
+        >>> table[["epoch", "layer", "unit"]].values.tolist()
+        [[0, 1, 'bits'], [5, 1, 'bits']]
+    """
+    import pandas as pd
+
+    jobs = [(e, i, name) for e in estimators for i, name in enumerate(activations, start=1)]
+    iterator = progress(jobs, desc="estimating", unit="layer") if progress else jobs
+    frames = []
+    for est_cfg, layer, name in iterator:
+        est = make_configured_estimator(est_cfg.name, est_cfg.params)
+        i_xt, i_ty = est.information_plane(activations[name], labels)
+        unit = getattr(est, "unit", "bits")
+        frames.append(plane_frame(i_xt, i_ty, epochs, layer, name, est_cfg.name, unit))
+    return pd.concat(frames, ignore_index=True)
+
+
+def estimate_layer_from_store(
+    store: Any,
+    layer: str,
+    name: str,
+    params: dict[str, Any],
+    *,
+    max_bytes: int = 256 * 2**20,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Estimate one layer's information plane from an activation store, in chunks of epochs.
+
+    Args:
+        store: an :class:`~infoplane.storage.activations.ActivationStore`.
+        layer: the layer name.
+        name: estimator registry name.
+        params: its hyper-parameters.
+        max_bytes: float32 bytes of activations per chunk (bounds peak memory; default 256 MiB).
+
+    Returns:
+        ``(epochs (E,), i_xt (R, E), i_ty (R, E), unit)``: the complete epochs of the store and the
+        estimates in ``unit`` (bits unless ``params`` ask for nats).
+
+    Raises:
+        InfoplaneError: for a bad estimator or an empty store.
+        InfoplaneRuntimeError: for a damaged store (from the store's reader).
+
+    Notes:
+        Settings that depend on the whole run are resolved first: binning with ``range="data"``
+        gets the layer's [min, max] over all repeats and complete epochs, read from the store's
+        manifest (the same range as estimating everything at once); ``binning_adaptive`` with
+        global scope reads the layer in one chunk.
+
+    References:
+        Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from infoplane.storage import ActivationStore
+        >>> st = ActivationStore.create(pathlib.Path(tempfile.mkdtemp()) / "a.zarr", {"h": 1},
+        ...                             n_repeats=1, labels=np.array([0, 1, 0, 1]))
+        >>> st.write_epoch(0, {"h": np.array([[[-1.0], [1.0], [-1.0], [1.0]]])})
+        >>> eps, i_xt, i_ty, unit = estimate_layer_from_store(st, "h", "binning", {"n_bins": 2})
+        >>> float(i_xt[0, 0]), float(i_ty[0, 0]), unit
+        (1.0, 1.0, 'bits')
+    """
+    epochs = store.completed_epochs
+    if len(epochs) == 0:
+        raise InfoplaneError(
+            f"the activation store at {str(store.path)!r} holds no complete epoch."
+        )
+    params = dict(params)
+    per_epoch = store.n_repeats * store.n_samples * store.n_units[layer] * 4
+    # one chunk: the estimator sees everything at once, exactly as for in-memory activations
+    whole = needs_whole_run(name, params) and per_epoch * len(epochs) > max_bytes
+    quiet = False
+    if whole and name == "binning_adaptive":
+        # equal-mass bins over the whole run cannot be split: read the layer in one chunk
+        max_bytes = max(max_bytes, per_epoch * len(epochs))
+    elif whole:
+        lo, hi = store.value_range(layer)
+        if not hi > lo:
+            hi = lo + 1.0
+        params["range"] = [lo, hi]
+        quiet = True
+    est = make_configured_estimator(name, params)
+    xs, ys = [], []
+    labels = store.labels
+    for _eps, t in store.iter_epoch_chunks(layer, max_bytes=max_bytes, epochs=epochs):
+        with warnings.catch_warnings():
+            if quiet:  # the range is the data's own: nothing is out of range
+                warnings.filterwarnings("ignore", message=".*outside the binning range.*")
+            i_xt, i_ty = est.information_plane(t, labels)
+        xs.append(np.asarray(i_xt, dtype=float))
+        ys.append(np.asarray(i_ty, dtype=float))
+    return (
+        epochs,
+        np.concatenate(xs, axis=1),
+        np.concatenate(ys, axis=1),
+        getattr(est, "unit", "bits"),
+    )
+
+
+def estimate_from_store(
+    store: Any,
+    estimators: Sequence[Any],
+    *,
+    max_bytes: int = 256 * 2**20,
+    progress: Callable[..., Any] | None = None,
+    cache: Callable[[int, int], Path] | None = None,
+    labels_for: dict[int, str] | None = None,
+) -> Any:
+    """Estimate every estimator on every layer of a store and return the tidy table.
+
+    Args:
+        store: an :class:`~infoplane.storage.activations.ActivationStore`.
+        estimators: :class:`~infoplane.run.config.EstimatorConfig` items (``name``, ``params``).
+        max_bytes: memory budget per chunk of epochs (default 256 MiB of float32).
+        progress: tqdm-like factory, or ``None``.
+        cache: ``cache(estimator index, layer index)`` -> the file where that (estimator, layer)
+            table is saved atomically once computed, and reused if present (what makes estimation
+            resumable; a run passes :meth:`~infoplane.storage.layout.RunLayout.estimate_cache`).
+            ``None`` (default): nothing cached.
+        labels_for: estimator index -> the value of the ``estimator`` column (default: its name).
+
+    Returns:
+        pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`,
+        estimator-major, then layer, repeat, epoch.
+
+    Raises:
+        InfoplaneError: for a bad estimator or an empty store.
+        InfoplaneRuntimeError: for a damaged store or cached table (the message names the file).
+
+    Notes:
+        A cached table is trusted as it is: it was written atomically by this function for the
+        same run (its config cannot change on resume).
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from infoplane.storage import ActivationStore
+        >>> from infoplane.run.config import EstimatorConfig
+        >>> st = ActivationStore.create(pathlib.Path(tempfile.mkdtemp()) / "a.zarr", {"h": 1},
+        ...                             n_repeats=1, labels=np.array([0, 1]))
+        >>> st.write_epoch(0, {"h": np.array([[[-1.0], [1.0]]])})
+        >>> estimate_from_store(st, [EstimatorConfig()])["i_xt"].tolist()
+        [1.0]
+    """
+    import pandas as pd
+
+    from infoplane.storage import write_table
+
+    jobs = [
+        (k, e, i, name)
+        for k, e in enumerate(estimators)
+        for i, name in enumerate(store.layers, start=1)
+    ]
+    iterator = progress(jobs, desc="estimating", unit="layer") if progress else jobs
+    frames = []
+    for k, est_cfg, layer, name in iterator:
+        label = (labels_for or {}).get(k, est_cfg.name)
+        path = None if cache is None else Path(cache(k, layer))
+        if path is not None and path.is_file():
+            frames.append(read_table(path, columns=list(PLANE_COLUMNS), what="cached estimate"))
+            continue
+        epochs, i_xt, i_ty, unit = estimate_layer_from_store(
+            store, name, est_cfg.name, est_cfg.params, max_bytes=max_bytes
+        )
+        frame = plane_frame(i_xt, i_ty, epochs, layer, name, label, unit)
+        if path is not None:
+            write_table(path, frame)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+class OnlineEstimates:
+    """Estimates computed at each capture epoch during training (no activations kept).
+
+    Args:
+        estimators: :class:`~infoplane.run.config.EstimatorConfig` items.
+        labels: labels of the evaluated samples, shape (n_samples,).
+
+    Attributes:
+        values: (estimator index, layer index) -> {epoch: (i_xt (R,), i_ty (R,))}.
+
+    Raises:
+        InfoplaneError: for an estimator setting that needs the whole run (binning with
+            ``range="data"`` and ``scope="global"``): use ``bin_width``, a fixed ``range``,
+            ``scope="layer"`` or keep the activation store.
+
+    Notes:
+        Estimates equal those from the store for every setting accepted here (each epoch is
+        estimated on its own).
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
+
+    Example:
+        >>> from infoplane.run.config import EstimatorConfig
+        >>> on = OnlineEstimates([EstimatorConfig(params={"n_bins": 2})], np.array([0, 1]))
+        >>> on.update(0, {"h": np.array([[[-1.0], [1.0]]])})
+        >>> on.to_frame(["h"])[["epoch", "i_xt", "unit"]].values.tolist()
+        [[0, 1.0, 'bits']]
+    """
+
+    def __init__(self, estimators: Sequence[Any], labels: np.ndarray) -> None:
+        for e in estimators:
+            if needs_whole_run(e.name, e.params):
+                raise InfoplaneError(
+                    f"estimator {e.name!r} with range='data' needs the range over the whole run, "
+                    "which online estimation does not know; use bin_width=..., a fixed range, "
+                    "scope='layer', "
+                    "or storage.online=false (estimate from the activation store)."
+                )
+        self.configs = list(estimators)
+        self.estimators = [make_configured_estimator(e.name, e.params) for e in estimators]
+        self.labels = labels
+        self.values: dict[tuple[int, int], dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def update(self, epoch: int, acts: dict[str, np.ndarray]) -> None:
+        """Estimate every layer of one epoch.
+
+        Args:
+            epoch: the captured epoch.
+            acts: layer -> activations (n_repeats, n_samples, n_units), in network order.
+        """
+        for k, est in enumerate(self.estimators):
+            for i, a in enumerate(acts.values(), start=1):
+                i_xt, i_ty = est.information_plane(a[:, None], self.labels)
+                self.values.setdefault((k, i), {})[int(epoch)] = (
+                    np.asarray(i_xt, float)[:, 0],
+                    np.asarray(i_ty, float)[:, 0],
+                )
+
+    def forget_after(self, epoch: int) -> None:
+        """Drop estimates of epochs after ``epoch`` (resume from a checkpoint)."""
+        for per_epoch in self.values.values():
+            for e in [e for e in per_epoch if e > epoch]:
+                del per_epoch[e]
+
+    def state_dict(self) -> list[list[Any]]:
+        """The estimates so far as plain data and tensors (for a safe checkpoint).
+
+        Returns:
+            A list of ``[estimator index, layer index, epoch, i_xt tensor (R,), i_ty tensor (R,)]``.
+        """
+        import torch
+
+        return [
+            [k, i, e, torch.from_numpy(x.copy()), torch.from_numpy(y.copy())]
+            for (k, i), per_epoch in sorted(self.values.items())
+            for e, (x, y) in sorted(per_epoch.items())
+        ]
+
+    def load_state_dict(self, state: list[list[Any]]) -> None:
+        """Restore estimates saved by :meth:`state_dict`."""
+        self.values = {}
+        for k, i, e, x, y in state:
+            self.values.setdefault((int(k), int(i)), {})[int(e)] = (
+                np.asarray(x, dtype=float),
+                np.asarray(y, dtype=float),
+            )
+
+    def to_frame(self, layers: list[str]) -> Any:
+        """The tidy table, in the same row order as offline estimation.
+
+        Args:
+            layers: the layer names, in network order.
+
+        Returns:
+            pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`.
+        """
+        import pandas as pd
+
+        frames = []
+        for k, est_cfg in enumerate(self.configs):
+            for i, name in enumerate(layers, start=1):
+                per_epoch = self.values.get((k, i), {})
+                epochs = np.array(sorted(per_epoch), dtype=np.int64)
+                i_xt = np.stack([per_epoch[e][0] for e in epochs], axis=1)
+                i_ty = np.stack([per_epoch[e][1] for e in epochs], axis=1)
+                unit = getattr(self.estimators[k], "unit", "bits")
+                frames.append(plane_frame(i_xt, i_ty, epochs, i, name, est_cfg.name, unit))
+        return pd.concat(frames, ignore_index=True)
