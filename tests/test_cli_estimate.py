@@ -12,6 +12,13 @@ from infoplane.cli import app
 runner = CliRunner()
 
 
+def no_layer_check(tmp_path: Path) -> list[str]:
+    """``--config`` without the IB layer check (about 20 s of a tiny run's figures)."""
+    path = tmp_path / "no_layer_check.yaml"
+    path.write_text("analysis:\n  layer_check: false\n")
+    return ["--config", str(path)]
+
+
 def test_estimate_adds_rows_from_the_store(tmp_path: Path) -> None:
     out = tmp_path / "run"
     res = runner.invoke(
@@ -27,6 +34,7 @@ def test_estimate_adds_rows_from_the_store(tmp_path: Path) -> None:
             "--quiet",
             "--out",
             str(out),
+            *no_layer_check(tmp_path),
         ],
     )
     assert res.exit_code == 0, res.output
@@ -92,6 +100,7 @@ def test_estimate_errors(tmp_path: Path) -> None:
             "--quiet",
             "--out",
             str(out),
+            *no_layer_check(tmp_path),
         ],
     )
     res = runner.invoke(app, ["estimate", str(out), "-e", "binning"])

@@ -16,9 +16,16 @@ runner = CliRunner()
 TINY = ["--epochs", "12", "--repeats", "2", "--n-capture", "8", "--quiet"]
 
 
+def no_layer_check(tmp_path: Path) -> list[str]:
+    """``--config`` without the IB layer check (about 20 s of a tiny run's figures)."""
+    path = tmp_path / "no_layer_check.yaml"
+    path.write_text("analysis:\n  layer_check: false\n")
+    return ["--config", str(path)]
+
+
 def test_run_writes_everything(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    res = runner.invoke(app, ["run", *TINY, "--out", str(out)])
+    res = runner.invoke(app, ["run", *TINY, *no_layer_check(tmp_path), "--out", str(out)])
     assert res.exit_code == 0, res.output
     table = pd.read_parquet(out / "information_plane.parquet")
     assert {"repeat", "epoch", "layer", "estimator", "i_xt", "i_ty", "unit"} <= set(table.columns)
@@ -36,8 +43,20 @@ def test_run_writes_everything(tmp_path: Path) -> None:
     assert not list(out.glob("*.tmp"))
 
 
+@pytest.mark.slow
+def test_run_with_every_figure_of_the_12bit_task(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["run", *TINY, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    check = pd.read_csv(out / "layer_check.csv")
+    assert sorted(check["layer"].unique()) == [1, 2, 3, 4, 5, 6]
+    for name in ("information_plane", "snr", "training_curves", "layer_check"):
+        assert (out / f"{name}.png").is_file()
+
+
 def test_run_refuses_existing_directory_unless_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "run"
+    fast = no_layer_check(tmp_path)
     out.mkdir()
     (out / "keep.txt").write_text("x")
     res = runner.invoke(app, ["run", *TINY, "--out", str(out)])
@@ -47,9 +66,9 @@ def test_run_refuses_existing_directory_unless_overwrite(tmp_path: Path) -> None
     res = runner.invoke(app, ["run", *TINY, "--out", str(out), "--overwrite"])
     assert res.exit_code == 2 and (out / "keep.txt").read_text() == "x"
     (out / "keep.txt").unlink()
-    assert runner.invoke(app, ["run", *TINY, "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["run", *TINY, *fast, "--out", str(out)]).exit_code == 0
     (out / "stale.txt").write_text("from the first run")
-    res = runner.invoke(app, ["run", *TINY, "--out", str(out), "--overwrite"])
+    res = runner.invoke(app, ["run", *TINY, *fast, "--out", str(out), "--overwrite"])
     assert res.exit_code == 0, res.output
     assert not (out / "stale.txt").exists() and (out / "information_plane.parquet").is_file()
 
@@ -159,7 +178,10 @@ def test_mnist_preset_without_path_says_it_uses_digits(tmp_path: Path) -> None:
 
 def test_resume_option_refuses_other_options_and_finishes_a_finished_run(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert runner.invoke(app, ["run", *TINY, "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["run", *TINY, *no_layer_check(tmp_path), "--out", str(out)]).exit_code
+        == 0
+    )
     before = pd.read_parquet(out / "information_plane.parquet")
     res = runner.invoke(app, ["run", "--resume", str(out), "--epochs", "3"])
     assert res.exit_code == 2 and "--resume" in res.output

@@ -160,7 +160,13 @@ def test_resume_refuses_a_changed_config_and_a_missing_directory(tmp_path: Path)
 
 def test_sigkill_mid_training_then_resume_equals_uninterrupted_run(tmp_path: Path) -> None:
     killed = tmp_path / "killed"
+    fast = (
+        tmp_path / "fast.yaml"
+    )  # the IB layer check costs ~20 s of figures and is not tested here
+    fast.write_text("analysis:\n  layer_check: false\n")
     args = [
+        "--config",
+        str(fast),
         "--epochs",
         "400",
         "--repeats",

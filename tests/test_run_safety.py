@@ -87,6 +87,21 @@ def test_checkpoints_load_with_weights_only(run_dir: Path) -> None:
     assert ckpt["loop"]["history"]["train_loss"].shape == (3, 1)
 
 
+def test_online_estimates_and_gradients_are_checkpointed_as_tensors(tmp_path: Path) -> None:
+    cfg = fast_config(
+        storage={"online": True, "activations": "none"},
+        estimators=[{"name": "binning", "params": {"n_bins": 30, "range": [-1, 1]}}],
+    )
+    result = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
+    ckpt = torch.load(tmp_path / "run" / "state" / "checkpoint.pt", weights_only=True)
+    k, layer, epoch, i_xt, i_ty = ckpt["online"][-1]
+    assert (k, layer, epoch) == (0, 2, 3) and isinstance(i_xt, torch.Tensor)
+    last = result.plane.query("layer == 2 and epoch == 3")
+    assert i_xt.tolist() == last["i_xt"].tolist() and i_ty.tolist() == last["i_ty"].tolist()
+    rows = ckpt["gradients"]["rows"]
+    assert all(isinstance(t, torch.Tensor) for v in rows.values() for t in v)
+
+
 # ------------------------------------------------------------------ b. no foreign factory on resume
 FACTORY = """
 from pathlib import Path

@@ -48,7 +48,22 @@ _LAZY = {
     "plot_information_plane": "infoplane.plots",
 }
 
-__all__ = sorted(["InfoplaneError", "InfoplaneRuntimeError", "MIResult", "__version__", *_LAZY])
+__all__ = [
+    "ActivationCapture",
+    "InfoplaneError",
+    "InfoplaneRuntimeError",
+    "MIResult",
+    "MLP",
+    "Recorder",
+    "RunConfig",
+    "__version__",
+    "available_estimators",
+    "information_bottleneck",
+    "load_twelve_bit",
+    "make_estimator",
+    "plot_information_plane",
+    "run_experiment",
+]
 
 
 def __getattr__(name: str) -> Any:
