@@ -19,22 +19,6 @@ from infoplane.interface import InfoplaneError
 from infoplane.plots.bound import draw_bound, plot_bound, plot_layer_check
 
 
-@pytest.fixture
-def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Every matplotlib Figure saved during the test (to inspect what a written PNG holds)."""
-    from matplotlib.figure import Figure
-
-    saved: list = []
-    original = Figure.savefig
-
-    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        saved.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", spy)
-    return saved
-
-
 def test_draw_bound_on_existing_axes() -> None:
     fig, ax = plt.subplots()
     line = draw_bound(ax, twelve_bit_bound(), label="IB bound (all.mat)")

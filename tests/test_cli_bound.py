@@ -33,22 +33,6 @@ def dsbs_closed_form(beta: float, eps: float = 0.1) -> tuple[float, float]:
     return 1 - h2(d), 1 - h2(star(d))
 
 
-@pytest.fixture
-def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Every matplotlib Figure saved during the test (to inspect what a written PNG holds)."""
-    from matplotlib.figure import Figure
-
-    saved: list = []
-    original = Figure.savefig
-
-    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        saved.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", spy)
-    return saved
-
-
 def test_parse_betas() -> None:
     assert parse_betas("1,2,5") == [1.0, 2.0, 5.0]
     assert parse_betas("logspace:1:100:3") == pytest.approx([1.0, 10.0, 100.0])

@@ -32,14 +32,18 @@ def _invoke(args: list[str]):
         ("batch", ["--batch-size", "256"], None),
     ],
 )
-def test_experiment_writes_table_phases_and_figure(tmp_path, command, extra, setting_rows):
+def test_experiment_writes_table_phases_and_figure(
+    tmp_path, command, extra, setting_rows, saved_figures, plane_axes
+):
     out = tmp_path / command
     result, _ = _invoke(["experiment", command, "--out", str(out), *TINY, *extra])
     assert result.exit_code == 0, result.output
     name = command.replace("-", "_")
     table = pd.read_csv(out / f"{name}.csv")
     phases = pd.read_csv(out / f"{name}_phases.csv")
-    assert (out / f"{name}.png").stat().st_size > 10_000
+    assert (out / f"{name}.png").is_file()
+    panels = plane_axes(saved_figures)  # one averaged plane per setting
+    assert len(panels) == (setting_rows or len(panels)) and panels
     assert {"layer", "transition_epoch", "compression_epoch"} <= set(phases.columns)
     assert set(phases["unit"]) == {"bits"}
     if setting_rows is not None:

@@ -29,22 +29,6 @@ def test_parse_times() -> None:
         parse_times("log:1:2")
 
 
-@pytest.fixture
-def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Every matplotlib Figure saved during the test (to inspect what a written PNG holds)."""
-    from matplotlib.figure import Figure
-
-    saved: list = []
-    original = Figure.savefig
-
-    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        saved.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", spy)
-    return saved
-
-
 def test_digits_writes_table_figure_and_params(tmp_path: Path, saved_figures: list) -> None:
     out = tmp_path / "run"
     args = ["ntk", "--task", "digits", "--depth", "2", "--activation", "erf", "--out", str(out)]

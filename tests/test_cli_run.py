@@ -23,7 +23,7 @@ def no_layer_check(tmp_path: Path) -> list[str]:
     return ["--config", str(path)]
 
 
-def test_run_writes_everything(tmp_path: Path) -> None:
+def test_run_writes_everything(tmp_path: Path, saved_figures: list, plane_axes) -> None:
     out = tmp_path / "run"
     res = runner.invoke(app, ["run", *TINY, *no_layer_check(tmp_path), "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -39,7 +39,12 @@ def test_run_writes_everything(tmp_path: Path) -> None:
     assert len(history) == 2 * 12
     cfg = yaml.safe_load((out / "config.yaml").read_text())
     assert cfg["training"]["epochs"] == 12 and cfg["repeats"] == 2
-    assert (out / "information_plane.png").stat().st_size > 10_000
+    assert (out / "information_plane.png").is_file()
+    (panel,) = plane_axes(saved_figures)  # one estimator: one panel
+    # one trajectory (marker series) per layer, each point an epoch coloured on a log scale
+    series = [c for c in panel.collections if c.get_array() is not None]
+    assert len(series) == 6
+    assert {len(c.get_offsets()) for c in series} == {table["epoch"].nunique()}
     assert not list(out.glob("*.tmp"))
 
 
@@ -201,3 +206,20 @@ def test_presets_are_listed_and_valid() -> None:
     assert cfg.training.batch_size == 128 and cfg.data.mi_on == "test"
     assert cfg.estimators[0].params["range"] == "data"  # not [-1, 1] for ReLU
     assert load_config("mnist-cnn").model.arch == "cnn"
+
+
+def test_param_override_of_the_binning_grid_replaces_the_other_setting() -> None:
+    """``-p binning.bin_width=0.07`` on a preset with ``n_bins: 30`` means fixed-width bins."""
+    from infoplane.cli.run import _apply_param_only
+    from infoplane.run.config import preset_dict, validate_config
+
+    for preset, given, dropped in (
+        ("default", "bin_width", "n_bins"),
+        ("saxe2018", "n_bins", "bin_width"),
+    ):
+        cfg = preset_dict(preset)
+        value = 0.07 if given == "bin_width" else 30
+        _apply_param_only(cfg, {"binning": {given: value}})
+        params = cfg["estimators"][0]["params"]
+        assert params[given] == value and params[dropped] is None
+        validate_config(cfg)  # no "mutually exclusive" error

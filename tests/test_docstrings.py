@@ -44,44 +44,7 @@ PACKAGES: tuple[str, ...] = (
 
 #: Public objects whose docstrings are not yet 8/8 (marked xfail). data/, models/ and the error
 #: classes must never be listed here (checked by ``test_pending_is_only_for_work_in_progress``).
-PENDING: set[str] = {
-    "infoplane.analysis.compression_amount",
-    "infoplane.analysis.compression_epoch",
-    "infoplane.analysis.compression_vs_generalization",
-    "infoplane.analysis.detect_phases",
-    "infoplane.analysis.diagnostic_correlations",
-    "infoplane.analysis.dpi_checks",
-    "infoplane.analysis.dpi_summary",
-    "infoplane.analysis.parameter_sensitivity",
-    "infoplane.analysis.smooth_log_epochs",
-    "infoplane.analysis.transition_epoch",
-    "infoplane.capture.ActivationCapture",
-    "infoplane.capture.capture_activations",
-    "infoplane.capture.run_and_capture",
-    "infoplane.capture.select_layers",
-    "infoplane.estimators.BaseEstimator",
-    "infoplane.estimators.bootstrap_estimate",
-    "infoplane.estimators.entropy_of_keys",
-    "infoplane.estimators.equal_mass_codes",
-    "infoplane.estimators.function_forms",
-    "infoplane.estimators.label_entropy",
-    "infoplane.plots.mean_over_repeats",
-    "infoplane.plots.plot_training_curves",
-    "infoplane.run.Recorder",
-    "infoplane.run.RunConfig",
-    "infoplane.run.RunResult",
-    "infoplane.run.load_config",
-    "infoplane.run.resume_experiment",
-    "infoplane.run.run_experiment",
-    "infoplane.storage.ActivationStore",
-    "infoplane.storage.atomic_write",
-    "infoplane.storage.load_activations",
-    "infoplane.storage.open_store",
-    "infoplane.storage.save_figure",
-    "infoplane.storage.write_json",
-    "infoplane.storage.write_table",
-    "infoplane.storage.write_text",
-}
+PENDING: set[str] = set()
 
 #: Packages and names that must be complete today (never in PENDING).
 MUST_BE_COMPLETE_PREFIXES: tuple[str, ...] = ("infoplane.data.", "infoplane.models.")

@@ -49,11 +49,11 @@ _LAZY = {
 }
 
 __all__ = [
+    "MLP",
     "ActivationCapture",
     "InfoplaneError",
     "InfoplaneRuntimeError",
     "MIResult",
-    "MLP",
     "Recorder",
     "RunConfig",
     "__version__",

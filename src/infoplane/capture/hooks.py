@@ -39,6 +39,7 @@ def select_layers(model: nn.Module, layers: LayerSpec | Sequence[LayerSpec]) -> 
         InfoplaneError: if a specification matches no module (the message lists some names).
 
     Notes:
+        Shapes: none (module names in, module names out). Units: none.
         Globs use :func:`fnmatch.fnmatchcase` on the dotted names of ``model.named_modules()``;
         the root module (name ``""``) is never selected.
 
@@ -220,6 +221,8 @@ def capture_activations(
             that is not a tensor.
 
     Notes:
+        Units: the layer's own activation values (float32 as the module computes them); no
+        information quantity is computed here.
         Tensors are cloned when captured, so in-place operations later in the network (e.g.
         ``ReLU(inplace=True)``) cannot change them. Gradients are not disabled: wrap the block in
         ``torch.no_grad()`` (or use :func:`run_and_capture`) when only observing.
@@ -273,6 +276,8 @@ def run_and_capture(
         InfoplaneError: if a layer matches no module or produces something that is not a tensor.
 
     Notes:
+        Units: the layer's own activation values (float32 as the module computes them); no
+        information quantity is computed here.
         The model runs in eval mode (dropout off, batch norm on running statistics) without
         gradients; its training mode is restored afterwards, also on error.
 

@@ -111,7 +111,12 @@ def _apply_param_only(config_dict: dict[str, Any], extra: dict[str, dict[str, An
                 f"--param {name}.… names estimator {name!r}, which this run does not use."
             )
         for e in hits:
-            e.setdefault("params", {}).update(values)
+            params = e.setdefault("params", {})
+            # the binning grid is n_bins OR bin_width: overriding one replaces the other
+            for given, other in (("bin_width", "n_bins"), ("n_bins", "bin_width")):
+                if values.get(given) is not None and other not in values:
+                    params[other] = None
+            params.update(values)
 
 
 def run(

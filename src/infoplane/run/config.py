@@ -344,6 +344,9 @@ class RunConfig(_Strict):
             an ``InfoplaneError`` naming the key).
 
     Notes:
+        Shapes: none (a configuration, no arrays). Units: estimates are configured in bits unless
+        an estimator's ``unit`` parameter says nats; ``training.lr`` is a plain step size, epochs
+        and counts are integers.
         Validation happens before anything runs: estimator parameters through each estimator's
         parameter model, non-finite numbers refused, ``name`` one plain folder name.
 
@@ -577,6 +580,8 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
         Nothing.
 
     Notes:
+        Shapes: none (a configuration, no arrays). Units: none (the config's estimators say theirs;
+        bits by default).
         Lists (e.g. ``estimators``, ``hidden``) are replaced, not concatenated.
 
     References:
@@ -615,6 +620,8 @@ def load_config(
         FileNotFoundError: missing config file.
 
     Notes:
+        Shapes: none (a configuration, no arrays). Units: none (the config's estimators say theirs;
+        bits by default).
         The resolved config is what a run writes to ``config.yaml``.
 
     References:

@@ -47,7 +47,12 @@ from infoplane.storage.layout import RunLayout
 class RunResult:
     """What a run produced (returned by :func:`run_experiment`; raises nothing itself).
 
+    Raises:
+        Nothing: a plain record of what a run wrote.
+
     Notes:
+        Shapes: ``plane`` has one row per (repeat, epoch, layer, estimator); ``history`` one row
+        per (repeat, epoch); the store holds (n_repeats, n_epochs, n_samples, n_units) per layer.
         ``plane`` includes rows added by ``infoplane estimate`` before a resume.
 
     References:
@@ -264,6 +269,8 @@ def run_experiment(
         FileNotFoundError: ``resume`` of a directory without ``config.yaml``.
 
     Notes:
+        Shapes: the tables have one row per (repeat, epoch, layer, estimator); the store holds
+        (n_repeats, n_epochs, n_samples, n_units) per layer.
         Bit-identical on the CPU whether interrupted or not (each member's RNG state, the optimiser
         and the torch RNG are checkpointed). Binning estimates depend on the bins (Saxe et al.
         2018): the table's ``estimator`` column and ``config.yaml`` record them. Rows added later
@@ -414,6 +421,9 @@ def resume_experiment(
             plain data), config or store, or a run directory locked by another process.
 
     Notes:
+        Shapes: the tables have one row per (repeat, epoch, layer, estimator); the store holds
+        (n_repeats, n_epochs, n_samples, n_units) per layer. Units: ``i_xt``/``i_ty`` in the unit
+        of the table's ``unit`` column (bits by default).
         The checkpoint is read with ``torch.load(..., weights_only=True)``: a run directory from
         someone else cannot execute code, and neither can its config unless you allow its factory.
 

@@ -464,6 +464,8 @@ def open_store(run_dir: str | Path, mode: str = "r") -> ActivationStore:
         InfoplaneRuntimeError: if the store's manifest or metadata is damaged.
 
     Notes:
+        Shapes: the store holds one array (n_repeats, n_epochs, n_samples, n_units) per layer.
+        Units: the layers' own activation values; no information quantity.
         Opening reads only the manifest and the zarr metadata, not the activations.
 
     References:

@@ -36,6 +36,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         Exception: whatever ``write`` raises (the destination is left as it was).
 
     Notes:
+        Shapes: none (writes a file). Units: none.
         The temporary file is fsynced before the rename; a process killed mid-write leaves the
         previous file (or none) and at most a stray ``.tmp``.
 
@@ -79,6 +80,7 @@ def write_text(path: str | Path, text: str) -> Path:
         OSError: if the file cannot be written (the destination is left as it was).
 
     Notes:
+        Shapes: none (writes a file). Units: none.
         Written with :func:`atomic_write`: readers never see half a file.
 
     References:
@@ -106,6 +108,7 @@ def write_json(path: str | Path, obj: Any) -> Path:
         OSError: if the file cannot be written (the destination is left as it was).
 
     Notes:
+        Shapes: none (writes a file). Units: none.
         Written with :func:`atomic_write`: readers never see half a file.
 
     References:
@@ -134,6 +137,8 @@ def write_table(path: str | Path, frame: Any) -> Path:
         OSError: if the file cannot be written (the destination is left as it was).
 
     Notes:
+        Shapes: any table (n_rows, n_columns). Units: none added; an information table carries its
+        own ``unit`` column.
         Written with :func:`atomic_write`: readers never see half a file.
 
     References:
@@ -166,6 +171,7 @@ def save_figure(path: str | Path, fig: Any, **kwargs: Any) -> Path:
         OSError: if the file cannot be written (the destination is left as it was).
 
     Notes:
+        Shapes: none (writes a PNG). Units: none (the figure's axes say theirs).
         Written with :func:`atomic_write`: readers never see half a file.
 
     References:

@@ -67,7 +67,8 @@ class RunLayout:
         Nothing: paths are computed, not checked.
 
     Notes:
-        Pure path arithmetic: nothing is read or created.
+        Pure path arithmetic: nothing is read or created. Shapes: none (paths, no arrays). Units:
+        none here; every table it names carries its own ``unit`` column (bits by default).
 
     References:
         Wickham, H. (2014). Tidy Data. J. Stat. Softw. 59(10) (the tables' layout).

@@ -160,7 +160,8 @@ def read_table(path: str | Path, *, columns: Any = None, what: str = "table") ->
         what: how to call the file in messages (e.g. ``"cached estimate"``).
 
     Returns:
-        pandas DataFrame.
+        pandas DataFrame of shape (n_rows, n_columns), with the values as written: the plane
+        table's ``i_xt``/``i_ty`` are in the unit its ``unit`` column names (bits by default).
 
     Raises:
         FileNotFoundError: if ``path`` does not exist.
