@@ -69,10 +69,11 @@ def read_checkpoint(run_dir: str | Path) -> dict[str, Any] | None:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # UnpicklingError, RuntimeError, EOFError, ...: all refused
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        # torch's own message suggests weights_only=False, which is exactly what must not be done
+        # with a file from a run directory: name the error type only.
         raise InfoplaneRuntimeError(
             f"refusing the checkpoint {str(path)!r}: it is not a plain tensor checkpoint "
-            f"({type(exc).__name__}: {reason}); {fix}"
+            f"({type(exc).__name__}); {fix}"
         ) from None
     if not (
         isinstance(ckpt, dict)
