@@ -41,17 +41,23 @@ def test_run_writes_everything(tmp_path: Path, saved_figures: list, plane_axes) 
     assert cfg["training"]["epochs"] == 12 and cfg["repeats"] == 2
     assert (out / "information_plane.png").is_file()
     (panel,) = plane_axes(saved_figures)  # one estimator: one panel
-    # one trajectory (marker series) per layer, each point an epoch coloured on a log scale
-    series = [c for c in panel.collections if c.get_array() is not None]
-    assert len(series) == 6
-    assert {len(c.get_offsets()) for c in series} == {table["epoch"].nunique()}
+    # one trajectory per layer, each point an epoch coloured on a log scale: filled, or hollow (face
+    # "none", edge in the epoch colour) where the table flags it (docs/flags.md)
+    from matplotlib.collections import PathCollection
+
+    points = [c for c in panel.collections if isinstance(c, PathCollection)]
+    series = [c for c in points if c.get_array() is not None]
+    filled = [c for c in series if len(c.get_facecolors())]
+    hollow = [c for c in series if not len(c.get_facecolors())]
+    assert sum(len(c.get_offsets()) for c in filled + hollow) == 6 * table["epoch"].nunique()
+    assert len(filled) + len(hollow) >= 6
     assert not list(out.glob("*.tmp"))
 
 
 @pytest.mark.slow
 def test_run_with_every_figure_of_the_12bit_task(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    res = runner.invoke(app, ["run", *TINY, "--out", str(out)])
+    res = runner.invoke(app, ["run", *TINY, "--layer-check", "--out", str(out)])
     assert res.exit_code == 0, res.output
     check = pd.read_csv(out / "layer_check.csv")
     assert sorted(check["layer"].unique()) == [1, 2, 3, 4, 5, 6]

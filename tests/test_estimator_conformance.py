@@ -56,7 +56,7 @@ PLUGIN = ("binning", "binning_adaptive", "edge")
 #: the class weights: H(Y)); renyi (S(A_T o A_Y) >= S(A_T) and S_alpha(Y) <= H(Y) for alpha >= 1).
 #: It is NOT guaranteed for ksg (Ross's digamma terms psi(n) - psi(n_c) exceed ln(n / n_c) by
 #: O(1 / n_c)) nor for the variational bounds (Monte Carlo estimates on held-out samples).
-TY_BOUNDED = (*PLUGIN, "kde_upper", "kde_lower", "sample_propagation", "renyi")
+TY_BOUNDED = (*PLUGIN, "kde_upper", "kde_lower", "sample_propagation", "gaussian_dropout", "renyi")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -88,7 +88,7 @@ def _h_bits(labels: np.ndarray) -> float:
 
 
 def test_every_estimator_is_listed_and_has_a_parameter_model() -> None:
-    assert ALL == sorted(ALL) and len(ALL) == 11
+    assert ALL == sorted(ALL) and len(ALL) == 12
     for name in ALL:
         cls = estimator_class(name)
         assert parameter_model(name) is cls.Params

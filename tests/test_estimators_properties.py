@@ -26,6 +26,7 @@ ALL = [
     "binning",
     "binning_adaptive",
     "edge",
+    "gaussian_dropout",
     "infonce",
     "kde_lower",
     "kde_upper",

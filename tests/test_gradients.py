@@ -1,4 +1,5 @@
-"""GradientStatistics against hand-computed per-batch gradients and a stored-gradient reference."""
+"""GradientStatistics of the stacked MLP: hand-computed per-batch gradients, a stored-gradient
+reference, and the values of the implementation before any-module support (issue 13), unchanged."""
 
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def test_layers_are_not_summed_and_normalize_divides_by_weight_norm():
 def test_plain_mlp_is_one_member_and_errors_name_the_fix():
     net = MLP(n_inputs=2, hidden=(2,), n_classes=2)
     gs = GradientStatistics(net, epochs=None)
-    with pytest.raises(InfoplaneError, match="after backward"):
+    with pytest.raises(InfoplaneError, match=r"layers\.0\.linear\.weight.*after loss\.backward"):
         gs.step_fn(1, 0, net)
     with pytest.raises(InfoplaneError, match="layers"):
         GradientStatistics(torch.nn.Linear(2, 2), epochs=[1])
@@ -146,3 +147,104 @@ def test_state_dict_round_trip_resumes_mid_epoch():
     pd_testing.assert_frame_equal(resumed.to_frame(), whole.to_frame())
     with pytest.raises(InfoplaneError, match="same model"):
         GradientStatistics(_tiny(seeds=(0,)), epochs=[1]).load_state_dict(state)
+
+
+# Computed with the implementation before issue 13 (weights of layers.{i}.linear only), on the
+# run of _reference_run(), rows sorted by epoch, layer, repeat: grad_mean, grad_std, snr, weight_norm.
+REFERENCE_BEFORE_ISSUE_13 = [
+    (0.11671812807855982, 0.0999167127878473, 1.168154203855634, 1.4926199796770372),
+    (0.16286659021472072, 0.08643242409212501, 1.884322832842539, 2.054594281443819),
+    (0.06614254881633155, 0.07665920290958673, 0.8628128953328837, 1.3711226410961004),
+    (0.22744744035973669, 0.10794514974497989, 2.107064938972067, 1.2942301708211255),
+    (0.14930648131970242, 0.15228626774985757, 0.9804329932423738, 1.0427076820125767),
+    (0.1419397608310007, 0.09208570174485696, 1.541387621981478, 1.0460579353998096),
+    (0.07175253761770232, 0.051049050377435595, 1.4055606732582426, 1.4900950738990306),
+    (0.12348792881456572, 0.12892559634681575, 0.9578232120980658, 2.07002798928606),
+    (0.027752806163983568, 0.052430937712694616, 0.5293211865875906, 1.352281823751392),
+    (0.14776203184194972, 0.1576990874412038, 0.9369872346093379, 1.290608712453705),
+    (0.03383303391206473, 0.054932798962860574, 0.6158985988487288, 1.0335224406605017),
+    (0.07875864593827261, 0.08104597399651355, 0.9717774005857548, 1.0446369861507656),
+    (0.06608577135586238, 0.055255421580943424, 1.1960051966856071, 1.4906860198743384),
+    (0.10214521908504691, 0.09247107108040799, 1.1046181026304627, 2.0955187508220807),
+    (0.03423856681550076, 0.0367643281796754, 0.9312985850895824, 1.3586231910756454),
+    (0.07240390730562082, 0.15423161166281005, 0.46944920386304706, 1.3151877617459),
+    (0.07737720701394203, 0.06803145249286717, 1.1373740259632812, 1.0362327566480922),
+    (0.06789001236504544, 0.08923878961065305, 0.7607679649314846, 1.0756868728882258),
+]
+
+
+def _reference_run(step_fn) -> EnsembleMLP:
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, size=(256, 6)).astype(np.float32) * 2 - 1
+    y = ((x[:, 0] * x[:, 1] + x[:, 2]) > 0).astype(np.int64)
+    model = EnsembleMLP(seeds=[3, 4], n_inputs=6, hidden=(5, 3), n_classes=2)
+    settings = TrainSettings(epochs=4, batch_size=64, device="cpu", lr=0.01)
+    train_ensemble(
+        model, x, y, np.arange(200), np.arange(200, 256), settings, step_fn=step_fn(model)
+    )
+    return model
+
+
+class _LegacyStatistics:
+    """The per-step arithmetic of the implementation before issue 13, kept as an exact reference:
+    the weights of ``layers.{i}.linear`` flattened in float64, Welford's update, ddof = 0."""
+
+    def __init__(self, model: EnsembleMLP, epochs: set[int]) -> None:
+        self.weights = [block.linear.weight for block in model.layers]
+        sizes = torch.as_tensor([w[0].numel() for w in self.weights])
+        self.layer_of = torch.repeat_interleave(torch.arange(len(self.weights)), sizes)
+        self.epochs, self.rows, self.state = epochs, {}, None
+
+    def _flat(self, ts):
+        return torch.cat([t.detach().reshape(t.shape[0], -1) for t in ts], 1).to(torch.float64)
+
+    def _seg(self, v):
+        return v.new_zeros(v.shape[0], len(self.weights)).index_add_(1, self.layer_of, v)
+
+    def __call__(self, epoch, step, model):
+        if epoch not in self.epochs:
+            return
+        g = self._flat([w.grad for w in self.weights])
+        wn = self._seg(self._flat(self.weights) ** 2).sqrt()
+        if step == 0:
+            self.state = [1, g.clone(), torch.zeros_like(wn), wn]
+        else:
+            n, mean, m2, wsum = self.state
+            n += 1
+            delta = g - mean
+            mean = mean + delta / n
+            self.state = [n, mean, m2 + self._seg(delta * (g - mean)), wsum + wn]
+        n, mean, m2, wsum = self.state
+        self.rows[epoch] = (self._seg(mean**2).sqrt(), (m2 / n).sqrt(), wsum / n)
+
+
+def test_mlp_values_are_unchanged_by_any_module_support():
+    """The stacked-MLP path gives the values of the implementation before issue 13: equal to a
+    stored reference (to float32-training precision across CPUs) and bit-identical to the legacy
+    arithmetic on this machine."""
+    holder: dict[str, object] = {}
+
+    def both(model):
+        holder["new"] = GradientStatistics(model, [1, 2, 4])
+        holder["old"] = _LegacyStatistics(model, {1, 2, 4})
+
+        def step(epoch, s, m):
+            holder["new"].step_fn(epoch, s, m)
+            holder["old"](epoch, s, m)
+
+        return step
+
+    _reference_run(both)
+    frame = holder["new"].to_frame()
+    assert frame["layer_name"].unique().tolist() == [
+        "layers.0.act",
+        "layers.1.act",
+        "layers.2.softmax",
+    ]
+    assert frame["parameters"].unique().tolist() == [f"layers.{i}.linear.weight" for i in range(3)]
+    got = frame[["grad_mean", "grad_std", "snr", "weight_norm"]].to_numpy()
+    np.testing.assert_allclose(got, np.asarray(REFERENCE_BEFORE_ISSUE_13), rtol=1e-5)
+    old = holder["old"].rows
+    for row in frame.itertuples(index=False):
+        mean, std, wn = (t[row.repeat, row.layer - 1].item() for t in old[row.epoch])
+        assert (row.grad_mean, row.grad_std, row.weight_norm) == (mean, std, wn)

@@ -33,7 +33,7 @@ def test_online_and_offline_estimation_agree(tmp_path: Path) -> None:
     res = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     store = open_store(tmp_path / "run")
     assert store.completed_epochs.tolist() == sorted(res.plane["epoch"].unique().tolist())
-    offline = estimate_from_store(store, cfg.estimators)
+    offline = estimate_from_store(store, cfg.estimators, complete_inputs=True)  # all 4096 inputs
     pd.testing.assert_frame_equal(res.plane, offline, check_exact=False, rtol=0, atol=1e-12)
     assert store.read("layers.0.act").shape == (2, len(store.completed_epochs), 4096, 10)
 
@@ -45,7 +45,9 @@ def test_chunked_estimation_with_data_range_equals_one_chunk(tmp_path: Path) -> 
     )
     res = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     store = open_store(tmp_path / "run")
-    chunked = estimate_from_store(store, cfg.estimators, max_bytes=2 * 4096 * 6 * 4)  # 1 epoch
+    chunked = estimate_from_store(
+        store, cfg.estimators, max_bytes=2 * 4096 * 6 * 4, complete_inputs=True
+    )  # 1 epoch, all 4096 inputs
     pd.testing.assert_frame_equal(res.plane, chunked, check_exact=False, rtol=0, atol=1e-12)
     # and equal to estimating the whole array in memory at once (the pre-store pipeline)
     from infoplane.estimators import make_estimator

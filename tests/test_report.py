@@ -370,3 +370,37 @@ def test_diagnostics_and_sensitivity_figures_hold_the_tables(tmp_path: Path) -> 
     heat = sensitivity_figure(table).data[0]
     np.testing.assert_allclose(heat.z, [[0.1, 0.2], [0.3, 0.4]])
     assert heat.colorbar.title.text == "nats" and "nats" in heat.hovertemplate
+
+
+def test_flagged_points_are_open_in_the_report_with_their_flags(tmp_path: Path) -> None:
+    from infoplane.plots.style import FLAGGED_LABEL
+    from infoplane.report.figures import plane_figure
+    from infoplane.report.html import build_report_html
+    from infoplane.report.run_data import RunData
+
+    plane = _plane_table(tmp_path)
+    binning = plane["estimator"] == "binning"
+    flagged = binning & (plane["layer"] == 1) & (plane["epoch"] >= 50) & (plane["repeat"] == 1)
+    plane["flags"] = np.where(flagged, "saturated,not_finite", "")
+    fig = plane_figure(plane)
+    layer1 = next(t for t in fig.data if t.name == "layer 1")  # binning panel, layer 1
+    hollow = [str(s).endswith("-open") for s in layer1.marker.symbol]
+    assert hollow == [bool(e >= 50) for e in layer1.customdata[:, 0]]  # any repeat flags a mean
+    assert set(layer1.customdata[np.array(hollow), 1]) == {"saturated,not_finite"}
+    assert set(layer1.customdata[~np.array(hollow), 1]) == {"none"}
+    assert "flags: %{customdata[1]}" in layer1.hovertemplate
+    assert [t.name for t in fig.data].count(FLAGGED_LABEL) == 1
+    other = [t for t in fig.data if t.name == "layer 2"]
+    assert all(isinstance(t.marker.symbol, str) for t in other)  # nothing flagged: one symbol
+
+    page, titles, notes = build_report_html(RunData(tmp_path, {}, "", plane), sensitivity=False)
+    assert titles[:2] == ["Information plane", "Validity flags"]
+    assert "not_finite" in page and "docs/flags.md" in page and "Hollow markers" in page
+    assert "Most points sit at their ceiling" not in page  # 2 of 96 rows flagged
+    plane["flags"] = "saturated"
+    page, _, _ = build_report_html(RunData(tmp_path, {}, "", plane), sensitivity=False)
+    assert "Most points sit at their ceiling" in page and "coarser bins" in page
+    page, _, notes = build_report_html(
+        RunData(tmp_path, {}, "", plane.drop(columns="flags")), sensitivity=False
+    )
+    assert any("no validity flags" in n for n in notes)

@@ -94,8 +94,9 @@ def test_online_estimates_and_gradients_are_checkpointed_as_tensors(tmp_path: Pa
     )
     result = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     ckpt = torch.load(tmp_path / "run" / "state" / "checkpoint.pt", weights_only=True)
-    k, layer, epoch, i_xt, i_ty = ckpt["online"][-1]
+    k, layer, epoch, i_xt, i_ty, flags = ckpt["online"][-1]
     assert (k, layer, epoch) == (0, 2, 3) and isinstance(i_xt, torch.Tensor)
+    assert flags.dtype == torch.int64 and flags.shape == i_xt.shape  # validity-flag bit masks
     last = result.plane.query("layer == 2 and epoch == 3")
     assert i_xt.tolist() == last["i_xt"].tolist() and i_ty.tolist() == last["i_ty"].tolist()
     rows = ckpt["gradients"]["rows"]

@@ -155,8 +155,9 @@ def convert(value_nats: Any, unit: str) -> Any:
     return value_nats / LN2 if unit == "bits" else value_nats
 
 
-#: Reasons a returned value may not be trusted (:attr:`MIResult.flags`); each estimator documents
-#: which it emits. The validity-flags work (issue 13) adds to this list.
+#: Reasons a returned value may not be trusted (:attr:`MIResult.flags` and the ``flags`` column of
+#: the information-plane table); each estimator documents which it emits, the plane's rules are in
+#: :mod:`infoplane.analysis.validity` and ``docs/flags.md``.
 FLAGS: dict[str, str] = {
     "clipped_negative": (
         "the estimator's raw value was negative (a lower bound or a bias-corrected estimate of a "
@@ -164,8 +165,26 @@ FLAGS: dict[str, str] = {
         "'independent'"
     ),
     "saturated": (
-        "the value is within 0.1 nats of a ceiling the estimator cannot exceed (InfoNCE: ln K, K "
-        "the evaluation batch size), so the true value may be larger"
+        "the value is at a ceiling the estimator cannot exceed, so the true value may be larger: "
+        "within 0.1 nats of ln K for InfoNCE's estimate (K the evaluation batch size); on the "
+        "plane, I(X;T) within max(0.05 bit, 1%) of log2 n (n inputs) or of the estimator's own cap"
+    ),
+    "sparse_bins": (
+        "plane, binning: the Miller-Madow bias term (K-1)/(2n ln 2) of I(X;T) or I(T;Y) exceeds "
+        "0.1 bit (K occupied bins, n samples): too few samples per bin (Paninski 2003)"
+    ),
+    "ties": (
+        "plane, KSG: more than 5% of the representation's rows repeat another row; zero "
+        "neighbour distances break the KSG assumptions"
+    ),
+    "not_finite": (
+        "plane: a continuous layer of a deterministic network, estimated without noise, resolved "
+        "input by input (I(X;T) >= 90% of log2 n): the true I(X;T) is log2 n or infinite "
+        "(Geiger 2021), the value shows the estimator's resolution"
+    ),
+    "dpi_violation": (
+        "plane: I(X;T) or I(T;Y) of a layer exceeds the layer before's by more than the "
+        "estimator's tolerance, breaking the data-processing inequality"
     ),
 }
 

@@ -97,6 +97,7 @@ def estimate(
                 max_bytes=int(chunk_mb * 2**20),
                 progress=progress,
                 labels_for={0: name},
+                complete_inputs=_complete_inputs(layout),
             )
             add_extra_estimate(layout, name, new)
             table = new if old is None else pd.concat([old, new], ignore_index=True)
@@ -115,3 +116,14 @@ def _validation_message(exc: ValueError) -> str:
     if callable(errors):
         return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in errors())
     return str(exc)
+
+
+def _complete_inputs(layout: object) -> bool:
+    """Whether the run estimated on every input of a finite input space (its ``config.yaml``)."""
+    from infoplane.run.config import read_config_file, validate_config
+    from infoplane.run.setup import complete_inputs
+
+    path = layout.config  # type: ignore[attr-defined]
+    if not path.is_file():
+        return False
+    return complete_inputs(validate_config(read_config_file(path), str(path)))

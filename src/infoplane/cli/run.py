@@ -38,6 +38,9 @@ def _overrides(
     model_factory: str | None = None,
     data_factory: str | None = None,
     layers: list[str] | None = None,
+    layer_check: bool | None = None,
+    diagnostics: bool | None = None,
+    gradient_stats: bool | None = None,
 ) -> dict[str, Any]:
     from infoplane.interface import InfoplaneError
 
@@ -85,6 +88,9 @@ def _overrides(
         put("data", "factory", data_factory)
     if layers:
         put("capture", "layers", list(layers))
+    put("analysis", "layer_check", layer_check)
+    put("analysis", "diagnostics", diagnostics)
+    put("analysis", "gradient_stats", gradient_stats)
     est_params: dict[str, dict[str, Any]] = {}
     for key, value in parse_params(params).items():
         if "." not in key:
@@ -123,7 +129,8 @@ def run(
     preset: Annotated[
         str,
         typer.Option(
-            help="Built-in preset: default, tishby2017, saxe2018, saxe2018-mnist, mnist-cnn."
+            help="Built-in preset: default, tishby2017, saxe2018, saxe2018-mnist, mnist-cnn, "
+            "mnist1d-mlp, mnist1d-cnn, digits-cnn."
         ),
     ] = "default",
     config: Annotated[
@@ -182,7 +189,7 @@ def run(
         ),
     ] = None,
     data: Annotated[
-        str | None, typer.Option("--data", help="12bit, mnist, digits, npz or torch.")
+        str | None, typer.Option("--data", help="12bit, mnist, digits, mnist1d, npz or torch.")
     ] = None,
     data_path: Annotated[
         Path | None, typer.Option("--data-path", help="MNIST folder or .npz file with x, y.")
@@ -221,6 +228,28 @@ def run(
     layer: Annotated[
         list[str] | None,
         typer.Option("--layer", help="Module name or glob to analyse; repeatable."),
+    ] = None,
+    layer_check: Annotated[
+        bool | None,
+        typer.Option(
+            "--layer-check/--no-layer-check",
+            help="Fit the IB beta to each layer (12-bit task; ~20 s of CPU per layer). Off "
+            "unless given here or set in --config (analysis.layer_check).",
+        ),
+    ] = None,
+    diagnostics: Annotated[
+        bool | None,
+        typer.Option(
+            "--diagnostics/--no-diagnostics",
+            help="Geometric diagnostics per layer and epoch (default: on).",
+        ),
+    ] = None,
+    gradient_stats: Annotated[
+        bool | None,
+        typer.Option(
+            "--gradient-stats/--no-gradient-stats",
+            help="Gradient mean, std and SNR per layer, and phases (default: on).",
+        ),
     ] = None,
 ) -> None:
     """Train R networks, capture every layer over training and write the information plane.
@@ -274,6 +303,9 @@ def run(
             model_factory=model_factory,
             data_factory=data_factory,
             layers=layer,
+            layer_check=layer_check,
+            diagnostics=diagnostics,
+            gradient_stats=gradient_stats,
         )
         progress: Any = False
         if not quiet:
@@ -320,8 +352,8 @@ def run(
 
 def _describe_model(cfg: Any) -> str:
     m = cfg.model
-    if m.arch == "cnn":
-        return f"cnn {'-'.join(map(str, m.channels))}/{m.hidden[0]} on {cfg.data.task}"
+    if m.arch in ("cnn", "cnn1d"):
+        return f"{m.arch} {'-'.join(map(str, m.channels))}/{m.hidden[0]} on {cfg.data.task}"
     if m.arch == "factory":
         return f"{m.factory} on {cfg.data.task}"
     return f"{m.activation} {'-'.join(map(str, m.hidden))}"
@@ -348,5 +380,11 @@ def _print_summary(result: Any) -> None:
             est, str(layer), f"{peak[(est, layer)]:.3f}", f"{row.i_xt:.3f}", f"{row.i_ty:.3f}"
         )
     console.print(table)
+    from infoplane.analysis.validity import summarize_flags
+
+    summary, advice = summarize_flags(plane)
+    console.print(summary, markup=False)
+    for line in advice:
+        console.print(line, markup=False)
     secs = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
     console.print(f"wrote {result.out_dir} ({secs})")

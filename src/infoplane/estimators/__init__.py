@@ -16,6 +16,7 @@ name                    estimator                                               
 ``kde_upper``           pairwise-KL upper bound (Kolchinsky & Tracey 2017)            kde
 ``kde_lower``           pairwise-Bhattacharyya lower bound                            kde
 ``sample_propagation``  Monte Carlo h(T+Z) (Goldfeld et al. 2019)                     noisy
+``gaussian_dropout``    I(X;T) of a Gaussian-dropout layer (Adilova et al. 2023)      dropout
 ``ksg``                 KSG 1/2, Ross's mixed estimator (Kraskov et al. 2004)         ksg
 ``renyi``               matrix-based Renyi alpha (Sanchez Giraldo et al. 2015)        renyi
 ``edge``                hashing dependence graph (Noshad et al. 2019)                 edge
@@ -23,7 +24,9 @@ name                    estimator                                               
 ``infonce``             van den Oord 2018)
 ======================  ==========================================================  =============
 
-:func:`bootstrap_estimate` adds a confidence interval to any of them. Heavy modules (torch) are
+:func:`bootstrap_estimate` adds a confidence interval to any of them;
+:func:`infoplane.estimators.dropout.noise_estimator` builds the estimator that matches a noisy layer
+of :mod:`infoplane.models.noise` (same noise variance or dropout rate). Heavy modules (torch) are
 imported lazily by the registry, so importing this package stays cheap.
 """
 

@@ -16,6 +16,11 @@ mu_j||^2 / (8 s2)``:
 and, as in Saxe et al.'s code, I(T;Y) = H(T) - sum_y p(y) H(T|Y=y) with the *same* bound applied to
 the class-conditional mixtures (so the I(T;Y) "bounds" are estimates, not guaranteed bounds).
 
+Relative noise: ``relative_noise = r`` instead of ``noise_variance`` gives each representation the
+variance ``s2 = r * mean_k Var_i(t_ik)`` (its mean per-unit variance over the samples), so that the
+value does not depend on the layer's scale (T and 1000 T give the same value); the absolute s2 used
+is recorded (``MIResult.extra["noise_variance"]``, ``estimator.noise_variance_used_``).
+
 Convention: ``noise_variance`` is the variance s2 of the Gaussian added to each unit (Saxe et al.'s
 ``noise_variance``; their code divides squared distances by ``2 * var`` for the KL bound and uses
 ``4 * var`` inside the same formula for the Bhattacharyya bound). They used s2 = 1e-3 for the 12-bit
@@ -37,11 +42,12 @@ closer than 1e-11 of the data's range, below the float resolution of the computa
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from infoplane._validation import as_samples
 from infoplane.estimators._common import (
@@ -57,7 +63,7 @@ from infoplane.estimators._common import (
 )
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
 from infoplane.estimators.registry import register
-from infoplane.interface import convert
+from infoplane.interface import MIResult, convert
 
 Bound = Literal["upper", "lower"]
 
@@ -66,24 +72,31 @@ def _kde_core(
     t: np.ndarray,
     groups: np.ndarray,
     *,
-    noise_variance: float,
+    noise_variance: float | np.ndarray,
     bound: str,
     n_eval: int | None,
     block_size: int,
     seed: int,
     dtype: str,
     n_mc: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (I(idx;T), I(groups;T)) in nats for t (B, n, d) and integer groups (n,).
+    relative_noise: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (I(idx;T), I(groups;T), variances) in nats for t (B, n, d) and integer groups (n,).
 
     The first value treats every sample as its own input (H(T) - H(Z)); the second uses the groups
     (H(T) - sum_g p(g) H(T | g)). With ``n_mc = 0`` the entropies are the pairwise-distance bounds;
     with ``n_mc >= 1`` they are Monte Carlo estimates at ``n_mc`` noisy query points t_i + z per
     evaluated row (sample propagation, Goldfeld et al. 2019), using the control variate ||z||^2 so
     that the self term has exponent exactly 0. Each representation is rescaled by a power of two
-    (see the module docstring), so no magnitude overflows.
+    (see the module docstring), so no magnitude overflows. ``noise_variance`` is one variance for
+    all representations or one per representation, shape (B,). With ``relative_noise = r`` it is
+    ignored and each representation gets ``r`` times its mean per-unit variance over the samples
+    (``r`` when that is 0: a constant representation carries no information at any noise level).
+    ``variances`` (B,) are the absolute noise variances used, in the data's units squared.
     """
     import torch
+
+    variances = np.broadcast_to(np.asarray(noise_variance, dtype=np.float64), (t.shape[0],))
 
     tdt = torch_dtype(dtype)
     n = t.shape[-2]
@@ -108,9 +121,8 @@ def _kde_core(
     log_nc = torch.as_tensor(np.log(counts[row_class]), dtype=torch.float64)
     c_bound = 2.0 if bound == "upper" else 8.0
     noise0 = None
-    if n_mc:
-        rng = np.random.default_rng(seed)
-        noise0 = rng.standard_normal((len(rows), t.shape[-1])) * math.sqrt(noise_variance)
+    if n_mc:  # standard normal draws, scaled per representation below
+        noise0 = np.random.default_rng(seed).standard_normal((len(rows), t.shape[-1]))
     col_class = torch.as_tensor(g_code)
     rows_t = torch.as_tensor(rows)
     row_class_t = torch.as_tensor(row_class)
@@ -118,17 +130,23 @@ def _kde_core(
 
     out_x = np.empty(t.shape[0])
     out_g = np.empty(t.shape[0])
+    used = np.empty(t.shape[0])
     for b in range(t.shape[0]):
         tb, scale = pow2_scale(t[b][order])
         scale = float(scale.reshape(()))
-        rel_var, clamped = relative_variance(noise_variance, scale)
+        if relative_noise is None:
+            rel_var, _ = relative_variance(float(variances[b]), scale)
+            used[b] = variances[b]
+        else:  # the same relative variance at any magnitude: T and c T give the same value
+            spread = float(tb.var(axis=0).mean())
+            rel_var = min(max(relative_noise * (spread if spread > 0 else 1.0), 1e-24), 1e24)
+            used[b] = rel_var * scale * scale
         factor = 1.0 / (c_bound * rel_var)
         x = torch.as_tensor(tb, dtype=tdt)
         x = x - x.mean(0)
         x_sq = (x * x).sum(-1)
         if noise0 is not None:
-            z_all = noise0 / scale if not clamped else noise0 * math.sqrt(rel_var / noise_variance)
-            noise = torch.as_tensor(z_all, dtype=tdt)
+            noise = torch.as_tensor(noise0 * math.sqrt(rel_var), dtype=tdt)
             noise_sq = (noise * noise).sum(-1)
         a_parts, c_parts = [], []
         for s in range(0, len(rows), block_size):
@@ -168,18 +186,50 @@ def _kde_core(
         h_cond = float((w_row_t * c).sum())  # sum_g p(g) [H(T|g) - H(Z)]
         out_x[b] = h_rel
         out_g[b] = h_rel - h_cond
-    return out_x, out_g
+    return out_x, out_g, used
 
 
 class NoisyLayerParams(EstimatorParams):
-    """Hyper-parameters shared by the noisy-layer estimators (KDE bounds, sample propagation)."""
+    """Hyper-parameters shared by the noisy-layer estimators (KDE bounds, sample propagation).
 
-    noise_variance: Float = Field(
+    ``noise_variance`` (absolute) and ``relative_noise`` (a share of the layer's own variance) are
+    alternatives: giving ``relative_noise`` sets ``noise_variance`` to ``None``; giving both is an
+    error naming them.
+    """
+
+    noise_variance: Float | None = Field(
         1e-3,
         gt=0,
         description="sigma^2 of the Gaussian noise added to each unit, in the activations' units "
-        "squared (Saxe et al. 2018: 1e-3 on the 12-bit task, 1e-1 on MNIST)",
+        "squared (Saxe et al. 2018: 1e-3 on the 12-bit task, 1e-1 on MNIST); ``None`` with "
+        "``relative_noise``",
     )
+    relative_noise: Float | None = Field(
+        None,
+        gt=0,
+        description="if set, the noise variance of each representation is this share of its mean "
+        "per-unit variance over the samples (scale-free; e.g. 0.01); the absolute variance used "
+        "is in ``MIResult.extra['noise_variance']`` and the estimator's ``noise_variance_used_``",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_noise_level(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("relative_noise") is not None:
+            if data.get("noise_variance") is not None:
+                raise ValueError(
+                    "give noise_variance (absolute) or relative_noise (a share of the layer's "
+                    f"variance), not both; got noise_variance={data['noise_variance']!r} and "
+                    f"relative_noise={data['relative_noise']!r}"
+                )
+            data = {**data, "noise_variance": None}
+        elif isinstance(data, dict) and "noise_variance" in data and data["noise_variance"] is None:
+            raise ValueError(
+                "noise_variance=None needs relative_noise (a positive share of the layer's "
+                "variance); or give noise_variance > 0"
+            )
+        return data
+
     n_eval: Int | None = Field(
         256,
         ge=1,
@@ -200,17 +250,36 @@ class _NoisyLayerEstimator(BaseEstimator):
     bound: ClassVar[str] = "upper"
 
     def _core(self, t: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _kde_core(
+        i_x, i_g, used = _kde_core(
             t,
             groups,
-            noise_variance=self.noise_variance,
+            noise_variance=self.noise_variance if self.relative_noise is None else 1.0,
             bound=self.bound,
             n_eval=self.n_eval,
             block_size=self.block_size,
             seed=self.seed,
             dtype=self.dtype,
             n_mc=getattr(self.params, "n_mc", 0),
+            relative_noise=self.relative_noise,
         )
+        #: the absolute noise variance of each representation of the last call, shape (B,)
+        self.noise_variance_used_ = used
+        return i_x, i_g
+
+    def estimate(self, x: Any, y: Any) -> MIResult:
+        """Estimate I(X; Y + Z) (see the class); ``extra["noise_variance"]`` is the variance used.
+
+        Args:
+            x: (n_samples,) or (n_samples, d_x).
+            y: (n_samples,) or (n_samples, d_y).
+
+        Returns:
+            An :class:`~infoplane.interface.MIResult` in ``unit``, with the absolute noise
+            variance used (in the noisy variable's units squared) in ``extra``.
+        """
+        result = super().estimate(x, y)
+        used = float(self.noise_variance_used_[0])
+        return dataclasses.replace(result, extra={**result.extra, "noise_variance": used})
 
     def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
         # The continuous variable gets the noise; the other's distinct rows are the groups.
@@ -247,11 +316,17 @@ _KDE_DOC = """Kolchinsky-Tracey {which} bound on the information of the noisy la
         I(X;T) lies in [0, log n].
 
     Raises:
-        InfoplaneError: for a non-positive or non-finite noise variance, bad integers, or bad data.
+        InfoplaneError: for a non-positive or non-finite ``noise_variance`` or ``relative_noise``,
+            both given, bad integers, or bad data.
 
     Notes:
         For a deterministic network the value depends on sigma^2: it measures how well the n
         activation vectors are separated at the scale sigma (Saxe et al. 2018; Geiger 2021).
+        ``relative_noise=r`` makes sigma^2 = r x the mean per-unit variance of each
+        representation, so T and c T give the same value (docs/finite_mi.md); the absolute
+        sigma^2 used is in ``MIResult.extra["noise_variance"]`` and ``noise_variance_used_``. For
+        a network trained with Gaussian noise of std s, use ``noise_variance = s**2``
+        (:func:`infoplane.estimators.dropout.noise_estimator`): the value is then the network's.
         {bias} With ``n_eval < n`` the outer mean is a Monte Carlo estimate: on a 10-unit tanh
         layer of the 12-bit task, n_eval = 256 differs from the exact value by 0.01 bit rms (0.04
         bit at most) for I(X;T) and 0.005 bit rms for I(T;Y). Any magnitude of data is handled
@@ -418,7 +493,7 @@ def kde_entropy_bound(
     s2 = check_float(noise_variance, "noise_variance", low=0.0)
     t2 = as_samples(t, "t", min_samples=1).astype(np.float64)
     n, d = t2.shape
-    rel, _ = _kde_core(
+    rel, _, _ = _kde_core(
         t2[None],
         np.zeros(n, dtype=np.int64),
         noise_variance=s2,

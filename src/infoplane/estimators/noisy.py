@@ -47,7 +47,8 @@ class SamplePropagationEstimator(_NoisyLayerEstimator):
     {returns}
 
     Raises:
-        InfoplaneError: for invalid parameters or bad data.
+        InfoplaneError: for invalid parameters (``noise_variance`` or ``relative_noise`` <= 0, or
+            both given) or bad data.
 
     Notes:
         Unbiased for h(T+Z) up to Monte Carlo error; the per-row terms lie in [0, ln n], so the
@@ -56,7 +57,11 @@ class SamplePropagationEstimator(_NoisyLayerEstimator):
         from seed to seed for I(X;T) (0.28 at most), 0.02 bit for I(T;Y); raise ``n_eval`` or
         ``n_mc`` to reduce it (the error falls as 1 / sqrt(n_eval n_mc)). The noise is added to
         the representation under study only, not to the network's other layers as in Goldfeld et
-        al.'s noisy DNNs. Flags: ``"clipped_negative"`` when the Monte Carlo estimate of a
+        al.'s noisy DNNs; for a network trained with Gaussian noise of std s
+        (:class:`~infoplane.models.noise.GaussianNoise`), ``noise_variance = s**2`` makes the value
+        that network's I(X;T) (:func:`infoplane.estimators.dropout.noise_estimator`).
+        ``relative_noise`` sets the variance relative to each representation's scale (see
+        :mod:`infoplane.estimators.kde`). Flags: ``"clipped_negative"`` when the Monte Carlo estimate of a
         non-negative quantity came out negative.
 
     References:

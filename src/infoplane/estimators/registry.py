@@ -24,6 +24,7 @@ _ESTIMATOR_MODULES: tuple[str, ...] = (
     "infoplane.estimators.kde",
     "infoplane.estimators.ksg",
     "infoplane.estimators.noisy",
+    "infoplane.estimators.dropout",
     "infoplane.estimators.renyi",
     "infoplane.estimators.edge",
     "infoplane.estimators.variational",

@@ -2,7 +2,9 @@
 
 x = I(X;T), y = I(T;Y) (bits); colour = epoch on a log scale with a colour bar "Epochs"; one marker
 shape per layer (its trajectory over training); thin lines, coloured by epoch, join the layers of one
-epoch; a dotted line at I(X;Y). Values are averaged over repetitions.
+epoch; a dotted line at I(X;Y). Values are averaged over repetitions. Points whose rows carry a
+validity flag (the table's ``flags`` column, :mod:`infoplane.analysis.validity`) are drawn hollow,
+with the legend entry "hollow: flagged (see docs/flags.md)".
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from infoplane.analysis.tables import select_estimator
 from infoplane.plots.style import (
     EPOCH_CMAP,
     EPOCH_LABEL,
+    FLAGGED_EDGE_WIDTH,
+    FLAGGED_LABEL,
     IXY_LINE,
     LAYER_MARKERS,
     axis_label,
@@ -51,14 +55,16 @@ def mean_over_repeats(table: Any, estimator: str | None = None) -> Any:
 
     Returns:
         DataFrame of (n_epochs * n_layers) rows, one per (epoch, layer), with columns epoch,
-        layer, i_xt, i_ty (in the table's unit), sorted by epoch then layer.
+        layer, i_xt, i_ty (in the table's unit), sorted by epoch then layer; with a ``flags``
+        column in ``table``, also ``flagged`` (bool: some repetition's row carries a flag).
 
     Raises:
         InfoplaneError: if ``estimator`` is missing from the table, or ``None`` with several present.
 
     Notes:
         NaN values are skipped by the mean (pandas); an (epoch, layer) with NaN in every repeat
-        stays NaN.
+        stays NaN. A mean is ``flagged`` when any of the rows averaged into it is: a number that
+        may be wrong is never hidden by averaging.
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -73,10 +79,30 @@ def mean_over_repeats(table: Any, estimator: str | None = None) -> Any:
     """
     estimator = select_estimator(table, estimator, name="the table")
     rows = table[table["estimator"] == estimator]
-    return (
-        rows.groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
-        .mean()
-        .sort_values(["epoch", "layer"], ignore_index=True)
+    if "flags" in rows.columns:
+        rows = rows.assign(flagged=rows["flags"].fillna("").astype(str) != "")
+        grouped = rows.groupby(["epoch", "layer"], as_index=False)
+        mean = grouped[["i_xt", "i_ty"]].mean()
+        mean["flagged"] = grouped["flagged"].any()["flagged"].to_numpy()
+    else:
+        mean = rows.groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]].mean()
+    return mean.sort_values(["epoch", "layer"], ignore_index=True)
+
+
+def _flagged_handle() -> Any:
+    """A legend proxy for the hollow markers of flagged points."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [],
+        [],
+        ls="",
+        marker="o",
+        markersize=5,
+        markerfacecolor="none",
+        markeredgecolor="0.3",
+        markeredgewidth=FLAGGED_EDGE_WIDTH,
+        label=FLAGGED_LABEL,
     )
 
 
@@ -99,8 +125,10 @@ def draw_information_plane(
 
     Args:
         ax: matplotlib Axes.
-        mean: DataFrame with columns epoch, layer, i_xt, i_ty (in ``unit``), one row per
-            (epoch, layer), e.g. from :func:`mean_over_repeats`; n_epochs x n_layers rows.
+        mean: DataFrame with columns epoch, layer, i_xt, i_ty (in ``unit``) and optionally
+            flagged (bool), one row per (epoch, layer), e.g. from :func:`mean_over_repeats`;
+            n_epochs x n_layers rows. Flagged points are drawn hollow (face ``"none"``, edge in
+            the epoch colour) in a second ``PathCollection`` of their layer.
         ixy: I(X;Y) in ``unit`` for the dotted line (default ``None``: no line).
         norm: a matplotlib colour norm for epochs (default: log scale over the epochs present,
             :func:`~infoplane.plots.style.epoch_norm`).
@@ -111,8 +139,10 @@ def draw_information_plane(
 
     Returns:
         The ``PathCollection`` of the last layer (a ScalarMappable of the epoch colours, for a
-        colour bar); ``ax`` then holds one ``PathCollection`` per layer (n_epochs points each)
-        and one ``LineCollection`` of n_epochs polylines.
+        colour bar); ``ax`` then holds one ``PathCollection`` per layer (n_epochs points each;
+        for a layer with flagged points, one of its filled points and one of its hollow ones,
+        whose face colour is ``"none"`` and whose edges carry the epoch colours) and one
+        ``LineCollection`` of n_epochs polylines.
 
     Raises:
         InfoplaneError: for an unknown ``unit``.
@@ -152,20 +182,47 @@ def draw_information_plane(
     lines = LineCollection(segments, colors=cm(norm(shown)), linewidths=0.5, alpha=0.35, zorder=1)
     ax.add_collection(lines)
     sm = None
+    flagged = (
+        mean.pivot(index="epoch", columns="layer", values="flagged").reindex_like(x)
+        if "flagged" in mean.columns
+        else None
+    )
     for k, layer in enumerate(x.columns):
         label = layer_labels[k] if layer_labels is not None else f"layer {layer}"
-        sm = ax.scatter(
-            x[layer],
-            y[layer],
-            c=shown,
-            cmap=cm,
-            norm=norm,
-            s=marker_size,
-            marker=layer_marker(k),
-            edgecolors="none",
-            zorder=2,
-            label=label,
+        hollow = (
+            np.zeros(len(x), dtype=bool)
+            if flagged is None
+            else flagged[layer].fillna(False).to_numpy(dtype=bool)
         )
+        if not hollow.all():
+            sm = ax.scatter(
+                x[layer].to_numpy()[~hollow],
+                y[layer].to_numpy()[~hollow],
+                c=shown[~hollow],
+                cmap=cm,
+                norm=norm,
+                s=marker_size,
+                marker=layer_marker(k),
+                edgecolors="none",
+                zorder=2,
+                label=label,
+            )
+        if hollow.any():
+            sc = ax.scatter(
+                x[layer].to_numpy()[hollow],
+                y[layer].to_numpy()[hollow],
+                c=shown[hollow],
+                cmap=cm,
+                norm=norm,
+                s=marker_size,
+                marker=layer_marker(k),
+                linewidths=FLAGGED_EDGE_WIDTH,
+                zorder=2,
+                label=label if hollow.all() else f"_{label} (flagged)",
+            )
+            sc.set_facecolor("none")  # hollow: the epoch colours map to the edges
+            sc.set_edgecolor(None)
+            sm = sm if sm is not None and not hollow.all() else sc
     if ixy is not None:
         ax.axhline(ixy, **IXY_LINE, label=ixy_label(ixy, unit), zorder=0)
     ax.set_xlabel(axis_label("I(X;T)", unit))
@@ -243,6 +300,8 @@ def plot_information_plane(
     one), one marker shape per layer, colour = epoch on a log scale shared by all panels, with one
     colour bar labelled "Epochs"; a dotted line at I(X;Y); title "<estimator> (mean of R
     networks)". An estimator with no I(X;T) (all NaN, e.g. ``infonce``) gets I(T;Y) against epoch.
+    Points with a validity flag (the table's ``flags`` column) are hollow, and the legend says so:
+    "hollow: flagged (see docs/flags.md)".
 
     Args:
         table: tidy table with columns repeat, epoch, layer, estimator, i_xt, i_ty (and
@@ -266,7 +325,9 @@ def plot_information_plane(
         Repetitions are averaged per (epoch, layer) before drawing: a binned estimate of one
         network is noisy and the papers show means. The averaged points can break the
         data-processing inequality where the estimator does (see
-        :func:`infoplane.analysis.consistency.dpi_checks`).
+        :func:`infoplane.analysis.consistency.dpi_checks`). A point is hollow when any of the
+        rows averaged into it carries a flag (saturated, sparse_bins, ties, not_finite,
+        dpi_violation; see :mod:`infoplane.analysis.validity`).
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -299,6 +360,7 @@ def plot_information_plane(
     )
     norm = epoch_norm(table["epoch"].to_numpy())
     sm = None
+    any_flagged = False
     labels = layer_legend_labels(table)
     for ax, name in zip(axes.ravel(), names, strict=False):
         mean = mean_over_repeats(table, name)
@@ -310,12 +372,18 @@ def plot_information_plane(
             ax.set_title(f"{name}: I(T;Y) only (no I(X;T) estimate)", fontsize=10)
             continue
         sm = draw_information_plane(ax, mean, ixy=ixy, norm=norm, layer_labels=labels, unit=unit)
+        if "flagged" in mean.columns:
+            any_flagged = any_flagged or bool(mean["flagged"].any())
         if decorate is not None:
             decorate(ax, name)
         ax.grid(alpha=0.2)
     for ax in axes.ravel()[len(names) :]:
         ax.set_visible(False)
-    axes.ravel()[0].legend(fontsize=7, loc="lower right", framealpha=0.8)
+    handles, texts = axes.ravel()[0].get_legend_handles_labels()
+    if any_flagged:
+        handles.append(_flagged_handle())
+        texts.append(FLAGGED_LABEL)
+    axes.ravel()[0].legend(handles, texts, fontsize=7, loc="lower right", framealpha=0.8)
     if sm is not None:
         cbar = fig.colorbar(sm, ax=axes.ravel().tolist(), pad=0.02, fraction=0.04)
         cbar.set_label(EPOCH_LABEL)

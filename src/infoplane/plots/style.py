@@ -71,6 +71,13 @@ IXY_LINE: dict[str, Any] = {"ls": ":", "color": "k", "lw": 1.2}
 IXY_LINE_PLOTLY: dict[str, Any] = {"dash": "dot", "color": "black", "width": 1.2}
 """Plotly style of the I(X;Y) line: the same dotted black line."""
 
+FLAGGED_LABEL = "hollow: flagged (see docs/flags.md)"
+"""Legend entry of the hollow markers that draw flagged points (a validity flag holds for at least
+one of the repetitions averaged into the point; :mod:`infoplane.analysis.validity`)."""
+
+FLAGGED_EDGE_WIDTH = 1.0
+"""Edge width (points) of a hollow, flagged marker: its edge carries the epoch colour."""
+
 
 def axis_label(quantity: str, unit: str) -> str:
     """Axis label of an information quantity with its unit.

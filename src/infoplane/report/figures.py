@@ -3,8 +3,10 @@
 Information plane: x = I(X;T), y = I(T;Y) in the table's unit (bits by default), colour = epoch (log
 scale), one marker symbol per layer, a line joining the layers of the epoch chosen with the slider, a dotted line at I(X;Y), the
 IB bound where known, and open red circles where the averaged estimates break the data-processing
-inequality (Geiger 2021, arXiv 2003.09671). Colours, markers and labels come from
-:mod:`infoplane.plots.style`, shared with the PNG figures.
+inequality (Geiger 2021, arXiv 2003.09671). Points whose rows carry a validity flag
+(:mod:`infoplane.analysis.validity`) are drawn with open (hollow) symbols and their hover text names
+the flags. Colours, markers and labels come from :mod:`infoplane.plots.style`, shared with the PNG
+figures.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from infoplane.analysis.tables import table_unit
 from infoplane.plots.style import (
     EPOCH_LABEL,
+    FLAGGED_LABEL,
     IXY_LINE_PLOTLY,
     LAYER_COLORS,
     PHASE_COLORS,
@@ -36,6 +39,24 @@ def _layer_labels(plane: Any) -> dict[int, str]:
     return dict(zip(layers, labels, strict=True))
 
 
+def _mean_flags(rows: Any) -> Any:
+    """Per (epoch, layer): the flags any repetition's row carries, as the table's strings."""
+    from infoplane.analysis.validity import FLAG_NAMES, flag_mask
+    from infoplane.storage.tables import flag_names
+
+    keys = rows[["epoch", "layer"]].copy()
+    if "flags" not in rows.columns:
+        keys["bits"] = 0
+    else:
+        bits = np.zeros(len(rows), dtype=np.int64)
+        for k, name in enumerate(FLAG_NAMES):
+            bits |= flag_mask(rows, name).astype(np.int64) << k
+        keys["bits"] = bits
+    out = keys.groupby(["epoch", "layer"], as_index=False)["bits"].agg(np.bitwise_or.reduce)
+    out["flags"] = flag_names(out["bits"].to_numpy())
+    return out.drop(columns="bits")
+
+
 def plane_figure(
     plane: Any,
     *,
@@ -48,7 +69,7 @@ def plane_figure(
 
     Args:
         plane: information-plane table with columns repeat, epoch, layer, layer_name, estimator,
-            i_xt, i_ty (and unit), one row per (repeat, epoch, layer, estimator).
+            i_xt, i_ty (and unit, flags), one row per (repeat, epoch, layer, estimator).
         ixy: I(X;Y) in the table's unit for a dotted line, or ``None`` (default).
         bound: (i_xt, i_ty) arrays (n_points,) of the IB bound in the table's unit, or ``None``.
         dpi_marks: estimator -> table with i_xt, i_ty of points that break the DPI (from
@@ -60,13 +81,16 @@ def plane_figure(
         marker trace per layer (colour = log10 epoch on the colour scale of
         :func:`~infoplane.plots.style.epoch_colorscale`, colour bar "Epochs"), the I(X;Y) line,
         the bound, DPI marks and the "selected epoch" line; axis titles and hover text carry the
-        table's unit.
+        table's unit. Flagged points use the open variant of their layer's symbol (e.g.
+        ``"circle-open"``), their hover text lists the flags, and a legend entry "hollow:
+        flagged (see docs/flags.md)" is added when any point is flagged.
 
     Raises:
         InfoplaneError: if the table mixes units.
 
     Notes:
-        Values are averaged over repetitions per (epoch, layer), as in the PNG figure.
+        Values are averaged over repetitions per (epoch, layer), as in the PNG figure; a point is
+        flagged when any repetition's row is.
 
     Example:
         >>> import pandas as pd
@@ -102,17 +126,25 @@ def plane_figure(
     tick_epochs = [e for e in (1, 10, 100, 1000, 10000, 100000) if e <= max(all_epochs.max(), 1)]
     means = {}
     current_idx = []
+    any_flagged = False
     for k, name in enumerate(names):
         r, c = k // cols + 1, k % cols + 1
+        rows_k = plane[plane["estimator"] == name]
         mean = (
-            plane[plane["estimator"] == name]
-            .groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
+            rows_k.groupby(["epoch", "layer"], as_index=False)[["i_xt", "i_ty"]]
             .mean()
+            .merge(_mean_flags(rows_k), on=["epoch", "layer"], how="left")
             .sort_values(["epoch", "layer"])
         )
         means[name] = mean
         for j, (layer, sub) in enumerate(mean.groupby("layer")):
             ep = sub["epoch"].to_numpy()
+            flags = sub["flags"].fillna("").to_numpy(dtype=object)
+            hollow = flags != ""
+            any_flagged = any_flagged or bool(hollow.any())
+            symbol: Any = layer_symbol(j)
+            if hollow.any():  # one symbol per point: the open variant where flagged
+                symbol = np.where(hollow, symbol + "-open", symbol).tolist()
             fig.add_trace(
                 go.Scatter(
                     x=sub["i_xt"],
@@ -122,7 +154,7 @@ def plane_figure(
                     legendgroup=labels[int(layer)],
                     showlegend=k == 0,
                     marker={
-                        "symbol": layer_symbol(j),
+                        "symbol": symbol,
                         "size": 7,
                         "opacity": 0.55,
                         "color": np.log10(np.maximum(ep, 1)),
@@ -136,9 +168,12 @@ def plane_figure(
                             "ticktext": [str(t) for t in tick_epochs],
                         },
                     },
-                    customdata=ep,
-                    hovertemplate=f"{labels[int(layer)]}<br>epoch %{{customdata}}<br>"
-                    f"I(X;T) = %{{x:.3f}} {unit}<br>I(T;Y) = %{{y:.3f}} {unit}<extra></extra>",
+                    customdata=np.stack(
+                        [ep.astype(object), np.where(hollow, flags, "none")], axis=-1
+                    ),
+                    hovertemplate=f"{labels[int(layer)]}<br>epoch %{{customdata[0]}}<br>"
+                    f"I(X;T) = %{{x:.3f}} {unit}<br>I(T;Y) = %{{y:.3f}} {unit}<br>"
+                    "flags: %{customdata[1]}<extra></extra>",
                 ),
                 row=r,
                 col=c,
@@ -218,6 +253,21 @@ def plane_figure(
             col=c,
         )
         current_idx.append(len(fig.data) - 1)
+        if any_flagged and not any(d.name == FLAGGED_LABEL for d in fig.data):
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    name=FLAGGED_LABEL,
+                    legendgroup="flagged",
+                    showlegend=True,
+                    marker={"symbol": "circle-open", "size": 8, "color": "#555"},
+                    hoverinfo="skip",
+                ),
+                row=r,
+                col=c,
+            )
         fig.update_xaxes(title_text=axis_label("I(X;T)", unit), row=r, col=c)
         fig.update_yaxes(title_text=axis_label("I(T;Y)", unit), row=r, col=c)
     if len(all_epochs) > max_frames:

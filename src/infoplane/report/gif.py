@@ -48,7 +48,9 @@ def write_plane_gif(
 
     Notes:
         Values are averaged over repetitions per (epoch, layer), as in the PNG figure; colours,
-        markers and labels come from :mod:`infoplane.plots.style`.
+        markers and labels come from :mod:`infoplane.plots.style`. Points whose rows carry a
+        validity flag (the ``flags`` column) are hollow, as in the PNG figure, with the legend
+        entry "hollow: flagged (see docs/flags.md)".
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -75,6 +77,8 @@ def write_plane_gif(
     from infoplane.plots.style import (
         EPOCH_CMAP,
         EPOCH_LABEL,
+        FLAGGED_EDGE_WIDTH,
+        FLAGGED_LABEL,
         IXY_LINE,
         axis_label,
         epoch_norm,
@@ -93,6 +97,15 @@ def write_plane_gif(
     mean = mean_over_repeats(plane, estimator)
     x = mean.pivot(index="epoch", columns="layer", values="i_xt")
     y = mean.pivot(index="epoch", columns="layer", values="i_ty")
+    if "flagged" in mean.columns:
+        flagged = (
+            mean.pivot(index="epoch", columns="layer", values="flagged")
+            .reindex_like(x)
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
+    else:
+        flagged = np.zeros(x.shape, dtype=bool)
     epochs = x.index.to_numpy()
     shown = shown_epochs(epochs)
     norm = epoch_norm(shown)
@@ -117,7 +130,7 @@ def write_plane_gif(
     ax.set_ylim(np.nanmin(ys) - pad_y, top + pad_y)
     if ixy is not None:
         ax.axhline(ixy, **IXY_LINE, label=ixy_label(ixy, unit))
-    scatters = []
+    scatters, hollows = [], []
     for k in range(xs.shape[1]):
         sc = ax.scatter(
             [],
@@ -132,6 +145,27 @@ def write_plane_gif(
         )
         ax.scatter([], [], marker=layer_marker(k), color="0.3", label=labels[k])
         scatters.append(sc)
+        hollows.append(
+            ax.scatter(
+                [],
+                [],
+                s=22,
+                marker=layer_marker(k),
+                facecolors="none",
+                linewidths=FLAGGED_EDGE_WIDTH,
+                zorder=2,
+            )
+        )
+    if flagged.any():
+        ax.scatter(
+            [],
+            [],
+            marker="o",
+            facecolors="none",
+            edgecolors="0.3",
+            linewidths=FLAGGED_EDGE_WIDTH,
+            label=FLAGGED_LABEL,
+        )
     (line,) = ax.plot([], [], "-", color="k", lw=1.0, zorder=3)
     (dots,) = ax.plot([], [], "o", mfc="none", mec="k", ms=7, zorder=4)
     cbar = fig.colorbar(scatters[0], ax=ax, pad=0.02)
@@ -145,8 +179,11 @@ def write_plane_gif(
     frames = []
     for i in idx:
         for k, sc in enumerate(scatters):
-            sc.set_offsets(np.column_stack([xs[: i + 1, k], ys[: i + 1, k]]))
-            sc.set_array(shown[: i + 1])
+            ok = ~flagged[: i + 1, k]
+            sc.set_offsets(np.column_stack([xs[: i + 1, k][ok], ys[: i + 1, k][ok]]))
+            sc.set_array(shown[: i + 1][ok])
+            hollows[k].set_offsets(np.column_stack([xs[: i + 1, k][~ok], ys[: i + 1, k][~ok]]))
+            hollows[k].set_edgecolors(cmap(norm(shown[: i + 1][~ok])))
         line.set_data(xs[i], ys[i])
         dots.set_data(xs[i], ys[i])
         ax.set_title(f"{title or estimator}: epoch {int(epochs[i])}", fontsize=10)

@@ -5,6 +5,8 @@ what Geiger (2021, "On Information Plane Analyses of Neural Network Classifiers 
 2003.09671) says a reader must check before trusting it: the geometry of the representations
 (saturation, variance, clustering, binned states) and how it tracks I(X;T), violations of the
 data-processing inequality, and whether compression survives a change of the estimator's parameter.
+The validity flags of every estimate (:mod:`infoplane.analysis.validity`) are drawn as hollow
+markers, named in the hover text and counted in a section of their own.
 """
 
 from __future__ import annotations
@@ -298,6 +300,37 @@ def _sensitivity(run: RunData, settings: list[dict[str, Any]] | None) -> Any | N
         return parameter_sensitivity(acts, labels, epochs, settings=settings, base_params=base)
 
 
+def _flags_section(run: RunData, notes: list[str]) -> str:
+    """The body of the "Validity flags" section: summary, shares per estimator, meanings."""
+    from infoplane.analysis.validity import FLAG_MEANINGS, flag_summary, summarize_flags
+
+    if "flags" not in run.plane.columns:
+        text = (
+            "This run's information-plane table has no flags column (it was written before "
+            "validity flags existed): its values are unchecked. Re-estimate with `infoplane "
+            "estimate RUN_DIR -e NAME --replace` or re-run to get them."
+        )
+        notes.append("no validity flags in the plane table (an older run)")
+        return _note(text)
+    summary, advice = summarize_flags(run.plane)
+    shares = flag_summary(run.plane)
+    cols = [c for c in shares.columns if c not in ("estimator", "n_rows")]
+    shares[cols] = shares[cols] * 100.0
+    shares = shares.rename(columns={c: f"{c} (%)" for c in cols})
+    body = f'<p class="caption">{html.escape(summary)}</p>'
+    if advice:
+        body += _note(advice[0]) + "<ul>"
+        body += "".join(f"<li>{html.escape(a.removeprefix('- '))}</li>" for a in advice[1:])
+        body += "</ul>"
+    body += _table(shares, "{:.0f}")
+    body += "<ul>" + "".join(
+        f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in FLAG_MEANINGS.items()
+    )
+    body += "</ul><p class='caption'>Share of rows (one per repetition, epoch, layer and "
+    body += "estimator) carrying each flag; a row may carry several. Flags never change a value."
+    return body + "</p>"
+
+
 def build_report_html(
     run: RunData,
     *,
@@ -336,10 +369,11 @@ def build_report_html(
         >>> from pathlib import Path
         >>> plane = pd.DataFrame({"repeat": 0, "epoch": [0, 0, 9, 9], "layer": [1, 2, 1, 2],
         ...                       "layer_name": ["a", "b"] * 2, "estimator": "binning",
-        ...                       "i_xt": [4.0, 3.0, 5.0, 2.0], "i_ty": [0.1, 0.1, 0.9, 0.8]})
+        ...                       "i_xt": [4.0, 3.0, 5.0, 2.0], "i_ty": [0.1, 0.1, 0.9, 0.8],
+        ...                       "flags": ["", "", "", "saturated"]})
         >>> page, titles, notes = build_report_html(RunData(Path("r"), {}, "", plane))
-        >>> titles[:2], "I(X;T) [bits]" in page
-        (['Information plane', 'Compression and geometry, per layer'], True)
+        >>> titles[:3], "I(X;T) [bits]" in page, "circle-open" in page
+        (['Information plane', 'Validity flags', 'Compression and geometry, per layer'], True, True)
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -398,11 +432,17 @@ def build_report_html(
         cap += f" Dotted line: I(X;Y) = H(Y) = {ixy:.3f} {unit}."
     if bound is not None:
         cap += " Grey line: the Information Bottleneck bound of the task."
+    if "flags" in run.plane.columns:
+        cap += (
+            " Hollow markers: flagged points (a validity flag holds for at least one repetition; "
+            "hover to see which, and the Validity flags section)."
+        )
     if gif_name:
         cap += f" An animation of the first panel is in {gif_name}."
     sections.append(
         ("plane", "Information plane", body + f'<p class="caption">{html.escape(cap)}</p>')
     )
+    sections.append(("flags", "Validity flags", _flags_section(run, notes)))
 
     # Compression and geometry
     corr = None

@@ -11,6 +11,9 @@ run directory as ``config.yaml``. Presets live in ``infoplane/presets/*.yaml``:
 - ``saxe2018-mnist``: Saxe et al. (2018)'s MNIST network 784-1024-20-20-20-10 (ReLU, SGD lr 0.001,
   batch 128), MI on the 10,000 test images; the bundled 8x8 digits when no MNIST path is given.
 - ``mnist-cnn``: a small CNN (:class:`~infoplane.models.cnn.SmallCNN`) on MNIST (or the digits).
+- ``mnist1d-mlp``, ``mnist1d-cnn``: an MLP and a small 1-D CNN on MNIST-1D (generated locally;
+  ``pip install infoplane[mnist1d]``); ``digits-cnn``: a small CNN on the bundled 8x8 digits. Their
+  coarse binning keeps I(X;T) below log2 n (Greydanus & Kobak 2024, arXiv 2011.14439).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ class DataConfig(_Strict):
 
     Attributes:
         task: ``12bit`` (built in), ``mnist`` (local files at ``path``; the 8x8 ``digits`` when
-            ``path`` is empty), ``digits`` (scikit-learn's, bundled), ``npz`` (arrays at ``path``)
+            ``path`` is empty), ``digits`` (scikit-learn's, bundled), ``mnist1d`` (MNIST-1D,
+            generated locally; ``pip install infoplane[mnist1d]``), ``npz`` (arrays at ``path``)
             or ``torch`` (a ``torch.utils.data.Dataset`` from ``factory``).
         path: MNIST folder (IDX files or ``mnist.npz``) or ``.npz`` file of user arrays.
         factory: ``package.module:function`` returning a torch ``Dataset`` or a (train, test) pair.
@@ -65,7 +69,7 @@ class DataConfig(_Strict):
         100
     """
 
-    task: Literal["12bit", "mnist", "digits", "npz", "torch"] = "12bit"
+    task: Literal["12bit", "mnist", "digits", "mnist1d", "npz", "torch"] = "12bit"
     path: str | None = None
     factory: str | None = None
     split: Literal["stratified", "saxe2018", "idnns"] = "stratified"
@@ -76,16 +80,76 @@ class DataConfig(_Strict):
     fallback: str | None = None
 
 
+class NoiseConfig(_Strict):
+    """Noise layers that make a network stochastic, so that I(X;T) is finite (``model.noise``).
+
+    Attributes:
+        kind: ``gaussian`` (additive, ``T = f(X) + std Z``) or ``dropout`` (Gaussian dropout,
+            ``T = f(X) (1 + sqrt(rate / (1 - rate)) Z)``).
+        std: standard deviation of the additive noise (> 0, activation units; ``gaussian``).
+        rate: dropout rate in (0, 1) (``dropout``).
+        layers: module names or globs after which noise is inserted; ``None`` = the hidden layers
+            analysed (the MLP's ``layers.{i}.act``, the CNN's ``pool1, pool2, act3``; a factory
+            model needs them named unless it has ``layer_names()``).
+        in_eval: also sample the noise in eval mode (default False: capture records the
+            noise-free centres, which the estimators need).
+
+    Raises:
+        pydantic.ValidationError: for ``std <= 0``, a rate outside (0, 1), a parameter of the other
+            kind, or a layer that matches no module of an ``mlp`` or ``cnn`` model (naming the
+            key; :func:`validate_config` turns it into an ``InfoplaneError``).
+
+    Notes:
+        The estimators of the noisy layers get the network's own noise: ``kde_upper``,
+        ``kde_lower``, ``sample_propagation`` and ``ksg`` (its plane's noisy channel) are given
+        ``noise_variance = std**2``,
+        ``gaussian_dropout`` the ``rate``; a different value given for them is an error. See
+        ``docs/finite_mi.md``.
+
+    References:
+        Adilova, L., Geiger, B. C., Fischer, A. (2023). Information Plane Analysis for Dropout
+        Neural Networks. ICLR. arXiv 2303.00596.
+
+    Example:
+        >>> NoiseConfig(kind="dropout", rate=0.2).layers is None
+        True
+    """
+
+    kind: Literal["gaussian", "dropout"]
+    std: float | None = Field(None, gt=0.0)
+    rate: float | None = Field(None, gt=0.0, lt=1.0)
+    layers: list[str] | None = None
+    in_eval: bool = False
+
+    @model_validator(mode="after")
+    def _parameter_of_kind(self) -> NoiseConfig:
+        if self.kind == "gaussian" and (self.std is None or self.rate is not None):
+            raise ValueError("kind='gaussian' needs std (> 0) and no rate")
+        if self.kind == "dropout" and (self.rate is None or self.std is not None):
+            raise ValueError("kind='dropout' needs rate (in (0, 1)) and no std")
+        if self.layers is not None and not self.layers:
+            raise ValueError("layers must name at least one module, or be left out")
+        return self
+
+
 class ModelConfig(_Strict):
     """The network.
 
     Attributes:
         arch: ``mlp`` (default; the stacked ensemble of the 2017 network), ``cnn``
-            (:class:`~infoplane.models.cnn.SmallCNN`: ``channels``, dense width ``hidden[0]``) or
-            ``factory``.
+            (:class:`~infoplane.models.cnn.SmallCNN`: ``channels``, dense width ``hidden[0]``),
+            ``cnn1d`` (:class:`~infoplane.models.cnn1d.SmallCNN1d` for sequences (C, L), e.g.
+            MNIST-1D) or ``factory``.
         hidden: hidden widths (MLP) or the dense width (CNN).
         activation: hidden activation of the MLP.
-        quantize_bits: k-bit quantisation of the MLP's activations.
+        quantize_bits: k-bit quantisation (Lorenzen et al. 2022): the MLP's hidden activations
+            (bounded activations), or the modules of ``quantize_layers``.
+        quantize_layers: module names or globs to quantise (``None``: the MLP's hidden
+            activations; the CNN's ``pool1, pool2, act3``; required for factory models without
+            ``layer_names()``).
+        quantize_range: (low, high) of the quantiser; required for unbounded layers (ReLU,
+            pooling: e.g. [0, 1]); ``None`` = the activation's own range.
+        noise: a :class:`NoiseConfig` (Gaussian noise or Gaussian dropout), or ``None``.
         channels: channels of the CNN's two conv layers.
         factory: ``package.module:function`` building one member as
             ``function(seed=..., in_shape=..., n_classes=..., **kwargs)`` -> ``nn.Module`` (logits);
@@ -109,13 +173,66 @@ class ModelConfig(_Strict):
         'tanh'
     """
 
-    arch: Literal["mlp", "cnn", "factory"] = "mlp"
+    arch: Literal["mlp", "cnn", "cnn1d", "factory"] = "mlp"
     hidden: list[int] = Field(default_factory=lambda: [10, 7, 5, 4, 3])
     activation: Literal["tanh", "relu", "sigmoid", "linear", "elu", "softplus", "softsign"] = "tanh"
     quantize_bits: int | None = Field(None, ge=1)
+    quantize_layers: list[str] | None = None
+    quantize_range: tuple[float, float] | None = None
+    noise: NoiseConfig | None = None
     channels: list[int] = Field(default_factory=lambda: [8, 16])
     factory: str | None = None
     kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _quantize_usable(self) -> ModelConfig:
+        if self.quantize_range is not None and not self.quantize_range[1] > self.quantize_range[0]:
+            raise ValueError(
+                f"quantize_range must be [low, high] with high > low; got "
+                f"{list(self.quantize_range)}"
+            )
+        if self.quantize_bits is None and (self.quantize_layers or self.quantize_range):
+            raise ValueError("quantize_layers / quantize_range need quantize_bits")
+        if (
+            self.quantize_bits is not None
+            and self.arch in ("cnn", "cnn1d")
+            and self.quantize_range is None
+        ):
+            raise ValueError(
+                "quantize_bits on the CNN needs quantize_range (its ReLU and pooling layers are "
+                "unbounded), e.g. quantize_range: [0, 1]"
+            )
+        if self.quantize_layers is not None and not self.quantize_layers:
+            raise ValueError("quantize_layers must name at least one module, or be left out")
+        for key in ("noise", "quantize_layers"):
+            if self.arch in ("mlp", "cnn"):
+                self._check_layers(key)
+        return self
+
+    def _check_layers(self, key: str) -> None:
+        """Refuse layer names that match no module of the built-in mlp/cnn, at validation."""
+        layers = self.noise.layers if key == "noise" and self.noise else None
+        if key == "quantize_layers":
+            layers = self.quantize_layers
+        if not layers:
+            return
+        from infoplane.models.noise import select_modules
+
+        if self.arch == "mlp":
+            from infoplane.models.mlp import BOUNDED_RANGE, MLP
+
+            builtin = self.quantize_layers is None and self.quantize_range is None
+            bits = self.quantize_bits if builtin and self.activation in BOUNDED_RANGE else None
+            skeleton: Any = MLP(1, self.hidden, 2, self.activation, quantize_bits=bits)
+        else:
+            from infoplane.models.cnn import SmallCNN
+
+            skeleton = SmallCNN((1, 8, 8), 2, tuple(self.channels), self.hidden[0])  # type: ignore[arg-type]
+        argument = "model.noise.layers" if key == "noise" else "model.quantize_layers"
+        try:
+            select_modules(skeleton, layers, argument=argument)
+        except InfoplaneError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("hidden")
     @classmethod
@@ -299,11 +416,12 @@ class AnalysisConfig(_Strict):
     """Optional analyses run with the training.
 
     Attributes:
-        gradient_stats: gradient mean, std and SNR per layer at the captured epochs (MLPs).
+        gradient_stats: gradient mean, std and SNR per layer at the captured epochs (any model).
         diagnostics: geometric diagnostics per layer and epoch (needs the activation store).
         ib_bound: draw the IB bound of the 12-bit soft rule under the layers (12-bit task only).
         layer_check: fit the IB encoder's beta to each layer of repeat 0 (12-bit task; needs the
-            activation store).
+            activation store). Off by default: it costs ~20 s of CPU per layer
+            (``infoplane run --layer-check`` turns it on).
         layer_check_epochs: at most this many captured epochs (log-spaced, first and last included)
             enter the layer check; each fit costs up to ~0.5 s for a layer with thousands of states.
 
@@ -326,7 +444,7 @@ class AnalysisConfig(_Strict):
     gradient_stats: bool = True
     diagnostics: bool = True
     ib_bound: bool = True
-    layer_check: bool = True
+    layer_check: bool = False
     layer_check_epochs: int = Field(12, ge=1)
 
 
@@ -399,6 +517,41 @@ class RunConfig(_Strict):
     def _estimators_known(self) -> RunConfig:
         if not self.estimators:
             raise ValueError("estimators must name at least one estimator")
+        return self
+
+    @model_validator(mode="after")
+    def _estimators_use_the_network_noise(self) -> RunConfig:
+        """Give the noisy-layer estimators the network's own noise level (or refuse another)."""
+        noise = self.model.noise
+        for i, est in enumerate(self.estimators):
+            key, value = None, None
+            if est.name in ("kde_upper", "kde_lower", "sample_propagation", "ksg"):
+                if noise is not None and noise.kind == "gaussian":
+                    key, value = "noise_variance", float(noise.std) ** 2  # type: ignore[arg-type]
+            elif est.name == "gaussian_dropout":
+                if noise is None or noise.kind != "dropout":
+                    raise ValueError(
+                        f"estimators[{i}] gaussian_dropout estimates a network with Gaussian "
+                        "dropout: set model.noise: {kind: dropout, rate: ...}"
+                    )
+                key, value = "rate", float(noise.rate)  # type: ignore[arg-type]
+            if key is None:
+                continue
+            if key == "noise_variance" and est.params.get("relative_noise") is not None:
+                raise ValueError(
+                    f"estimators[{i}].params.relative_noise: the network has model.noise (std "
+                    f"{noise.std}); its estimators use noise_variance = std**2, leave "  # type: ignore[union-attr]
+                    "relative_noise out"
+                )
+            given = est.params.get(key)
+            if given is None:
+                est.params[key] = value
+                est.typed_params()
+            elif float(given) != value:
+                raise ValueError(
+                    f"estimators[{i}].params.{key}={given!r} differs from the network's noise "
+                    f"({key} = {value!r} from model.noise); leave {key} out to use the network's"
+                )
         return self
 
     @field_validator("name")

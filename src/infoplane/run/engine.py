@@ -37,6 +37,7 @@ from infoplane.run.setup import (
     check_run_dir,
     check_trusted_factories,
     claim_run_dir,
+    complete_inputs,
     prepare_inputs,
     resolve_config,
 )
@@ -159,6 +160,62 @@ def _open_store_for_resume(layout: RunLayout, ckpt: dict[str, Any] | None, keep:
     return None
 
 
+def _gradient_statistics(inputs: RunInputs) -> Any:
+    """Gradient mean/std/SNR of every analysed layer at the capture epochs, or ``None``.
+
+    Any architecture (MLP, CNN, factory model): a layer's gradients are those of the weights of
+    its module, or of the nearest parameterised module before it (see
+    :mod:`infoplane.training.gradients`); layers with none (e.g. a capture of the input) are left
+    out with a warning.
+    """
+    if not inputs.config.analysis.gradient_stats:
+        return None
+    import logging
+
+    from infoplane.training.gradients import GradientStatistics
+
+    net = inputs.network
+    try:
+        grads = GradientStatistics(
+            net.model, inputs.capture_epochs, layers=list(net.layers), strict=False
+        )
+    except InfoplaneError as exc:
+        logging.getLogger(__name__).warning("no gradient statistics: %s", exc)
+        return None
+    if grads.skipped:
+        logging.getLogger(__name__).warning(
+            "no gradient statistics for layer(s) %s: no trainable parameter at or before them",
+            ", ".join(grads.skipped),
+        )
+    return grads
+
+
+def _resumed_gradients(grads: Any, ckpt: dict[str, Any] | None, done_epoch: int) -> Any:
+    """The gradient statistics restored from the checkpoint; ``None`` (with a warning) when the
+    checkpoint lacks them for epochs already trained (a run from an older version), so that no
+    table with the first epochs missing is written."""
+    if grads is None or ckpt is None:
+        return grads
+    import logging
+
+    saved = ckpt.get("gradients")
+    try:
+        if saved is None:
+            if done_epoch <= 0:
+                return grads
+            raise InfoplaneError("the checkpoint holds none")
+        grads.load_state_dict(saved)
+    except InfoplaneError as exc:
+        logging.getLogger(__name__).warning(
+            "no gradient statistics in the resumed run: the epochs up to %d cannot be recomputed "
+            "(%s)",
+            done_epoch,
+            exc,
+        )
+        return None
+    return grads
+
+
 def _train(
     inputs: RunInputs,
     layout: RunLayout,
@@ -174,17 +231,15 @@ def _train(
     st = cfg.storage
     store = _open_store_for_resume(layout, ckpt, keep=st.activations == "zarr")
     done_epoch = -1 if ckpt is None else int(ckpt["loop"]["epoch"])
-    online = OnlineEstimates(cfg.estimators, inputs.labels) if st.online else None
+    online = (
+        OnlineEstimates(cfg.estimators, inputs.labels, complete_inputs=complete_inputs(cfg))
+        if st.online
+        else None
+    )
     if online is not None and ckpt is not None:
         online.load_state_dict(ckpt["online"])
         online.forget_after(done_epoch)
-    grads = None
-    if cfg.analysis.gradient_stats and cfg.model.arch == "mlp":
-        from infoplane.training.gradients import GradientStatistics
-
-        grads = GradientStatistics(net.model, inputs.capture_epochs)
-        if ckpt is not None and ckpt.get("gradients") is not None:
-            grads.load_state_dict(ckpt["gradients"])
+    grads = _resumed_gradients(_gradient_statistics(inputs), ckpt, done_epoch)
     capture = _Capture(inputs, layout, store, online)
     total = cfg.training.epochs
 
@@ -358,7 +413,12 @@ def _run(
     else:
         store = ActivationStore.open(layout.store)
         plane = estimate_from_store(
-            store, cfg.estimators, max_bytes=chunk, progress=bar, cache=layout.estimate_cache
+            store,
+            cfg.estimators,
+            max_bytes=chunk,
+            progress=bar,
+            cache=layout.estimate_cache,
+            complete_inputs=complete_inputs(cfg),
         )
     plane = with_extra_estimates(layout, plane)
     timings["estimation"] = time.perf_counter() - t0
@@ -382,7 +442,7 @@ def _run(
         from infoplane.run.figures import write_run_figures
 
         t0 = time.perf_counter()
-        write_run_figures(result, cfg, inputs.dataset)
+        write_run_figures(result, cfg, inputs.dataset, progress=bar)
         timings["figures"] = time.perf_counter() - t0
     set_status(layout.root, "complete")
     return result

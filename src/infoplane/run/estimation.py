@@ -13,6 +13,12 @@ Settings that pool every epoch of a layer (``binning`` with ``range="data"`` and
 ``binning_adaptive`` with global scope) get the layer's range over the whole run from the store's
 manifest, so chunked estimation equals estimating everything at once.
 
+Every route also fills the table's ``flags`` column (:mod:`infoplane.analysis.validity`): the flags
+that need the activations (saturation, sparse bins, ties, non-finite I(X;T)) are computed where they
+are at hand -- per layer in memory, per chunk of epochs from the store, per epoch online -- and the
+data-processing-inequality flag across layers once the table is complete. Flags never change a
+value.
+
 References:
     Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
     Information. arXiv:1703.00810, Sec. 3 (binning I(X;T), I(T;Y) per layer and epoch).
@@ -29,8 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from infoplane.analysis.validity import add_dpi_flags, flag_bits, representation_flags
 from infoplane.interface import InfoplaneError
 from infoplane.storage.tables import PLANE_COLUMNS, plane_frame, read_table
+
+#: columns a cached (estimator, layer) table must have; one without ``flags`` is recomputed
+_CACHED_COLUMNS = [c for c in PLANE_COLUMNS if c != "flags"]
 
 
 def make_configured_estimator(name: str, params: dict[str, Any]) -> Any:
@@ -99,6 +109,8 @@ def estimate_plane(
     epochs: np.ndarray,
     estimators: Sequence[Any],
     progress: Callable[..., Any] | None = None,
+    *,
+    complete_inputs: bool = False,
 ) -> Any:
     """Run every estimator on in-memory activations and return the tidy table.
 
@@ -109,17 +121,21 @@ def estimate_plane(
         epochs: the captured epochs, shape (n_epochs,).
         estimators: :class:`~infoplane.run.config.EstimatorConfig` items (``name``, ``params``).
         progress: tqdm-like factory, or ``None`` (default).
+        complete_inputs: the samples are the whole input space (the 12-bit task on all 4096
+            inputs): no ``sparse_bins`` flag, the plug-in values being exact (default False).
 
     Returns:
         pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`;
-        ``i_xt`` and ``i_ty`` in each estimator's unit (bits by default, see ``unit``).
+        ``i_xt`` and ``i_ty`` in each estimator's unit (bits by default, see ``unit``); ``flags``
+        as computed by :mod:`infoplane.analysis.validity`.
 
     Raises:
         InfoplaneError: for a bad estimator or activations of the wrong shape.
 
     Notes:
         The bias of each estimator is its own (e.g. binning overestimates compression with too
-        few bins; Saxe et al. 2018); the table says which estimator made each row.
+        few bins; Saxe et al. 2018); the table says which estimator made each row, and its
+        ``flags`` column which rows may not be trusted (``docs/flags.md``).
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
@@ -129,8 +145,8 @@ def estimate_plane(
         >>> t = np.random.default_rng(0).uniform(-1, 1, (1, 2, 8, 2))
         >>> table = estimate_plane({"h": t}, np.arange(8) % 2, np.array([0, 5]),
         ...                        [EstimatorConfig(name="binning", params={"n_bins": 2})])
-        >>> table[["epoch", "layer", "unit"]].values.tolist()
-        [[0, 1, 'bits'], [5, 1, 'bits']]
+        >>> table[["epoch", "layer", "unit", "flags"]].values.tolist()  # 8 samples, 4 bins: sparse
+        [[0, 1, 'bits', 'sparse_bins'], [5, 1, 'bits', 'sparse_bins']]
     """
     import pandas as pd
 
@@ -140,9 +156,12 @@ def estimate_plane(
     for est_cfg, layer, name in iterator:
         est = make_configured_estimator(est_cfg.name, est_cfg.params)
         i_xt, i_ty = est.information_plane(activations[name], labels)
+        flags = representation_flags(
+            est, activations[name], labels, i_xt, complete_inputs=complete_inputs
+        )
         unit = getattr(est, "unit", "bits")
-        frames.append(plane_frame(i_xt, i_ty, epochs, layer, name, est_cfg.name, unit))
-    return pd.concat(frames, ignore_index=True)
+        frames.append(plane_frame(i_xt, i_ty, epochs, layer, name, est_cfg.name, unit, flags))
+    return add_dpi_flags(pd.concat(frames, ignore_index=True))
 
 
 def estimate_layer_from_store(
@@ -152,7 +171,9 @@ def estimate_layer_from_store(
     params: dict[str, Any],
     *,
     max_bytes: int = 256 * 2**20,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    flags: bool = False,
+    complete_inputs: bool = False,
+) -> tuple[Any, ...]:
     """Estimate one layer's information plane from an activation store, in chunks of epochs.
 
     Args:
@@ -161,10 +182,17 @@ def estimate_layer_from_store(
         name: estimator registry name.
         params: its hyper-parameters.
         max_bytes: float32 bytes of activations per chunk (bounds peak memory; default 256 MiB).
+        flags: also return the validity flags of each estimate, computed on each chunk while it
+            is in memory (default False).
+        complete_inputs: the samples are the whole input space (no ``sparse_bins``; default
+            False).
 
     Returns:
         ``(epochs (E,), i_xt (R, E), i_ty (R, E), unit)``: the complete epochs of the store and the
-        estimates in ``unit`` (bits unless ``params`` ask for nats).
+        estimates in ``unit`` (bits unless ``params`` ask for nats); with ``flags=True`` a fifth
+        item, the int64 flag masks (R, E) of
+        :func:`~infoplane.analysis.validity.representation_flags` (all flags but
+        ``dpi_violation``, which needs every layer).
 
     Raises:
         InfoplaneError: for a bad estimator or an empty store.
@@ -209,7 +237,7 @@ def estimate_layer_from_store(
         params["range"] = [lo, hi]
         quiet = True
     est = make_configured_estimator(name, params)
-    xs, ys = [], []
+    xs, ys, fs = [], [], []
     labels = store.labels
     for _eps, t in store.iter_epoch_chunks(layer, max_bytes=max_bytes, epochs=epochs):
         with warnings.catch_warnings():
@@ -218,12 +246,15 @@ def estimate_layer_from_store(
             i_xt, i_ty = est.information_plane(t, labels)
         xs.append(np.asarray(i_xt, dtype=float))
         ys.append(np.asarray(i_ty, dtype=float))
-    return (
+        if flags:
+            fs.append(representation_flags(est, t, labels, xs[-1], complete_inputs=complete_inputs))
+    out = (
         epochs,
         np.concatenate(xs, axis=1),
         np.concatenate(ys, axis=1),
         getattr(est, "unit", "bits"),
     )
+    return (*out, np.concatenate(fs, axis=1)) if flags else out
 
 
 def estimate_from_store(
@@ -234,6 +265,7 @@ def estimate_from_store(
     progress: Callable[..., Any] | None = None,
     cache: Callable[[int, int], Path] | None = None,
     labels_for: dict[int, str] | None = None,
+    complete_inputs: bool = False,
 ) -> Any:
     """Estimate every estimator on every layer of a store and return the tidy table.
 
@@ -247,10 +279,13 @@ def estimate_from_store(
             resumable; a run passes :meth:`~infoplane.storage.layout.RunLayout.estimate_cache`).
             ``None`` (default): nothing cached.
         labels_for: estimator index -> the value of the ``estimator`` column (default: its name).
+        complete_inputs: the store's samples are the whole input space (the 12-bit task on all
+            4096 inputs): no ``sparse_bins`` flag (default False).
 
     Returns:
         pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`,
-        estimator-major, then layer, repeat, epoch.
+        estimator-major, then layer, repeat, epoch; ``flags`` from
+        :mod:`infoplane.analysis.validity`.
 
     Raises:
         InfoplaneError: for a bad estimator or an empty store.
@@ -258,7 +293,8 @@ def estimate_from_store(
 
     Notes:
         A cached table is trusted as it is: it was written atomically by this function for the
-        same run (its config cannot change on resume).
+        same run (its config cannot change on resume). One written before tables had a ``flags``
+        column is estimated again. The ``dpi_violation`` flag is computed on the whole table.
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
@@ -288,16 +324,24 @@ def estimate_from_store(
         label = (labels_for or {}).get(k, est_cfg.name)
         path = None if cache is None else Path(cache(k, layer))
         if path is not None and path.is_file():
-            frames.append(read_table(path, columns=list(PLANE_COLUMNS), what="cached estimate"))
-            continue
-        epochs, i_xt, i_ty, unit = estimate_layer_from_store(
-            store, name, est_cfg.name, est_cfg.params, max_bytes=max_bytes
+            cached = read_table(path, columns=_CACHED_COLUMNS, what="cached estimate")
+            if "flags" in cached.columns:
+                frames.append(cached.assign(flags=cached["flags"].fillna("")))
+                continue
+        epochs, i_xt, i_ty, unit, flags = estimate_layer_from_store(
+            store,
+            name,
+            est_cfg.name,
+            est_cfg.params,
+            max_bytes=max_bytes,
+            flags=True,
+            complete_inputs=complete_inputs,
         )
-        frame = plane_frame(i_xt, i_ty, epochs, layer, name, label, unit)
+        frame = plane_frame(i_xt, i_ty, epochs, layer, name, label, unit, flags)
         if path is not None:
             write_table(path, frame)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return add_dpi_flags(pd.concat(frames, ignore_index=True))
 
 
 class OnlineEstimates:
@@ -306,9 +350,13 @@ class OnlineEstimates:
     Args:
         estimators: :class:`~infoplane.run.config.EstimatorConfig` items.
         labels: labels of the evaluated samples, shape (n_samples,).
+        complete_inputs: the samples are the whole input space (no ``sparse_bins``; default
+            False).
 
     Attributes:
-        values: (estimator index, layer index) -> {epoch: (i_xt (R,), i_ty (R,))}.
+        values: (estimator index, layer index) -> {epoch: (i_xt (R,), i_ty (R,), flags (R,))},
+            values in each estimator's unit (bits by default), flags int64 masks of
+            :data:`~infoplane.analysis.validity.FLAG_BITS`.
 
     Raises:
         InfoplaneError: for an estimator setting that needs the whole run (binning with
@@ -317,7 +365,8 @@ class OnlineEstimates:
 
     Notes:
         Estimates equal those from the store for every setting accepted here (each epoch is
-        estimated on its own).
+        estimated on its own), and so do their flags: each epoch's are computed while its
+        activations are in memory.
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
@@ -330,7 +379,9 @@ class OnlineEstimates:
         [[0, 1.0, 'bits']]
     """
 
-    def __init__(self, estimators: Sequence[Any], labels: np.ndarray) -> None:
+    def __init__(
+        self, estimators: Sequence[Any], labels: np.ndarray, *, complete_inputs: bool = False
+    ) -> None:
         for e in estimators:
             if needs_whole_run(e.name, e.params):
                 raise InfoplaneError(
@@ -342,7 +393,8 @@ class OnlineEstimates:
         self.configs = list(estimators)
         self.estimators = [make_configured_estimator(e.name, e.params) for e in estimators]
         self.labels = labels
-        self.values: dict[tuple[int, int], dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+        self.complete_inputs = bool(complete_inputs)
+        self.values: dict[tuple[int, int], dict[int, tuple[np.ndarray, ...]]] = {}
 
     def update(self, epoch: int, acts: dict[str, np.ndarray]) -> None:
         """Estimate every layer of one epoch.
@@ -354,9 +406,13 @@ class OnlineEstimates:
         for k, est in enumerate(self.estimators):
             for i, a in enumerate(acts.values(), start=1):
                 i_xt, i_ty = est.information_plane(a[:, None], self.labels)
+                flags = representation_flags(
+                    est, a[:, None], self.labels, i_xt, complete_inputs=self.complete_inputs
+                )
                 self.values.setdefault((k, i), {})[int(epoch)] = (
                     np.asarray(i_xt, float)[:, 0],
                     np.asarray(i_ty, float)[:, 0],
+                    np.asarray(flags, np.int64)[:, 0],
                 )
 
     def forget_after(self, epoch: int) -> None:
@@ -369,23 +425,36 @@ class OnlineEstimates:
         """The estimates so far as plain data and tensors (for a safe checkpoint).
 
         Returns:
-            A list of ``[estimator index, layer index, epoch, i_xt tensor (R,), i_ty tensor (R,)]``.
+            A list of ``[estimator index, layer index, epoch, i_xt tensor (R,), i_ty tensor (R,),
+            flags tensor (R,) int64]``.
         """
         import torch
 
         return [
-            [k, i, e, torch.from_numpy(x.copy()), torch.from_numpy(y.copy())]
+            [k, i, e, *(torch.from_numpy(np.array(v)) for v in vals)]
             for (k, i), per_epoch in sorted(self.values.items())
-            for e, (x, y) in sorted(per_epoch.items())
+            for e, vals in sorted(per_epoch.items())
         ]
 
     def load_state_dict(self, state: list[list[Any]]) -> None:
-        """Restore estimates saved by :meth:`state_dict`."""
+        """Restore estimates saved by :meth:`state_dict`.
+
+        A checkpoint written before flags were kept has 5 items per entry; its flags are then
+        recomputed from the values alone (``saturated``), the others need the activations.
+        """
         self.values = {}
-        for k, i, e, x, y in state:
+        n = len(self.labels)
+        for k, i, e, x, y, *rest in state:
+            x = np.asarray(x, dtype=float)
+            if rest:
+                f = np.asarray(rest[0], dtype=np.int64)
+            else:
+                est = self.estimators[int(k)]
+                f = flag_bits(est.name, x, n_samples=n, params=est.get_params(), unit=est.unit)
             self.values.setdefault((int(k), int(i)), {})[int(e)] = (
-                np.asarray(x, dtype=float),
+                x,
                 np.asarray(y, dtype=float),
+                f,
             )
 
     def to_frame(self, layers: list[str]) -> Any:
@@ -395,7 +464,8 @@ class OnlineEstimates:
             layers: the layer names, in network order.
 
         Returns:
-            pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`.
+            pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`
+            (values in each estimator's unit, bits by default; ``flags`` filled in).
         """
         import pandas as pd
 
@@ -406,6 +476,7 @@ class OnlineEstimates:
                 epochs = np.array(sorted(per_epoch), dtype=np.int64)
                 i_xt = np.stack([per_epoch[e][0] for e in epochs], axis=1)
                 i_ty = np.stack([per_epoch[e][1] for e in epochs], axis=1)
+                flags = np.stack([per_epoch[e][2] for e in epochs], axis=1)
                 unit = getattr(self.estimators[k], "unit", "bits")
-                frames.append(plane_frame(i_xt, i_ty, epochs, i, name, est_cfg.name, unit))
-        return pd.concat(frames, ignore_index=True)
+                frames.append(plane_frame(i_xt, i_ty, epochs, i, name, est_cfg.name, unit, flags))
+        return add_dpi_flags(pd.concat(frames, ignore_index=True))

@@ -32,6 +32,7 @@ def write_run_figures(
     *,
     activations: dict[str, np.ndarray] | None = None,
     epochs: np.ndarray | None = None,
+    progress: Any = None,
 ) -> list[str]:
     """Write the run's figures (and the small tables behind them) into ``result.out_dir``.
 
@@ -42,6 +43,8 @@ def write_run_figures(
         activations: unused (kept for callers that hold activations in memory); the layer check
             reads repeat 0 from the run's activation store.
         epochs: the captured epochs (unused; the tables hold them).
+        progress: a tqdm-like factory for the progress bar of the IB layer check (one step per
+            layer, ~20 s each on a CPU), or ``None`` (default) for no bar.
 
     Returns:
         Names of the files written (paths relative to the run directory, as named by
@@ -74,10 +77,13 @@ def write_run_figures(
     eval_idx = evaluation_indices(dataset, config)
     ixy = label_entropy(dataset.y[eval_idx])
     model = config.model
-    title = (
-        f"{config.data.task}: {'-'.join(map(str, model.hidden))} {model.activation}, "
-        f"{config.training.optimizer} lr={config.training.lr:g}"
-    )
+    if model.arch in ("cnn", "cnn1d"):
+        net = f"{model.arch} {'-'.join(map(str, model.channels))}/{model.hidden[0]}"
+    elif model.arch == "factory":
+        net = str(model.factory)
+    else:
+        net = f"{'-'.join(map(str, model.hidden))} {model.activation}"
+    title = f"{config.data.task}: {net}, {config.training.optimizer} lr={config.training.lr:g}"
     written: list[str] = []
 
     phases = None
@@ -115,7 +121,7 @@ def write_run_figures(
     written.append(out.plane_figure.name)
 
     if is_12bit and config.analysis.layer_check and result.store is not None:
-        written += _layer_check(result, config, bound)
+        written += _layer_check(result, config, bound, progress)
 
     fig = plot_training_curves(result.history, out.training_figure)
     plt.close(fig)
@@ -151,7 +157,7 @@ def log_subset(n: int, k: int) -> np.ndarray:
     return np.unique(np.round(np.geomspace(1, n, k)).astype(np.int64) - 1)
 
 
-def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
+def _layer_check(result: Any, config: Any, bound: Any, progress: Any = None) -> list[str]:
     """Fit the IB beta to each layer of repeat 0 (Shwartz-Ziv & Tishby 2017, Sec. 3.4)."""
     import pandas as pd
 
@@ -169,7 +175,10 @@ def _layer_check(result: Any, config: Any, bound: Any) -> list[str]:
     keep = log_subset(len(all_epochs), config.analysis.layer_check_epochs)
     epochs = all_epochs[keep]
     frames = []
-    for index, layer in enumerate(store.layers, start=1):
+    layers = list(store.layers)
+    if progress is not None:  # ~20 s of CPU per layer: show it
+        layers = progress(layers, desc="IB layer check", unit="layer", leave=False)
+    for index, layer in enumerate(layers, start=1):
         # repeat 0, the chosen epochs: (n_epochs, n_samples, n_units)
         t = load_activations(result.out_dir, layer, repeat=0)[keep]
         layer_grid = dict(grid)

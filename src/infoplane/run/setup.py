@@ -100,6 +100,11 @@ def load_dataset(config: RunConfig) -> Dataset:
         from infoplane.data.digits import load_digits
 
         return load_digits(d.train_fraction, d.split_seed)
+    if d.task == "mnist1d":
+        from infoplane.data.mnist1d import load_mnist1d
+
+        cnn1d = config.model.arch == "cnn1d"
+        return load_mnist1d(train_fraction=d.train_fraction, channel_axis=cnn1d)
     if d.task == "mnist":
         from infoplane.data.mnist import load_mnist
 
@@ -118,7 +123,7 @@ def load_dataset(config: RunConfig) -> Dataset:
             train, test, train_fraction=d.train_fraction, seed=d.split_seed, name=str(d.factory)
         )
     raise InfoplaneError(
-        f"data.task={d.task!r} is unknown; built in: 12bit, mnist, digits, npz, torch."
+        f"data.task={d.task!r} is unknown; built in: 12bit, mnist, digits, mnist1d, npz, torch."
     )
 
 
@@ -329,6 +334,8 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
         >>> net.capture(__import__("torch").zeros(5, 12))["layers.0.act"].shape
         (2, 5, 4)
     """
+    import torch
+
     from infoplane.capture import capture_members, run_and_capture, select_layers
 
     m = config.model
@@ -337,18 +344,25 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
         from infoplane.models.ensemble import EnsembleMLP
 
         x = ds.x.reshape(len(ds.x), -1)
+        builtin_quant = m.quantize_layers is None and m.quantize_range is None
         model = EnsembleMLP(
             config.seeds(),
             n_inputs=x.shape[1],
             hidden=m.hidden,
             n_classes=ds.n_classes,
             activation=m.activation,
-            quantize_bits=m.quantize_bits,
+            quantize_bits=m.quantize_bits if builtin_quant else None,
         )
+        _add_noise_and_quantization(model, config, builtin_quant)
         layers = (
-            select_layers(model, config.capture.layers)
+            select_layers(model, config.capture.layers, argument="capture.layers")
             if config.capture.layers
             else model.layer_names(config.capture.include_output)
+        )
+        # one forward pass on two inputs names the representations as the capture returns them
+        # (name#k for a module called k > 1 times per pass), in forward-pass order
+        layers = select_layers(
+            model, layers, example=torch.as_tensor(x[:2]), argument="capture.layers"
         )
 
         def capture(x_eval: Any) -> dict[str, np.ndarray]:
@@ -371,16 +385,32 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
 
         def factory(seed: int) -> Any:
             return SmallCNN(shape, ds.n_classes, tuple(m.channels), m.hidden[0], seed=seed)  # type: ignore[arg-type]
+    elif m.arch == "cnn1d":
+        from infoplane.models.cnn1d import SmallCNN1d
+
+        if len(shape) != 2:
+            raise InfoplaneError(
+                f"model.arch='cnn1d' needs sequences (n, C, L); data {ds.name!r} has inputs of "
+                f"shape {shape}."
+            )
+
+        def factory(seed: int) -> Any:
+            return SmallCNN1d(shape, ds.n_classes, tuple(m.channels), m.hidden[0], seed=seed)  # type: ignore[arg-type]
     else:
         fn = import_factory(m.factory)  # type: ignore[arg-type]
 
         def factory(seed: int) -> Any:
             return fn(seed=seed, in_shape=shape, n_classes=ds.n_classes, **m.kwargs)
 
-    model = ModuleEnsemble(factory, config.seeds(), sample_ndim=len(shape))
+    def stochastic_factory(seed: int) -> Any:
+        member = factory(seed)
+        _add_noise_and_quantization(member, config, False)
+        return member
+
+    model = ModuleEnsemble(stochastic_factory, config.seeds(), sample_ndim=len(shape))
     first = model.members[0]
     if config.capture.layers:
-        layers = select_layers(first, config.capture.layers)
+        layers = select_layers(first, config.capture.layers, argument="capture.layers")
     elif hasattr(first, "layer_names"):
         layers = list(first.layer_names(config.capture.include_output))
     else:
@@ -389,12 +419,61 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
             "capture.layers "
             "(module names or globs, e.g. ['features.*', 'classifier.1'])."
         )
+    layers = select_layers(
+        first, layers, example=torch.as_tensor(ds.x[:2]), argument="capture.layers"
+    )
     return Network(
         model,
         ds.x,
         layers,
         lambda x_eval: capture_members(model, x_eval, layers, batch_size=bs or 2048),
     )
+
+
+def _default_layers(model: Any, key: str) -> list[str]:
+    if hasattr(model, "layer_names"):
+        return list(model.layer_names(False))
+    raise InfoplaneError(
+        f"{key} is needed: {type(model).__name__} has no layer_names(), so name the modules "
+        "(names or globs, e.g. ['features.*.relu'])."
+    )
+
+
+def _add_noise_and_quantization(model: Any, config: RunConfig, builtin_quant: bool) -> None:
+    """Insert the quantisers and noise layers of ``config.model`` into ``model`` (in place).
+
+    Quantisers go first, then noise (a quantised, then noisy layer); both keep the layer's name.
+    """
+    from infoplane.models.noise import add_noise, add_quantization
+
+    m = config.model
+    if m.quantize_bits is not None and not builtin_quant:
+        layers = m.quantize_layers or _default_layers(model, "model.quantize_layers")
+        from infoplane.models.noise import select_modules
+
+        try:
+            add_quantization(
+                model,
+                select_modules(model, layers, argument="model.quantize_layers"),
+                m.quantize_bits,
+                range=m.quantize_range,
+            )
+        except InfoplaneError as exc:
+            if m.quantize_range is None and "range is needed" in str(exc):
+                raise InfoplaneError(f"model.quantize_range: {exc}") from None
+            raise
+    if m.noise is not None:
+        from infoplane.models.noise import select_modules
+
+        layers = m.noise.layers or _default_layers(model, "model.noise.layers")
+        add_noise(
+            model,
+            select_modules(model, layers, argument="model.noise.layers"),
+            kind=m.noise.kind,
+            std=m.noise.std,
+            rate=m.noise.rate,
+            in_eval=m.noise.in_eval,
+        )
 
 
 # ----------------------------------------------------------------------------------- everything
@@ -544,3 +623,39 @@ def check_trusted_factories(config: RunConfig, allowed: Any, source: str) -> Non
                 f"trust it, pass the same spec: infoplane run --resume DIR {option} {spec} "
                 f"(API: resume_experiment(DIR, allow_factories=[{spec!r}]))."
             )
+
+
+def complete_inputs(config: RunConfig) -> bool:
+    """True when information is estimated on every input of a finite input space.
+
+    That is the 12-bit task evaluated on all 4096 patterns (``data.mi_on="all"``, no ``mi_n``
+    subset): X is then uniform over exactly the evaluated rows, so the plug-in entropies of a
+    deterministic layer are exact and the ``sparse_bins`` validity flag does not apply
+    (:mod:`infoplane.analysis.validity`).
+
+    Args:
+        config: the run config.
+
+    Returns:
+        ``True`` for the 12-bit task on all its inputs, else ``False``.
+
+    Raises:
+        Nothing: it only reads the config.
+
+    Notes:
+        Shapes: none. Units: none. Any other data set is a sample of an unknown input
+        distribution, whose plug-in entropies are biased low when bins are sparse.
+
+    References:
+        Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv:1703.00810 (X uniform over the 4096 patterns).
+        Paninski, L. (2003). Estimation of Entropy and Mutual Information. Neural Computation
+        15:1191 (the plug-in bias).
+
+    Example:
+        >>> from infoplane.run.config import load_config
+        >>> complete_inputs(load_config("default")), complete_inputs(load_config("mnist-cnn"))
+        (True, False)
+    """
+    d = config.data
+    return d.task == "12bit" and d.mi_on == "all" and d.mi_n is None

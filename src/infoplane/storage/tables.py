@@ -4,7 +4,9 @@ Every information-plane result in infoplane is one table with one row per
 ``(repeat, epoch, layer, estimator)`` and the columns of :data:`PLANE_COLUMNS`. The run engine, the
 :class:`~infoplane.run.recorder.Recorder`, ``infoplane estimate``, the report and the analyses all
 build or read it through this module, so the schema is stated once. Values are in the unit of the
-row's own ``unit`` column (``"bits"`` unless an estimator was asked for ``"nats"``).
+row's own ``unit`` column (``"bits"`` unless an estimator was asked for ``"nats"``); the ``flags``
+column names, comma-separated, the reasons a row's values may not be trusted (``""`` when none:
+see :mod:`infoplane.analysis.validity` and ``docs/flags.md``).
 
 The training curves are the second tidy table (:data:`HISTORY_COLUMNS`): one row per
 ``(repeat, epoch)``; losses are cross-entropy in nats, accuracies fractions in [0, 1].
@@ -34,7 +36,11 @@ PLANE_COLUMNS: dict[str, str] = {
     "i_xt": "float64",
     "i_ty": "float64",
     "unit": "object",
+    "flags": "object",
 }
+#: Names the ``flags`` column may hold, in the order a row lists them; flag k is bit ``1 << k`` of
+#: the integer masks :func:`plane_frame` accepts (rules: :mod:`infoplane.analysis.validity`).
+PLANE_FLAGS: tuple[str, ...] = ("saturated", "sparse_bins", "ties", "not_finite", "dpi_violation")
 #: Columns of the training-history table, in order.
 HISTORY_COLUMNS: tuple[str, ...] = (
     "repeat",
@@ -54,6 +60,7 @@ def plane_frame(
     layer_name: str,
     estimator: str,
     unit: str = "bits",
+    flags: Any = None,
 ) -> Any:
     """Build the tidy information-plane rows of one layer and one estimator.
 
@@ -65,18 +72,24 @@ def plane_frame(
         layer_name: the module name of the layer (e.g. ``"layers.0.act"``).
         estimator: the value of the ``estimator`` column (a registry name or a user's label).
         unit: ``"bits"`` (default) or ``"nats"``: the unit of ``i_xt`` and ``i_ty``.
+        flags: the validity flags of each value, shape (n_repeats, n_epochs): strings
+            (comma-separated flag names, ``""`` when clear) or integer bit masks of
+            :data:`~infoplane.analysis.validity.FLAG_BITS`; ``None`` (default): ``""`` for every
+            row, for callers that computed no flags.
 
     Returns:
         pandas DataFrame with the columns of :data:`PLANE_COLUMNS`, one row per (repeat, epoch),
         repeat-major (all epochs of repeat 0 first).
 
     Raises:
-        InfoplaneError: if ``i_xt`` and ``i_ty`` are not 2-D of the same shape, or their number of
-            columns differs from the number of ``epochs``.
+        InfoplaneError: if ``i_xt`` and ``i_ty`` are not 2-D of the same shape, their number of
+            columns differs from the number of ``epochs``, or ``flags`` has another shape.
 
     Notes:
         The values are copied as given (float64); nothing is checked for finiteness here: the
         estimators guarantee finite values, and a NaN from a diverged network stays visible.
+        Integer flag masks are turned into names here; the run's estimation computes them
+        (:func:`~infoplane.analysis.validity.representation_flags`).
 
     References:
         Wickham, H. (2014). Tidy Data. Journal of Statistical Software 59(10).
@@ -98,6 +111,17 @@ def plane_frame(
             f"n_epochs = len(epochs) = {len(eps)}."
         )
     r, e = x.shape
+    if flags is None:
+        flag_col: Any = np.full(r * e, "", dtype=object)
+    else:
+        f = np.asarray(flags)
+        if f.shape != x.shape:
+            raise InfoplaneError(
+                f"flags {f.shape} must have the shape of i_xt, (n_repeats, n_epochs) = {x.shape}."
+            )
+        if np.issubdtype(f.dtype, np.integer):
+            f = flag_names(f)
+        flag_col = f.astype(object).ravel()
     return pd.DataFrame(
         {
             "repeat": np.repeat(np.arange(r, dtype=np.int64), e),
@@ -108,8 +132,40 @@ def plane_frame(
             "i_xt": x.ravel(),
             "i_ty": y.ravel(),
             "unit": unit,
+            "flags": flag_col,
         }
     )
+
+
+def flag_names(bits: Any) -> np.ndarray:
+    """Turn integer flag masks into the ``flags`` column's strings (comma-separated names).
+
+    Args:
+        bits: int array of any shape; bit ``1 << k`` stands for ``PLANE_FLAGS[k]``.
+
+    Returns:
+        An object array of str of the same shape: the names in :data:`PLANE_FLAGS` order, joined
+        by commas, ``""`` where no bit is set.
+
+    Raises:
+        Nothing for integer input.
+
+    Notes:
+        Units: none (names). Vectorised over rows: a loop over the five flag names only.
+
+    References:
+        Wickham, H. (2014). Tidy Data. Journal of Statistical Software 59(10).
+
+    Example:
+        >>> flag_names(np.array([0, 1, 1 | 8])).tolist()
+        ['', 'saturated', 'saturated,not_finite']
+    """
+    b = np.asarray(bits, dtype=np.int64)
+    out = np.full(b.shape, "", dtype=object)
+    for k, name in enumerate(PLANE_FLAGS):
+        has = (b & (1 << k)) != 0
+        out = np.where(has, out + np.where(out == "", "", ",") + name, out)
+    return out
 
 
 def history_frame(history: dict[str, Any]) -> Any:

@@ -41,7 +41,9 @@ class ModuleEnsemble(nn.Module):
     Notes:
         Members run one after the other (not batched like
         :class:`~infoplane.models.ensemble.EnsembleMLP`); with a summed loss and element-wise
-        optimisers each follows the trajectory it would follow alone.
+        optimisers each follows the trajectory it would follow alone, and each member's
+        ``param.grad`` is the gradient of its own mean loss (what
+        :class:`~infoplane.training.gradients.GradientStatistics` follows, member r as repeat r).
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810 (averages over many networks).

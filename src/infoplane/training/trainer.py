@@ -287,8 +287,11 @@ def train_ensemble(
         capture_epochs: epochs (0 = initialisation) at which ``capture_fn`` is called.
         capture_fn: called as ``capture_fn(epoch, model)`` with the model in its state after that
             epoch.
-        step_fn: called after each backward pass (gradients in ``param.grad``, stacked over
-            members).
+        step_fn: called as ``step_fn(epoch, step, model)`` after each backward pass and before
+            the optimiser step (gradients in ``param.grad``: stacked (R, ...) for an
+            :class:`~infoplane.models.ensemble.EnsembleMLP`, per member for a
+            :class:`~infoplane.training.module_trainer.ModuleEnsemble`), e.g.
+            :class:`~infoplane.training.gradients.GradientStatistics` for any model.
         start_epoch: skip the epochs before this one (for resuming; the model and optimiser state
             must be those after ``start_epoch`` epochs; the shuffles of the skipped epochs are
             replayed). Prefer ``resume``.
