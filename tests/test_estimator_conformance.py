@@ -58,6 +58,14 @@ PLUGIN = ("binning", "binning_adaptive", "edge")
 #: O(1 / n_c)) nor for the variational bounds (Monte Carlo estimates on held-out samples).
 TY_BOUNDED = (*PLUGIN, "kde_upper", "kde_lower", "sample_propagation", "gaussian_dropout", "renyi")
 
+#: estimators of I(X; T+Z) for a discrete X: two float arrays are refused (issue 12, section 3)
+DISCRETE_X = ("kde_upper", "kde_lower", "sample_propagation")
+
+
+def _x_for(name: str, x: np.ndarray) -> np.ndarray:
+    """``x`` itself, or the sample index (a discrete X) for the estimators that need one."""
+    return np.arange(len(x)) if name in DISCRETE_X else x
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
@@ -88,7 +96,7 @@ def _h_bits(labels: np.ndarray) -> float:
 
 
 def test_every_estimator_is_listed_and_has_a_parameter_model() -> None:
-    assert ALL == sorted(ALL) and len(ALL) == 12
+    assert ALL == sorted(ALL) and len(ALL) == 13
     for name in ALL:
         cls = estimator_class(name)
         assert parameter_model(name) is cls.Params
@@ -186,7 +194,8 @@ def test_params_are_typed_frozen_serialisable_and_carried_by_results(name: str) 
     with pytest.raises(InfoplaneError, match="not both"):
         make_estimator(name, typed, unit="nats")
     x = np.random.default_rng(1).standard_normal((64, 1))
-    result = est.estimate(x, x**3 + 0.1 * np.random.default_rng(2).standard_normal((64, 1)))
+    y = x**3 + 0.1 * np.random.default_rng(2).standard_normal((64, 1))
+    result = est.estimate(_x_for(name, x), y)
     assert isinstance(result, MIResult)
     assert result.params == params and result.estimator == name and result.n_samples == 64
     json.dumps(result.to_dict())
@@ -214,7 +223,7 @@ def test_outputs_are_finite_bounded_and_convert_units(name: str) -> None:
         assert (i_ty <= _h_bits(labels) + 1e-9).all()
     np.testing.assert_allclose(nats[1], i_ty * math.log(2), rtol=1e-12, atol=1e-15)
     x, y = t[0], t[1] + 0.1 * t[0]
-    for a, b in ((x, y), (labels, x), (x, labels)):
+    for a, b in ((_x_for(name, x), y), (labels, x), (x, labels)):
         r_bits = _est(name).estimate(a, b)
         r_nats = _est(name, unit="nats").estimate(a, b)
         assert math.isfinite(r_bits.value) and r_bits.value >= 0
@@ -248,7 +257,7 @@ def test_invariant_to_sample_order(name: str) -> None:
     a = np.stack(est.information_plane(t, labels))
     b = np.stack(est.information_plane(t[:, perm], labels[perm]))
     np.testing.assert_allclose(b, a, atol=tol, equal_nan=True)
-    x, y = t[0], t[1] + t[0]
+    x, y = _x_for(name, t[0]), t[1] + t[0]
     e1 = est.estimate(x, y).value
     e2 = est.estimate(x[perm], y[perm]).value
     assert e2 == pytest.approx(e1, abs=tol if name not in ("ksg",) else 1e-9)
@@ -321,8 +330,11 @@ def test_extreme_magnitudes_give_finite_values(name: str, scale: float, dtype: t
     assert np.isfinite(i_ty).all() and (i_ty >= 0).all()
     if est.plane_defines_i_xt:
         assert np.isfinite(i_xt).all() and (i_xt >= 0).all()
-    r = est.estimate(big[0], big[1])
+    r = est.estimate(_x_for(name, big[0]), big[1])
     assert math.isfinite(r.value) and r.value >= 0
+    if name in DISCRETE_X:
+        with pytest.raises(InfoplaneError, match="discrete"):
+            est.estimate(big[0], big[1])
 
 
 @pytest.mark.parametrize("name", ["kde_upper", "kde_lower", "sample_propagation"])

@@ -35,7 +35,7 @@ def test_bootstrap_interval_covers_truth_and_orders() -> None:
     assert lo < res.value < hi
     assert lo < true < hi
     assert 0.02 < hi - lo < 0.08  # about 2 x 1.96 x 0.011
-    assert res.extra["n_boot"] == 200 and res.extra["resample"] == "bootstrap"
+    assert res.extra["n_boot"] == 200 and res.extra["resample"] == "subsample"
     assert res.to_dict()["ci"] == [lo, hi]
 
 
@@ -134,4 +134,4 @@ def test_ksg_bootstrap_defaults_to_subsampling() -> None:
     assert auto.ci[0] - 0.05 < auto.value < auto.ci[1] + 0.05
     boot = bootstrap_estimate("ksg", x, y, n_boot=30, resample="bootstrap")
     assert boot.ci[0] > boot.value + 0.3
-    assert bootstrap_estimate("binning", x > 0, y > 0, n_boot=5).extra["resample"] == "bootstrap"
+    assert bootstrap_estimate("binning", x > 0, y > 0, n_boot=5).extra["resample"] == "subsample"

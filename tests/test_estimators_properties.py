@@ -26,6 +26,7 @@ ALL = [
     "binning",
     "binning_adaptive",
     "edge",
+    "gaussian",
     "gaussian_dropout",
     "infonce",
     "kde_lower",

@@ -15,7 +15,11 @@ def mi(
         ..., metavar="Y.npy", help="samples of Y: (n_samples,) or (n_samples, d)."
     ),
     estimator: str = typer.Option(
-        "ksg", "--estimator", "-e", help="registry name, e.g. ksg, binning, kde_upper."
+        "ksg",
+        "--estimator",
+        "-e",
+        help="registry name: ksg or gaussian for two continuous arrays; binning; kde_upper, "
+        "kde_lower or sample_propagation for I(X; T+Z) with an integer X (input index or label).",
     ),
     param: list[str] = typer.Option(
         None, "--param", "-p", help="estimator hyper-parameter key=value (repeatable), e.g. k=5."
@@ -25,9 +29,11 @@ def mi(
     ),
     unit: str = typer.Option("bits", "--unit", help="bits (default) or nats."),
     ci: bool = typer.Option(
-        False, "--ci", help="add a 95% bootstrap confidence interval (slower)."
+        False,
+        "--ci",
+        help="add a 95% confidence interval by resampling (the estimator's default: subsampling or bootstrap; slower).",
     ),
-    n_boot: int = typer.Option(100, "--n-boot", help="bootstrap replicates with --ci."),
+    n_boot: int = typer.Option(100, "--n-boot", help="resamples with --ci."),
 ) -> None:
     """Estimate I(X;Y) and print one JSON object: estimator, value, unit, params, n_samples, flags.
 

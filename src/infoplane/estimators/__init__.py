@@ -18,6 +18,7 @@ name                    estimator                                               
 ``sample_propagation``  Monte Carlo h(T+Z) (Goldfeld et al. 2019)                     noisy
 ``gaussian_dropout``    I(X;T) of a Gaussian-dropout layer (Adilova et al. 2023)      dropout
 ``ksg``                 KSG 1/2, Ross's mixed estimator (Kraskov et al. 2004)         ksg
+``gaussian``            Gaussian / CCA MI, -1/2 sum log(1 - rho_i^2)                  gaussian
 ``renyi``               matrix-based Renyi alpha (Sanchez Giraldo et al. 2015)        renyi
 ``edge``                hashing dependence graph (Noshad et al. 2019)                 edge
 ``mine``, ``nwj``,      variational lower bounds (Belghazi 2018; Nguyen 2010;         variational

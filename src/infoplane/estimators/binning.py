@@ -2,7 +2,7 @@
 
 Implements the estimator of Shwartz-Ziv & Tishby (2017), "Opening the Black Box of Deep Neural
 Networks via Information", arXiv 1703.00810, Sec. 2.4 and the IDNNs code (equal-width bins on [-1,
-1]), and the fixed-bin-width variant of Saxe et al. (2018), "On the Information Bottleneck Theory of
+1]: 30 edges ``np.linspace(-1, 1, 30)``, i.e. ``n_bins=29``), and the fixed-bin-width variant of Saxe et al. (2018), "On the Information Bottleneck Theory of
 Deep Learning", ICLR, (bin width 0.07, bins anchored at 0, unbounded).
 
 Each unit of a layer's representation T (n_samples, n_units) is discretised to an integer bin code;
@@ -36,8 +36,11 @@ from infoplane.estimators.registry import register
 from infoplane.interface import InfoplaneError, convert
 
 RangeSpec = tuple[float, float] | Literal["data"]
-#: bins on [-1, 1] when neither n_bins nor bin_width is given (the IDNNs setting)
+#: bins on [-1, 1] when neither n_bins nor bin_width is given. Not the IDNNs rule: IDNNs'
+#: ``np.linspace(-1, 1, 30)`` are 30 bin *edges*, i.e. 29 bins (:data:`IDNNS_N_BINS`).
 DEFAULT_N_BINS = 30
+#: the number of bins of Shwartz-Ziv & Tishby's IDNNs code: 30 edges ``np.linspace(-1, 1, 30)``
+IDNNS_N_BINS = 29
 
 _HASH_SEED = 0x5EED
 
@@ -79,7 +82,8 @@ def resolve_bins(
         the activations' range.
 
     References:
-        1. Shwartz-Ziv, R., Tishby, N. (2017). arXiv 1703.00810 (30 bins on [-1, 1]).
+        1. Shwartz-Ziv, R., Tishby, N. (2017). arXiv 1703.00810 (IDNNs: 30 edges on [-1, 1],
+           i.e. 29 bins).
         2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR
            (bin width 0.07 anchored at 0).
 
@@ -134,7 +138,8 @@ def bin_edges_grid(
         Callers resolve defaults with :func:`resolve_bins` first; this function is strict.
 
     References:
-        1. Shwartz-Ziv, R., Tishby, N. (2017). arXiv 1703.00810 (30 bins on [-1, 1]).
+        1. Shwartz-Ziv, R., Tishby, N. (2017). arXiv 1703.00810 (IDNNs: 30 edges on [-1, 1],
+           i.e. 29 bins).
         2. Saxe, A. M. et al. (2018). On the Information Bottleneck Theory of Deep Learning. ICLR
            (bin width 0.07 anchored at 0).
 
@@ -170,7 +175,12 @@ def bin_edges_grid(
 
 
 def discretize(
-    t: np.ndarray, anchor: float, width: float, *, upper: float | None = None
+    t: np.ndarray,
+    anchor: float,
+    width: float,
+    *,
+    upper: float | None = None,
+    n_bins: int | None = None,
 ) -> np.ndarray:
     """Return integer bin codes floor((t - anchor) / width) of the same shape as ``t``.
 
@@ -178,9 +188,13 @@ def discretize(
         t: activations of any shape (..., n_samples, n_units), in the activations' units.
         anchor: left edge of bin 0.
         width: bin width (> 0).
-        upper: the closed right end of a bounded grid, put in the last bin, so that a value exactly
-            at the top of the range (a saturated tanh unit) is not counted as out of range.
-            Default ``None`` (unbounded grid).
+        upper: the closed right end of a bounded grid (the range's maximum, as given -- not
+            ``anchor + width * n_bins`` recomputed, which can differ in the last bit). Every value
+            in ``[anchor, upper]`` gets a code in ``[0, n_bins - 1]``, so a value exactly at the
+            top of the range (a saturated tanh unit) is in the last bin, never in a phantom bin
+            ``n_bins``. Default ``None`` (unbounded grid).
+        n_bins: the number of bins of the bounded grid (default ``None``: ``round((upper -
+            anchor) / width)``). Only used with ``upper``.
 
     Returns:
         int64 codes of the shape of ``t`` (unitless bin indices).
@@ -192,7 +206,10 @@ def discretize(
 
     Notes:
         Values outside a bounded grid get codes below 0 or above the last bin (extra bins of the
-        same width), never clipped.
+        same width), never clipped. Rounding of ``(t - anchor) / width`` is corrected at the
+        cause: membership of the closed range is decided by comparing ``t`` with ``anchor`` and
+        ``upper`` themselves, then the code is clamped into the range's bins (or out of them).
+        Callers that pass a recomputed ``upper`` get a tolerance of 4 units in the last place.
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -206,7 +223,15 @@ def discretize(
     codes /= width
     np.floor(codes, out=codes)
     if upper is not None:
-        codes[t == upper] = np.floor((upper - anchor) / width) - 1
+        if n_bins is None:  # a recomputed upper: tolerate its last-bit rounding
+            n_bins = round((upper - anchor) / width)
+            upper = upper + 4 * float(np.spacing(abs(upper)))
+        top = float(n_bins) - 1.0
+        above = t > upper
+        np.minimum(codes, top, out=codes, where=~above)  # inside or below: never past the top bin
+        np.maximum(codes, top + 1.0, out=codes, where=above)  # above: never inside
+        np.maximum(codes, 0.0, out=codes, where=t >= anchor)
+        np.minimum(codes, -1.0, out=codes, where=t < anchor)
     if codes.size and not np.abs(codes).max() < 2.0**62:
         raise InfoplaneError(
             f"activations reach {float(np.abs(t).max()):.3g}, more than 2^62 bins of width "
@@ -332,7 +357,7 @@ def _binned_keys(
     )
     upper = None
     if n_bins is not None:
-        upper = anchor + width * int(n_bins)
+        upper = _range_top(value_range, t)  # the closed bound itself, not a recomputed edge
         outside = (t < anchor) | (t > upper)
         if outside.any() and value_range != "data":
             frac = float(outside.mean())
@@ -345,7 +370,15 @@ def _binned_keys(
             if on == "error":
                 raise InfoplaneError(msg)
             warnings.warn(msg, BinningRangeWarning, stacklevel=3)
-    return row_keys(discretize(t, anchor, width, upper=upper))
+    return row_keys(discretize(t, anchor, width, upper=upper, n_bins=n_bins))
+
+
+def _range_top(value_range: RangeSpec, t: np.ndarray) -> float:
+    """The closed upper end of the range that :func:`bin_edges_grid` cut (validated there)."""
+    if isinstance(value_range, str):
+        lo, hi = float(np.min(t)), float(np.max(t))
+        return hi if hi > lo else lo + 1.0
+    return float(value_range[1])
 
 
 Scope = Literal["global", "layer", "neuron"]
@@ -495,6 +528,12 @@ class BinningEstimator(_PluginEstimator):
             (and, with ``out_of_range="error"``, values outside the range).
 
     Notes:
+        ``n_bins`` counts bins, not edges: ``n_bins=k`` cuts ``range`` at ``np.linspace(low,
+        high, k + 1)``. Shwartz-Ziv & Tishby's IDNNs code bins with ``np.linspace(-1, 1, 30)`` as
+        edges, i.e. 29 bins: the paper's rule is ``n_bins=29`` (the ``tishby2017`` preset); the
+        default 30 bins are slightly finer. The top of a fixed range is closed (a value equal to
+        ``high`` is in the last bin); IDNNs' ``np.digitize`` gives a value of exactly 1.0 a state
+        of its own instead (the only difference, seen only for units saturated to 1.0 in float).
         Values outside a fixed range get extra bins of the same width (never clipped) and a
         :class:`BinningRangeWarning`. The plug-in entropy is biased low for few samples; I(X;T) is
         at most log2(n) bits, reached whenever all n samples fall into distinct bins -- which finer
@@ -523,6 +562,8 @@ class BinningEstimator(_PluginEstimator):
     """
 
     name = "binning"
+    #: subsampling intervals cover better than bootstrap ones (benchmarks/coverage.py)
+    bootstrap_resample = "subsample"
 
     class Params(EstimatorParams):
         """Hyper-parameters of :class:`BinningEstimator`."""
@@ -530,8 +571,10 @@ class BinningEstimator(_PluginEstimator):
         n_bins: Int | None = Field(
             DEFAULT_N_BINS,
             ge=2,
-            description="equal-width bins on ``range`` (IDNNs: 30 on [-1, 1]); ``None`` with "
-            "``bin_width``, which it excludes (giving ``bin_width`` alone sets it to ``None``)",
+            description="the number of equal-width BINS on ``range`` (edges: ``n_bins + 1``, "
+            "``np.linspace(low, high, n_bins + 1)``; IDNNs' ``np.linspace(-1, 1, 30)`` are 30 "
+            "edges, i.e. ``n_bins=29``); ``None`` with ``bin_width``, which it excludes (giving "
+            "``bin_width`` alone sets it to ``None``)",
         )
         bin_width: Float | None = Field(
             None,
@@ -627,6 +670,7 @@ class AdaptiveBinningEstimator(_PluginEstimator):
     """
 
     name = "binning_adaptive"
+    bootstrap_resample = "subsample"
 
     class Params(EstimatorParams):
         """Hyper-parameters of :class:`AdaptiveBinningEstimator`."""

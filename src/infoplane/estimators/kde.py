@@ -63,7 +63,7 @@ from infoplane.estimators._common import (
 )
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
 from infoplane.estimators.registry import register
-from infoplane.interface import MIResult, convert
+from infoplane.interface import InfoplaneError, MIResult, convert
 
 Bound = Literal["upper", "lower"]
 
@@ -283,6 +283,17 @@ class _NoisyLayerEstimator(BaseEstimator):
 
     def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
         # The continuous variable gets the noise; the other's distinct rows are the groups.
+        if not (is_discrete(x) or is_discrete(y)):
+            raise InfoplaneError(
+                f"{self.name} measures I(X; T+Z) for a discrete X (an integer or boolean array: "
+                "the index of each input, or a label) and a continuous T with added Gaussian "
+                f"noise Z ~ N(0, noise_variance I); x and y are both float arrays "
+                f"(dtypes {x.dtype} and {y.dtype}), for which it would group the samples by "
+                "their distinct x rows and return H(y + Z) - H(Z), not I(X;Y). For two "
+                "continuous variables use estimator 'ksg' (or 'gaussian': the MI of the "
+                "Gaussian with the same covariance); if x is a discrete variable stored as floats, pass "
+                "x.astype(int) (or codes of its distinct rows)."
+            )
         if is_discrete(y) and not is_discrete(x):
             x, y = y, x
         return float(self._core(y.astype(np.float64)[None], row_codes(x))[1][0])
@@ -304,8 +315,11 @@ _KDE_DOC = """Kolchinsky-Tracey {which} bound on the information of the noisy la
 
     ({kernel}); I(T;Y) = H(T) - sum_y p(y) H(T|Y=y) with the same bound on each class mixture.
     ``estimate(x, y)`` bounds I(X; Y + Z): the noise goes to the continuous variable (``y``, or
-    ``x`` if only ``x`` is a float array), the other variable's distinct rows group the mixture
-    components; with all rows distinct this is H(Y + Z) - H(Z).
+    ``x`` if only ``x`` is a float array), the other, discrete variable (an integer or boolean
+    array: an input index or a label) groups the mixture components; with all rows distinct this
+    is H(Y + Z) - H(Z). Two float arrays are refused with an InfoplaneError: the estimator
+    measures I(X; T+Z) for a discrete X, not the MI of two continuous variables (use ``ksg`` or
+    ``gaussian`` for that).
 
     Args:
         {{params}}
@@ -317,7 +331,8 @@ _KDE_DOC = """Kolchinsky-Tracey {which} bound on the information of the noisy la
 
     Raises:
         InfoplaneError: for a non-positive or non-finite ``noise_variance`` or ``relative_noise``,
-            both given, bad integers, or bad data.
+            both given, bad integers, bad data, or ``estimate(x, y)`` with two float arrays
+            (neither is a discrete variable).
 
     Notes:
         For a deterministic network the value depends on sigma^2: it measures how well the n
@@ -381,8 +396,21 @@ def _bound_class(bound: str) -> type[_NoisyLayerEstimator]:
     return KDEUpperEstimator if bound == "upper" else KDELowerEstimator
 
 
+_FLOAT_X = "x = np.tanh(rng.standard_normal((64, 1)))"
+_DISCRETE_X = "x = np.arange(64) % 8    # a discrete X (input index): float pairs are refused"
+
+
+def _discrete_x_example(func: Any) -> Any:
+    """Make a generated function form's doctest pass a discrete X (two float arrays are refused)."""
+    assert func.__doc__ and _FLOAT_X in func.__doc__, "the generated example changed"
+    func.__doc__ = func.__doc__.replace(_FLOAT_X, _DISCRETE_X)
+    return func
+
+
 kde_upper_mutual_information, kde_upper_information_plane = function_forms(KDEUpperEstimator)
 kde_lower_mutual_information, kde_lower_information_plane = function_forms(KDELowerEstimator)
+_discrete_x_example(kde_upper_mutual_information)
+_discrete_x_example(kde_lower_mutual_information)
 
 
 def kde_information_plane(

@@ -27,7 +27,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from infoplane.estimators.base import Int, function_forms
-from infoplane.estimators.kde import NoisyLayerParams, _NoisyLayerEstimator
+from infoplane.estimators.kde import NoisyLayerParams, _discrete_x_example, _NoisyLayerEstimator
 from infoplane.estimators.registry import register
 
 
@@ -38,8 +38,10 @@ class SamplePropagationEstimator(_NoisyLayerEstimator):
     .. math:: \\hat h(T+Z) = -\\frac{1}{m}\\sum_{i} \\ln \\frac1n \\sum_j
         \\phi_\\sigma(t_i + z_i - t_j)
 
-    ``estimate(x, y)`` estimates I(X; Y + Z): the noise goes to the continuous variable, the other
-    variable's distinct rows group the mixture components (as for the KDE bounds).
+    ``estimate(x, y)`` estimates I(X; Y + Z): the noise goes to the continuous variable, the other,
+    discrete variable (integer or boolean: an input index or a label) groups the mixture
+    components (as for the KDE bounds); two float arrays are refused (use ``ksg`` or
+    ``gaussian`` for two continuous variables).
 
     Args:
         {params}
@@ -48,7 +50,7 @@ class SamplePropagationEstimator(_NoisyLayerEstimator):
 
     Raises:
         InfoplaneError: for invalid parameters (``noise_variance`` or ``relative_noise`` <= 0, or
-            both given) or bad data.
+            both given), bad data, or ``estimate(x, y)`` with two float arrays.
 
     Notes:
         Unbiased for h(T+Z) up to Monte Carlo error; the per-row terms lie in [0, ln n], so the
@@ -89,6 +91,7 @@ class SamplePropagationEstimator(_NoisyLayerEstimator):
     sample_propagation_mutual_information,
     sample_propagation_information_plane,
 ) = function_forms(SamplePropagationEstimator)
+_discrete_x_example(sample_propagation_mutual_information)
 
 __test__ = {
     f.__name__: f

@@ -27,6 +27,7 @@ _ESTIMATOR_MODULES: tuple[str, ...] = (
     "infoplane.estimators.dropout",
     "infoplane.estimators.renyi",
     "infoplane.estimators.edge",
+    "infoplane.estimators.gaussian",
     "infoplane.estimators.variational",
 )
 

@@ -5,7 +5,7 @@ run directory as ``config.yaml``. Presets live in ``infoplane/presets/*.yaml``:
 
 - ``default``: about a minute on 2 CPU cores; tanh on the 12-bit task, fitting then compression.
 - ``tishby2017``: the scale of Shwartz-Ziv & Tishby (2017), arXiv 1703.00810 (50 networks, 8000
-  epochs, Adam 4e-4, batch 512, 30 bins on [-1, 1], 85% training data as in their Fig. 2 panel).
+  epochs, Adam 4e-4, batch 512, the IDNNs binning: 29 bins on [-1, 1] (30 edges), 85% training data as in their Fig. 2 panel).
 - ``saxe2018``: the 12-bit setting of Saxe et al. (2018), ICLR (their published split, batch 256,
   fixed bin width 0.07).
 - ``saxe2018-mnist``: Saxe et al. (2018)'s MNIST network 784-1024-20-20-20-10 (ReLU, SGD lr 0.001,
