@@ -1,6 +1,10 @@
 """Timing of the NTK information-plane pipeline (infoplane.ntk), and kernel-vs-Monte-Carlo errors.
 
-Run: ``python benchmarks/ntk.py [--sizes 500,1000,2000] [--mc]``. Prints one row per training-set
+Run: ``python benchmarks/ntk.py [--sizes 500,1000,2000] [--mc] [--twelve-bit [--threads 1,2]]``.
+With ``--twelve-bit`` it prints, for the whole ``infoplane ntk --task 12bit`` computation (n = 3276
+training / m = 4096 evaluation inputs, the 18 default times), the wall time, CPU time and peak RSS
+(``resource.getrusage``) at each thread count, each in a fresh process (targets: <= 60 s, <= 1 GB).
+Prints one row per training-set
 size n (evaluation set m = 1.25 n, 12 input features, depth-1 ReLU): seconds for the kernels, the
 eigendecomposition of the train NTK, the variances at one time, the I(X;Z) bounds at one time (4
 Monte Carlo draws), and the KL at one time. With ``--mc`` it also prints the relative Frobenius
@@ -91,11 +95,55 @@ def monte_carlo() -> None:
             print(f"{act:>10} {depth:>5} {float((acc - ref).norm() / ref.norm()):>48.4f}")
 
 
+def _twelve_bit_child(threads: int) -> None:
+    import resource
+
+    from infoplane.cli._common import cpu_threads
+    from infoplane.cli.ntk import load_task
+    from infoplane.ntk import ntk_information_plane
+
+    x, y, tr, ev, _ = load_task(
+        "12bit", mnist_dir=None, train_fraction=0.8, max_train=None, max_test=None, seed=0
+    )
+    with cpu_threads(threads):
+        wall, cpu = time.perf_counter(), time.process_time()
+        df = ntk_information_plane(x, y, tr, eval_idx=ev)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    last = df.iloc[-1]
+    print(
+        f"{threads:>7} {wall:>7.1f} {cpu:>7.1f} {peak:>12.2f}   "
+        f"I(X;Z) in [{last['i_xz_lower_bits']:.3f}, {last['i_xz_upper_bits']:.3f}] bits at t = inf",
+        flush=True,
+    )
+
+
+def twelve_bit(counts: list[int]) -> None:
+    import subprocess
+    import sys
+
+    print(
+        "infoplane ntk --task 12bit (n = 3276 train, m = 4096 eval, 18 times; target <= 60 s, 1 GB)"
+    )
+    print(f"{'threads':>7} {'wall s':>7} {'cpu s':>7} {'peak RSS GiB':>12}", flush=True)
+    for c in counts:  # a fresh process each: peak RSS is per process
+        subprocess.run([sys.executable, __file__, "--child", str(c)], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500,1000,2000")
     parser.add_argument("--mc", action="store_true", help="also print kernel-vs-Monte-Carlo errors")
+    parser.add_argument("--twelve-bit", action="store_true", help="time the whole 12-bit task")
+    parser.add_argument("--threads", default="1", help="thread counts for --twelve-bit, e.g. 1,2")
+    parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is not None:
+        _twelve_bit_child(args.child)
+        return
+    if args.twelve_bit:
+        twelve_bit([int(c) for c in args.threads.split(",")])
+        return
     timing([int(s) for s in args.sizes.split(",")])
     if args.mc:
         monte_carlo()

@@ -146,6 +146,103 @@ def reading(path: object, what: str, fix: str) -> Iterator[None]:
         ) from None
 
 
+DEFAULT_THREADS = 1
+"""CPU threads of ``estimate``, ``report``, ``experiment`` and ``sweep`` unless ``--threads`` says
+otherwise: one, like training (:func:`infoplane.training.trainer.torch_threads`). Their matrices
+are small (one layer's representation of a few thousand inputs); on two cores kde_upper took
+4.6 ms of CPU per representation on one thread and 37.6 ms on two (``benchmarks/threads.py``)."""
+
+THREADS_HELP = (
+    "CPU threads for torch and numpy's BLAS (default 1: fastest for the small matrices of this "
+    "command; see benchmarks/threads.py)."
+)
+
+
+def check_threads(n: int, flag: str = "--threads") -> int:
+    """Return ``n`` as an int after checking that it is a thread count >= 1.
+
+    Args:
+        n: number of threads asked for.
+        flag: the option that gave it, named in the error.
+
+    Returns:
+        ``int(n)``.
+
+    Raises:
+        InfoplaneError: for a count below 1.
+
+    Notes:
+        No upper limit: more threads than cores is allowed (and slower).
+
+    References:
+        PyTorch documentation, ``torch.set_num_threads``.
+
+    Example:
+        >>> check_threads(2)
+        2
+    """
+    from infoplane.interface import InfoplaneError
+
+    if isinstance(n, bool) or int(n) != n or int(n) < 1:
+        raise InfoplaneError(f"{flag} must be a whole number >= 1; got {n!r} (e.g. {flag} 1).")
+    return int(n)
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None = DEFAULT_THREADS) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads and ``n`` BLAS/OpenMP threads for numpy.
+
+    The same mechanism that training uses (:func:`infoplane.training.trainer.torch_threads`:
+    ``torch.set_num_threads``, restored on exit), plus ``threadpoolctl.threadpool_limits`` for
+    numpy/scipy's BLAS and OpenMP pools when ``threadpoolctl`` is installed (it comes with
+    scikit-learn); otherwise numpy keeps its pools. numpy, scipy.linalg and scikit-learn's
+    neighbours (KSG) are imported first: threadpoolctl limits only the libraries already loaded.
+
+    Args:
+        n: threads (>= 1), or ``None`` to leave every setting as it is. Default
+            :data:`DEFAULT_THREADS` (1).
+
+    Returns:
+        A context manager.
+
+    Raises:
+        InfoplaneError: for ``n < 1``.
+
+    Notes:
+        Worker processes (``sweep``, ``experiment -j``) set their own threads; this covers the
+        process that runs the command.
+
+    References:
+        PyTorch documentation, ``torch.set_num_threads``; threadpoolctl documentation,
+        ``threadpool_limits``.
+
+    Example:
+        >>> import torch
+        >>> with cpu_threads(1):
+        ...     torch.get_num_threads()
+        1
+    """
+    if n is None:
+        yield
+        return
+    from infoplane.training.trainer import torch_threads
+
+    count = check_threads(n)
+    with contextlib.ExitStack() as stack:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # optional: numpy keeps its own pools
+            pass
+        else:
+            import numpy  # noqa: F401  load the BLAS and OpenMP libraries the commands use,
+            import scipy.linalg  # noqa: F401  so that the limits reach them (loaded ones only)
+            import sklearn.neighbors  # noqa: F401
+
+            stack.enter_context(threadpool_limits(limits=count))
+        stack.enter_context(torch_threads(count))
+        yield
+
+
 def parse_params(items: list[str] | None) -> dict[str, object]:
     """Parse ``key=value`` strings; values are read as YAML scalars (numbers, lists, null, strings).
 

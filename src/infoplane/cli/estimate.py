@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from infoplane.cli._common import console, parse_params, user_errors
+from infoplane.cli._common import (
+    DEFAULT_THREADS,
+    THREADS_HELP,
+    console,
+    cpu_threads,
+    parse_params,
+    user_errors,
+)
 
 
 def estimate(
@@ -31,6 +38,7 @@ def estimate(
         float, typer.Option(help="MiB of activations read per chunk of epochs.")
     ] = 256.0,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    threads: Annotated[int, typer.Option("--threads", min=1, help=THREADS_HELP)] = DEFAULT_THREADS,
 ) -> None:
     """Estimate I(X;T) and I(T;Y) of every stored layer and epoch; add the rows to the table.
 
@@ -40,8 +48,10 @@ def estimate(
     and the unit column to the estimator's unit (bits unless -p unit=nats). The rows are also kept
     under RUN_DIR/state/extra_estimates, so `infoplane run --resume` keeps them. A run that is being
     trained (its lock is held) or is not complete is refused: run this after it has finished.
+    --threads (default 1) sets torch's and numpy's CPU threads: on two cores kde_upper costs 8x less
+    CPU per representation on one thread than on two (benchmarks/threads.py).
     """
-    with user_errors():
+    with user_errors(), cpu_threads(threads):
         import pandas as pd
 
         from infoplane.interface import InfoplaneError, InfoplaneRuntimeError

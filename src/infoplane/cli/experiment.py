@@ -6,11 +6,12 @@ Each command trains a few settings (averaged over ``--repeats`` networks) and wr
 toward the papers' scale (8000 epochs, 50 networks). Finished settings are reused on a rerun.
 
 Every command takes the same option set (``--out``, ``--epochs``, ``--repeats``, ``--seed``,
-``--lr``, ``--n-points``, ``--workers``), declared once in :data:`COMMON_OPTIONS` and added to each
-command by :func:`experiment_command`; the values are validated by
-:class:`~infoplane.experiments.runner.ExperimentOptions`. Errors are raised, not printed here: the
-application's handler (:mod:`infoplane.cli.app`) prints one line and exits 2 (usage) or 1 (a run
-failed).
+``--lr``, ``--n-points``, ``--workers``, ``--threads``), declared once in :data:`COMMON_OPTIONS`
+and added to each command by :func:`experiment_command`; the values are validated by
+:class:`~infoplane.experiments.runner.ExperimentOptions` (``--threads``, default 1, sets the CPU
+threads of the command's own process; each run trains on one thread). Errors are raised, not
+printed here: the application's handler (:mod:`infoplane.cli.app`) prints one line and exits 2
+(usage) or 1 (a run failed).
 
 References: Shwartz-Ziv & Tishby (2017), arXiv 1703.00810; Saxe et al. (2018), ICLR.
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 import typer
 
-from infoplane.cli._common import console
+from infoplane.cli._common import DEFAULT_THREADS, THREADS_HELP, console
 
 app = typer.Typer(
     help="The experiments of Shwartz-Ziv & Tishby 2017 and Saxe et al. 2018.",
@@ -52,6 +53,10 @@ COMMON_OPTIONS: dict[str, tuple[Any, Any]] = {
     "workers": (
         int,
         typer.Option(1, "--workers", "-j", help="Local processes (settings in parallel)."),
+    ),
+    "threads": (
+        int,
+        typer.Option(DEFAULT_THREADS, "--threads", min=1, help=THREADS_HELP),
     ),
 }
 
@@ -178,12 +183,16 @@ def experiment_command(
         ]
 
         def command(**kwargs: Any) -> None:
+            from infoplane.cli._common import cpu_threads
             from infoplane.experiments.runner import ExperimentOptions
 
             out = kwargs.pop("out")
+            threads = kwargs.pop("threads", DEFAULT_THREADS)
             shared = {k: kwargs.pop(k) for k in COMMON_OPTIONS if k in kwargs}
             options = ExperimentOptions.build(**shared)
-            _print_result(func(out, options, **kwargs), stem)
+            with cpu_threads(threads):  # each run trains on one thread (experiments/runner.py)
+                result = func(out, options, **kwargs)
+            _print_result(result, stem)
 
         command.__name__ = func.__name__
         command.__qualname__ = func.__qualname__

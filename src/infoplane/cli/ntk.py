@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from infoplane.cli._common import console, user_errors
+from infoplane.cli._common import DEFAULT_THREADS, THREADS_HELP, console, cpu_threads, user_errors
 
 TASKS = ("12bit", "digits", "mnist")
 
@@ -186,9 +186,14 @@ def ntk(
     table_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     seed: Annotated[int, typer.Option(help="Seed of the split, subsampling and draws.")] = 0,
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    threads: Annotated[int, typer.Option("--threads", min=1, help=THREADS_HELP)] = DEFAULT_THREADS,
 ) -> None:
-    """Information plane of an infinite ensemble of infinitely wide networks (NTK) over time."""
-    with user_errors():
+    """Information plane of an infinite ensemble of infinitely wide networks (NTK) over time.
+
+    --threads (default 1) sets torch's and numpy's CPU threads: on a shared 2-core machine the
+    eigendecomposition of the 12-bit train NTK took 4.3 s on one thread and 15 s on two.
+    """
+    with user_errors(), cpu_threads(threads):
         import json
         import time
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from infoplane.cli._common import console, user_errors
+from infoplane.cli._common import DEFAULT_THREADS, THREADS_HELP, console, cpu_threads, user_errors
 
 
 def report(
@@ -31,13 +31,15 @@ def report(
             help="Re-estimate at several bin settings (needs the run's activation store).",
         ),
     ] = True,
+    threads: Annotated[int, typer.Option("--threads", min=1, help=THREADS_HELP)] = DEFAULT_THREADS,
 ) -> None:
     """Write an HTML report of a run: the information plane with an epoch slider, diagnostics,
     DPI checks, SNR and training curves, and the config; plus an animated GIF of the plane.
 
-    The page embeds plotly.js, so it opens offline.
+    The page embeds plotly.js, so it opens offline. --threads (default 1) sets torch's and numpy's
+    CPU threads: one is fastest for the small matrices of a run.
     """
-    with user_errors():
+    with user_errors(), cpu_threads(threads):
         from infoplane.report import write_report
 
         result = write_report(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from infoplane.cli._common import console
+from infoplane.cli._common import console, cpu_threads
 
 
 def _seed_range(seeds: list[int]) -> str:
@@ -50,8 +50,19 @@ def sweep(
         help="Local workers (default: CPU cores, at most the number of runs).",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the runs and exit."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        min=1,
+        help="CPU threads per run and in this process (default: the sweep file's "
+        "threads_per_run, 1 unless set: fastest for these small networks).",
+    ),
 ) -> None:
-    """Run a grid of experiments (finished runs are skipped) and merge them into one table."""
+    """Run a grid of experiments (finished runs are skipped) and merge them into one table.
+
+    Each run trains with --threads torch threads (default: the sweep file's threads_per_run,
+    itself 1 by default), and the command's own process (merging, a serial sweep) uses as many.
+    """
     from rich.table import Table
 
     from infoplane.run.sweep import (
@@ -65,6 +76,8 @@ def sweep(
 
     check_executor(executor, flag="--executor")
     cfg = load_sweep_config(config)
+    if threads is not None:
+        cfg = cfg.model_copy(update={"threads_per_run": int(threads)})
     runs = cfg.runs()
     table = Table(title=f"sweep {cfg.name}: {len(runs)} runs", show_lines=False)
     columns = ("run", "seed", "member seeds", "architecture", "activation", "epochs", "status")
@@ -84,9 +97,10 @@ def sweep(
     console.print(table)
     if dry_run:
         return
-    result = run_sweep(
-        cfg, out, executor=executor, n_workers=workers, scheduler=scheduler, progress=True
-    )  # type: ignore[arg-type]
+    with cpu_threads(cfg.threads_per_run):
+        result = run_sweep(
+            cfg, out, executor=executor, n_workers=workers, scheduler=scheduler, progress=True
+        )  # type: ignore[arg-type]
     units = sorted(set(result.table["unit"])) if "unit" in result.table else ["bits"]
     console.print(
         f"[bold green]done[/] in {result.seconds:.1f} s: {len(result.ran)} run(s) computed, "

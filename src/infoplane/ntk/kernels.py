@@ -167,14 +167,17 @@ def _expectations(
 
     ``k11``, ``k22`` and ``k12`` broadcast against each other.
     """
-    if activation == "relu":
+    if activation == "relu":  # in place where possible: (m, n) temporaries are the peak memory
         norm = torch.sqrt(k11 * k22)
-        safe = torch.where(norm > 0, norm, torch.ones_like(norm))
-        cos = torch.where(norm > 0, k12 / safe, torch.zeros_like(k12)).clamp(-1.0, 1.0)
-        theta = torch.arccos(cos)
-        e_phi = norm / (2 * math.pi) * (torch.sin(theta) + (math.pi - theta) * cos)
-        e_dphi = (math.pi - theta) / (2 * math.pi)
-        return e_phi, e_dphi
+        zero = norm <= 0
+        cos = torch.div(k12, norm.masked_fill(zero, 1.0)).masked_fill_(zero, 0.0).clamp_(-1.0, 1.0)
+        del zero
+        e_phi = torch.arccos(cos)  # theta
+        e_dphi = torch.sub(math.pi, e_phi)  # pi - theta
+        e_phi.sin_().add_(cos.mul_(e_dphi))  # sin(theta) + (pi - theta) cos
+        del cos
+        e_phi.mul_(norm.div_(2 * math.pi))
+        return e_phi, e_dphi.div_(2 * math.pi)
     # erf
     a = (1 + 2 * k11) * (1 + 2 * k22)
     arg = (2 * k12 / torch.sqrt(a)).clamp(-1.0, 1.0)

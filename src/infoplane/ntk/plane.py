@@ -25,7 +25,12 @@ from infoplane.ntk.information import (
     mixture_mi_bounds,
     one_hot,
 )
-from infoplane.ntk.kernels import KernelPair, fc_kernels, make_spec
+from infoplane.ntk.kernels import fc_kernels, make_spec
+
+#: Bytes of each (rows, n_train) cross-kernel block held at once (evaluation rows in chunks). Above
+#: glibc's largest mmap threshold (32 MiB), so each block goes back to the system when freed
+#: instead of fragmenting the heap (smaller blocks made the peak grow with the number of times).
+_CHUNK_BYTES = 40 * 2**20
 
 #: Default training times: 0, 16 log-spaced values in [1e-1, 1e5], and inf.
 DEFAULT_TIMES: tuple[float, ...] = (0.0, *np.logspace(-1, 5, 16).tolist(), math.inf)
@@ -93,8 +98,10 @@ def ntk_information_plane(
 
     Notes:
         Cost: one O(n^3) eigendecomposition, O(T m n^2) for the variances at m evaluation inputs
-        and O(T S m^2) for the bounds. The 12-bit task (n = 3276, m = 4096, the 18 default times)
-        used 90 s of CPU time, 4 min of wall time on 2 heavily shared cores. I(X;Z) depends on
+        and O(T S m^2) for the bounds; memory O(m n), independent of T. The 12-bit task (n = 3276,
+        m = 4096, the 18 default times) takes about 1 minute and 1 GB on one thread (the CLI's
+        default, ``benchmarks/ntk.py --task``); more threads are slower on a loaded 2-core
+        machine (the eigendecomposition took 4.3 s on 1 thread, 15 s on 2). I(X;Z) depends on
         ``noise_var`` wherever the ensemble's variance falls below it (training inputs late in
         training): report it with the results.
 
@@ -131,33 +138,40 @@ def ntk_information_plane(
     targets = one_hot(y, n_classes)
     xt = torch.as_tensor(xs, dtype=torch.float64)
     kw = spec.to_dict()
-    k_cross = fc_kernels(xt[ev], xt[tr], **kw)
     order = np.argsort(ev)
     loc = np.minimum(np.searchsorted(ev[order], tr), len(ev) - 1)
-    if np.array_equal(ev[order][loc], tr):  # the train Gram matrix is a block of the cross kernel
-        sel = torch.as_tensor(order[loc])
-        k_train = KernelPair(
-            nngp=0.5 * (k_cross.nngp[sel] + k_cross.nngp[sel].T),
-            ntk=0.5 * (k_cross.ntk[sel] + k_cross.ntk[sel].T),
-        )
+    if np.array_equal(ev[order][loc], tr):  # the train rows of the cross kernel, computed alone
+        k_train = fc_kernels(xt[tr], xt[tr], **kw)  # GradientFlowEnsemble symmetrises them
     else:
         k_train = fc_kernels(xt[tr], **kw)
-    k_diag = fc_kernels(xt[ev], **kw, diag=True)
+    train = [k_train.nngp, k_train.ntk]
+    del k_train  # the ensemble frees the blocks once symmetrised (peak memory: see Notes)
     ens = GradientFlowEnsemble(
-        k_train.nngp,
-        k_train.ntk,
+        train.pop(0),
+        train.pop(0),
         targets[tr],
         learning_rate=learning_rate,
         diag_reg=diag_reg,
     )
-    pred = ens.predict(t, k_cross.nngp, k_cross.ntk, k_diag.nngp, full_covariance=False)
+    k_diag = fc_kernels(xt[ev], **kw, diag=True)
+    means, variances = [], []
+    chunk = max(1, -(-_CHUNK_BYTES // (8 * len(tr))))  # rows per chunk
+    for start in range(0, len(ev), chunk):  # evaluation rows in chunks: O(chunk n) memory
+        part = slice(start, start + chunk)
+        k_cross = fc_kernels(xt[ev[part]], xt[tr], **kw)
+        cross = [k_cross.nngp, k_cross.ntk]
+        del k_cross  # predict frees each cross kernel once it has been used
+        pred = ens.predict(t, cross.pop(0), cross.pop(0), k_diag.nngp[part], full_covariance=False)
+        means.append(pred.mean)
+        variances.append(pred.variance)
+    pred_mean, pred_var = torch.cat(means, dim=1), torch.cat(variances, dim=1)  # (T, m, k), (T, m)
     kl = kl_from_initialisation(ens, t, unit=unit)
     is_train = np.isin(ev, tr)
     y_ev = y[ev]
     rows = []
     for i in range(len(t)):  # loop over training times
-        mean = pred.mean[i]
-        var = pred.variance[i]
+        mean = pred_mean[i]
+        var = pred_var[i]
         bounds = mixture_mi_bounds(
             mean,
             var,
