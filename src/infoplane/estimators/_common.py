@@ -7,7 +7,7 @@ Nothing here is public API; the estimator modules re-export what users need.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -176,3 +176,41 @@ def sq_dists(q: Any, x: Any, q_sq: Any = None, x_sq: Any = None) -> Any:
     d = torch.addmm(x_sq[None, :], q, x.T, alpha=-2.0)
     d.add_(q_sq[:, None])
     return d.clamp_(min=0.0)
+
+
+class MixtureGroups(NamedTuple):
+    """The grouping of a Gaussian mixture's components by a discrete variable (see
+    :func:`mixture_groups`)."""
+
+    order: np.ndarray  # (n,) permutation that sorts the samples by group
+    g_code: np.ndarray  # (n,) group code 0..K-1 of each sorted sample
+    counts: np.ndarray  # (K,) samples per group
+    p_c: np.ndarray  # (K,) share of each group
+    rows: np.ndarray  # (m * n_mc,) evaluated (sorted) rows, each repeated n_mc times
+    w_row: np.ndarray  # (m * n_mc,) weight of each evaluated row, summing to 1
+
+
+def mixture_groups(
+    groups: np.ndarray, n_eval: int | None, seed: int, n_mc: int = 1
+) -> MixtureGroups:
+    """Sort mixture components by group and choose the evaluated rows, stratified by group.
+
+    Shared by the pairwise-distance bounds (:mod:`~infoplane.estimators.kde`) and the dropout mixture
+    (:mod:`~infoplane.estimators.dropout`): each group's evaluated rows average to that group's
+    share; groups without an evaluated row (singletons beyond ``n_eval``) drop out of the weights.
+    """
+    n = groups.shape[0]
+    order = np.argsort(groups, kind="stable")
+    g_sorted = groups[order]
+    classes, counts = np.unique(g_sorted, return_counts=True)
+    g_code = np.searchsorted(classes, g_sorted)
+    n_classes = len(classes)
+    p_c = counts / n
+    rows = stratified_subset(g_code, n_eval, seed) if n_classes < n else np.arange(n)
+    if n_classes == n and n_eval is not None and n_eval < n:
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=n_eval, replace=False))
+    if n_mc:
+        rows = np.repeat(rows, n_mc)
+    row_class = g_code[rows]
+    w_row = p_c[row_class] / np.bincount(row_class, minlength=n_classes)[row_class]
+    return MixtureGroups(order, g_code, counts, p_c, rows, w_row / w_row.sum())

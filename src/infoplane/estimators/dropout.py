@@ -34,9 +34,9 @@ from pydantic import Field
 
 from infoplane.estimators._common import (
     is_discrete,
+    mixture_groups,
     pow2_scale,
     row_codes,
-    stratified_subset,
     torch_dtype,
 )
 from infoplane.estimators.base import (
@@ -67,19 +67,9 @@ def _dropout_core(
 
     tdt = torch_dtype(dtype)
     n = t.shape[-2]
-    order = np.argsort(groups, kind="stable")
-    g_sorted = groups[order]
-    classes, counts = np.unique(g_sorted, return_counts=True)
-    g_code = np.searchsorted(classes, g_sorted)
-    n_classes = len(classes)
-    p_c = counts / n
-    rows = stratified_subset(g_code, n_eval, seed) if n_classes < n else np.arange(n)
-    if n_classes == n and n_eval is not None and n_eval < n:
-        rows = np.sort(np.random.default_rng(seed).choice(n, size=n_eval, replace=False))
-    rows = np.repeat(rows, n_mc)
+    order, g_code, counts, _p_c, rows, w_row = mixture_groups(groups, n_eval, seed, n_mc)
     row_class = g_code[rows]
-    w_row = p_c[row_class] / np.bincount(row_class, minlength=n_classes)[row_class]
-    w_row_t = torch.as_tensor(w_row / w_row.sum(), dtype=torch.float64)
+    w_row_t = torch.as_tensor(w_row, dtype=torch.float64)
     log_n = math.log(n)
     log_nc = torch.as_tensor(np.log(counts[row_class]), dtype=torch.float64)
     z_all = torch.as_tensor(

@@ -54,11 +54,11 @@ from infoplane.estimators._common import (
     check_choice,
     check_float,
     is_discrete,
+    mixture_groups,
     pow2_scale,
     relative_variance,
     row_codes,
     sq_dists,
-    stratified_subset,
     torch_dtype,
 )
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
@@ -100,22 +100,10 @@ def _kde_core(
 
     tdt = torch_dtype(dtype)
     n = t.shape[-2]
-    order = np.argsort(groups, kind="stable")
-    g_sorted = groups[order]
-    classes, counts = np.unique(g_sorted, return_counts=True)
-    g_code = np.searchsorted(classes, g_sorted)
-    n_classes = len(classes)
-    p_c = counts / n
+    order, g_code, counts, _p_c, rows, w_row = mixture_groups(groups, n_eval, seed, n_mc)
+    n_classes = len(counts)
     starts = np.concatenate([[0], np.cumsum(counts)])
-    rows = stratified_subset(g_code, n_eval, seed) if n_classes < n else np.arange(n)
-    if n_classes == n and n_eval is not None and n_eval < n:
-        rows = np.sort(np.random.default_rng(seed).choice(n, size=n_eval, replace=False))
-    if n_mc:
-        rows = np.repeat(rows, n_mc)
     row_class = g_code[rows]
-    # Stratified weights: each class's rows average to that class's share.
-    w_row = p_c[row_class] / np.bincount(row_class, minlength=n_classes)[row_class]
-    w_row = w_row / w_row.sum()  # classes without an evaluated row (singleton groups) drop out
     w_row_t = torch.as_tensor(w_row, dtype=torch.float64)
     log_n = math.log(n)
     log_nc = torch.as_tensor(np.log(counts[row_class]), dtype=torch.float64)
