@@ -35,6 +35,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from infoplane import __version__
+
+        typer.echo(f"infoplane {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Information-plane analysis of neural networks (values in bits unless a unit says otherwise)."""
+
+
 app.command("run")(run.run)
 app.command("mi")(mi.mi)
 app.command("bound")(bound.bound)
