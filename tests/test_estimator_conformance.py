@@ -59,7 +59,7 @@ PLUGIN = ("binning", "binning_adaptive", "edge")
 TY_BOUNDED = (*PLUGIN, "kde_upper", "kde_lower", "sample_propagation", "gaussian_dropout", "renyi")
 
 #: estimators of I(X; T+Z) for a discrete X: two float arrays are refused (issue 12, section 3)
-DISCRETE_X = ("kde_upper", "kde_lower", "sample_propagation")
+DISCRETE_X = ("kde_upper", "kde_lower", "sample_propagation", "gaussian_dropout")
 
 
 def _x_for(name: str, x: np.ndarray) -> np.ndarray:

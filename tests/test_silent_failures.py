@@ -23,7 +23,7 @@ from infoplane.estimators.binning import BinningRangeWarning, discretize
 from infoplane.interface import InfoplaneError, MIResult
 from infoplane.run.config import preset_dict
 
-NOISY = ("kde_upper", "kde_lower", "sample_propagation")
+NOISY = ("kde_upper", "kde_lower", "sample_propagation", "gaussian_dropout")
 
 
 def _gaussian_pair(n: int, rho: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -280,6 +280,8 @@ class BaseEstimator:
     plane_defines_i_xt: ClassVar[bool] = True
     #: parameters the generated docstring examples use (fast settings)
     example_params: ClassVar[dict[str, Any]] = {}
+    #: the line of the generated ``mutual_information`` example that makes its ``x``
+    example_x: ClassVar[str] = "x = np.tanh(rng.standard_normal((64, 1)))"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -465,7 +467,7 @@ Example:
     >>> import numpy as np
     >>> from {module} import {cls}, {func}
     >>> rng = np.random.default_rng(0)
-    >>> x = np.tanh(rng.standard_normal((64, 1)))
+    >>> {example_x}
     >>> y = np.tanh(x + 0.5 * rng.standard_normal((64, 1)))
     >>> value = {func}(x, y{example})
     >>> value >= 0 and value == {cls}({example_kw}).estimate(x, y).value
@@ -562,6 +564,7 @@ def function_forms(
         "references": refs,
         "example": example,
         "example_kw": example.removeprefix(", "),
+        "example_x": cls.example_x,
     }
     keyword = [
         inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=info.default)

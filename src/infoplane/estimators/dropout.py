@@ -33,10 +33,8 @@ import numpy as np
 from pydantic import Field
 
 from infoplane.estimators._common import (
-    is_discrete,
     mixture_groups,
     pow2_scale,
-    row_codes,
     torch_dtype,
 )
 from infoplane.estimators.base import (
@@ -46,6 +44,7 @@ from infoplane.estimators.base import (
     Int,
     function_forms,
 )
+from infoplane.estimators.kde import _GroupedMixtureEstimator
 from infoplane.estimators.registry import make_estimator, register
 from infoplane.interface import InfoplaneError
 
@@ -114,7 +113,7 @@ def _dropout_core(
 
 
 @register
-class GaussianDropoutEstimator(BaseEstimator):
+class GaussianDropoutEstimator(_GroupedMixtureEstimator):
     """I(X;T) and I(T;Y) of a Gaussian-dropout layer T = mu(X)(1 + sqrt(alpha) Z), Adilova et al.
 
     .. math:: I(X;T) = h(T) - \\frac1n\\sum_j\\sum_k \\tfrac12\\ln(2\\pi e\\,\\alpha\\,\\mu_{jk}^2),
@@ -206,19 +205,6 @@ class GaussianDropoutEstimator(BaseEstimator):
             seed=self.seed,
             dtype=self.dtype,
         )
-
-    def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
-        if is_discrete(y) and not is_discrete(x):
-            x, y = y, x
-        return float(self._core(y.astype(np.float64)[None], row_codes(x))[1][0])
-
-    def _plane_nats(
-        self, t: np.ndarray, labels: np.ndarray, x: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        i_xt, i_ty = self._core(t, labels)
-        if x is not None:
-            _, i_xt = self._core(t, row_codes(x))
-        return i_xt, i_ty
 
 
 (

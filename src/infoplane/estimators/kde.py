@@ -232,7 +232,48 @@ class NoisyLayerParams(EstimatorParams):
     )
 
 
-class _NoisyLayerEstimator(BaseEstimator):
+class _GroupedMixtureEstimator(BaseEstimator):
+    """Estimators of a noisy layer whose core groups the samples by a discrete variable.
+
+    ``_core(t (B, n, d), groups (n,)) -> (I(index; T+Z) (B,), I(groups; T+Z) (B,))`` in nats is
+    the subclass's; this class routes ``estimate`` and the plane through it, and refuses two
+    continuous arrays (the mixture would group by distinct rows of a continuous x: not I(X;Y)).
+    Shared by the KDE bounds, sample propagation and the Gaussian-dropout mixture.
+    """
+
+    #: two float arrays are refused: the generated example passes a discrete X (input index)
+    example_x: ClassVar[str] = "x = np.arange(64) % 8  # a discrete X: the index of each input"
+
+    def _core(self, t: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
+        # The continuous variable gets the noise; the other's distinct rows are the groups.
+        if not (is_discrete(x) or is_discrete(y)):
+            raise InfoplaneError(
+                f"{self.name} measures I(X; T+Z) for a discrete X (an integer or boolean array: "
+                "the index of each input, or a label) and a continuous T with Gaussian noise Z "
+                f"(additive, or multiplicative for dropout); x and y are both float arrays "
+                f"(dtypes {x.dtype} and {y.dtype}), for which it would group the samples by "
+                "their distinct x rows and return H(y + Z) - H(Z), not I(X;Y). For two "
+                "continuous variables use estimator 'ksg' (or 'gaussian': the MI of the "
+                "Gaussian with the same covariance); if x is a discrete variable stored as floats, pass "
+                "x.astype(int) (or codes of its distinct rows)."
+            )
+        if is_discrete(y) and not is_discrete(x):
+            x, y = y, x
+        return float(self._core(y.astype(np.float64)[None], row_codes(x))[1][0])
+
+    def _plane_nats(
+        self, t: np.ndarray, labels: np.ndarray, x: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        i_xt, i_ty = self._core(t, labels)
+        if x is not None:  # equal rows of x are one input
+            _, i_xt = self._core(t, row_codes(x))
+        return i_xt, i_ty
+
+
+class _NoisyLayerEstimator(_GroupedMixtureEstimator):
     """Estimators of the noisy layer T + Z: the core groups samples by the discrete variable."""
 
     bound: ClassVar[str] = "upper"
@@ -268,31 +309,6 @@ class _NoisyLayerEstimator(BaseEstimator):
         result = super().estimate(x, y)
         used = float(self.noise_variance_used_[0])
         return dataclasses.replace(result, extra={**result.extra, "noise_variance": used})
-
-    def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> float:
-        # The continuous variable gets the noise; the other's distinct rows are the groups.
-        if not (is_discrete(x) or is_discrete(y)):
-            raise InfoplaneError(
-                f"{self.name} measures I(X; T+Z) for a discrete X (an integer or boolean array: "
-                "the index of each input, or a label) and a continuous T with added Gaussian "
-                f"noise Z ~ N(0, noise_variance I); x and y are both float arrays "
-                f"(dtypes {x.dtype} and {y.dtype}), for which it would group the samples by "
-                "their distinct x rows and return H(y + Z) - H(Z), not I(X;Y). For two "
-                "continuous variables use estimator 'ksg' (or 'gaussian': the MI of the "
-                "Gaussian with the same covariance); if x is a discrete variable stored as floats, pass "
-                "x.astype(int) (or codes of its distinct rows)."
-            )
-        if is_discrete(y) and not is_discrete(x):
-            x, y = y, x
-        return float(self._core(y.astype(np.float64)[None], row_codes(x))[1][0])
-
-    def _plane_nats(
-        self, t: np.ndarray, labels: np.ndarray, x: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        i_xt, i_ty = self._core(t, labels)
-        if x is not None:  # equal rows of x are one input
-            _, i_xt = self._core(t, row_codes(x))
-        return i_xt, i_ty
 
 
 _KDE_DOC = """Kolchinsky-Tracey {which} bound on the information of the noisy layer T + N(0, sigma^2 I).
@@ -384,21 +400,8 @@ def _bound_class(bound: str) -> type[_NoisyLayerEstimator]:
     return KDEUpperEstimator if bound == "upper" else KDELowerEstimator
 
 
-_FLOAT_X = "x = np.tanh(rng.standard_normal((64, 1)))"
-_DISCRETE_X = "x = np.arange(64) % 8    # a discrete X (input index): float pairs are refused"
-
-
-def _discrete_x_example(func: Any) -> Any:
-    """Make a generated function form's doctest pass a discrete X (two float arrays are refused)."""
-    assert func.__doc__ and _FLOAT_X in func.__doc__, "the generated example changed"
-    func.__doc__ = func.__doc__.replace(_FLOAT_X, _DISCRETE_X)
-    return func
-
-
 kde_upper_mutual_information, kde_upper_information_plane = function_forms(KDEUpperEstimator)
 kde_lower_mutual_information, kde_lower_information_plane = function_forms(KDELowerEstimator)
-_discrete_x_example(kde_upper_mutual_information)
-_discrete_x_example(kde_lower_mutual_information)
 
 
 def kde_information_plane(

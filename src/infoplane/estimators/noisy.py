@@ -27,7 +27,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from infoplane.estimators.base import Int, function_forms
-from infoplane.estimators.kde import NoisyLayerParams, _discrete_x_example, _NoisyLayerEstimator
+from infoplane.estimators.kde import NoisyLayerParams, _NoisyLayerEstimator
 from infoplane.estimators.registry import register
 
 
@@ -91,7 +91,6 @@ class SamplePropagationEstimator(_NoisyLayerEstimator):
     sample_propagation_mutual_information,
     sample_propagation_information_plane,
 ) = function_forms(SamplePropagationEstimator)
-_discrete_x_example(sample_propagation_mutual_information)
 
 __test__ = {
     f.__name__: f

@@ -374,28 +374,22 @@ def build_network(config: RunConfig, ds: Dataset) -> Network:
     from infoplane.training.module_trainer import ModuleEnsemble, import_factory
 
     shape = tuple(int(v) for v in ds.x.shape[1:])
-    if m.arch == "cnn":
-        from infoplane.models.cnn import SmallCNN
+    if m.arch in ("cnn", "cnn1d"):
+        if m.arch == "cnn":
+            from infoplane.models.cnn import SmallCNN as cnn_class
 
-        if len(shape) != 3:
+            ndim, what = 3, "images (n, C, H, W)"
+        else:
+            from infoplane.models.cnn1d import SmallCNN1d as cnn_class
+
+            ndim, what = 2, "sequences (n, C, L)"
+        if len(shape) != ndim:
             raise InfoplaneError(
-                f"model.arch='cnn' needs images (n, C, H, W); data {ds.name!r} has inputs of "
-                f"shape {shape}."
+                f"model.arch={m.arch!r} needs {what}; data {ds.name!r} has inputs of shape {shape}."
             )
 
         def factory(seed: int) -> Any:
-            return SmallCNN(shape, ds.n_classes, tuple(m.channels), m.hidden[0], seed=seed)  # type: ignore[arg-type]
-    elif m.arch == "cnn1d":
-        from infoplane.models.cnn1d import SmallCNN1d
-
-        if len(shape) != 2:
-            raise InfoplaneError(
-                f"model.arch='cnn1d' needs sequences (n, C, L); data {ds.name!r} has inputs of "
-                f"shape {shape}."
-            )
-
-        def factory(seed: int) -> Any:
-            return SmallCNN1d(shape, ds.n_classes, tuple(m.channels), m.hidden[0], seed=seed)  # type: ignore[arg-type]
+            return cnn_class(shape, ds.n_classes, tuple(m.channels), m.hidden[0], seed=seed)  # type: ignore[arg-type]
     else:
         fn = import_factory(m.factory)  # type: ignore[arg-type]
 
