@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / "infoplane"
 LAYERS: dict[str, float] = {
     "interface": 0,
     "_validation": 0.5,
+    "_progress": 0.5,
     "data": 1,
     "models": 2,
     "training": 3,

@@ -21,8 +21,14 @@ class _HandledGroup(TyperGroup):
     """The root command group: every subcommand runs inside :func:`~infoplane.cli._common.all_errors`."""
 
     def invoke(self, ctx: Any) -> Any:
-        with all_errors():
-            return super().invoke(ctx)
+        from infoplane._progress import use_rich
+
+        use_rich(True)  # every bar a command draws is rich's (the library's default is tqdm)
+        try:
+            with all_errors():
+                return super().invoke(ctx)
+        finally:
+            use_rich(False)
 
 
 app = typer.Typer(

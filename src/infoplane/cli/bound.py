@@ -123,7 +123,7 @@ def bound(
         "PYX (like all.mat), p_y_given_x (+ p_x) or p_xy. For --method gaussian: covariances "
         "(.npz/.mat with sigma_x, sigma_xy, sigma_y) or a joint covariance with --x-dim.",
     ),
-    out: Path = typer.Option(..., "--out", help="Output directory (created)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory (created)."),
     method: Method = typer.Option(Method.ib, "--method", help="ib, dib, dualib or gaussian."),
     betas: str = typer.Option(
         None,

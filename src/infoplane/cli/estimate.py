@@ -37,7 +37,7 @@ def estimate(
     chunk_mb: Annotated[
         float, typer.Option(help="MiB of activations read per chunk of epochs.")
     ] = 256.0,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help=THREADS_HELP)] = DEFAULT_THREADS,
 ) -> None:
     """Estimate I(X;T) and I(T;Y) of every stored layer and epoch; add the rows to the table.
@@ -93,9 +93,9 @@ def estimate(
                 old = old[old["estimator"] != name]
             progress = None
             if not quiet:
-                from tqdm.auto import tqdm
+                from infoplane._progress import progress_bar
 
-                progress = tqdm
+                progress = progress_bar
             console.print(
                 f"[bold]infoplane estimate[/] {estimator} {params or ''} on "
                 f"{len(store.layers)} layer(s), "

@@ -40,7 +40,7 @@ COMMON_OPTIONS: dict[str, tuple[Any, Any]] = {
         Path,
         typer.Option(..., "--out", "-o", help="Output directory (table, phases, figure, runs/)."),
     ),
-    "epochs": (int, typer.Option(400, "--epochs", "-e", help="Training epochs per network.")),
+    "epochs": (int, typer.Option(400, "--epochs", help="Training epochs per network.")),
     "repeats": (int, typer.Option(2, "--repeats", "-r", help="Networks per setting (averaged).")),
     "seed": (int, typer.Option(0, "--seed", help="Seed of the first network of every setting.")),
     "lr": (
@@ -58,6 +58,7 @@ COMMON_OPTIONS: dict[str, tuple[Any, Any]] = {
         int,
         typer.Option(DEFAULT_THREADS, "--threads", min=1, help=THREADS_HELP),
     ),
+    "quiet": (bool, typer.Option(False, "--quiet", "-q", help="No progress bars.")),
 }
 
 #: Columns shown in the terminal for per-layer tables (the CSV has them all).
@@ -188,7 +189,9 @@ def experiment_command(
 
             out = kwargs.pop("out")
             threads = kwargs.pop("threads", DEFAULT_THREADS)
+            quiet = kwargs.pop("quiet", False)
             shared = {k: kwargs.pop(k) for k in COMMON_OPTIONS if k in kwargs}
+            shared["progress"] = not quiet
             options = ExperimentOptions.build(**shared)
             with cpu_threads(threads):  # each run trains on one thread (experiments/runner.py)
                 result = func(out, options, **kwargs)

@@ -144,7 +144,7 @@ def load_task(
 
 
 def ntk(
-    out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing).")],
     task: Annotated[str, typer.Option(help="12bit, digits or mnist.")] = "12bit",
     depth: Annotated[int, typer.Option(help="Hidden layers L >= 0.")] = 1,
     activation: Annotated[str, typer.Option(help="erf or relu.")] = "relu",

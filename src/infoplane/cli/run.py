@@ -138,7 +138,8 @@ def run(
         typer.Option("--config", help="YAML or TOML config file (on top of the preset)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Run directory (default: runs/<name>-<time>).")
+        Path | None,
+        typer.Option("--out", "-o", help="Run directory (default: runs/<name>-<time>)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
     activation: Annotated[
@@ -146,7 +147,7 @@ def run(
     ] = None,
     epochs: Annotated[int | None, typer.Option(help="Training epochs.")] = None,
     repeats: Annotated[
-        int | None, typer.Option(help="Number of networks (different seeds).")
+        int | None, typer.Option("--repeats", "-r", help="Number of networks (different seeds).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Base seed; network r uses seed + r.")] = None,
     hidden: Annotated[str | None, typer.Option(help="Hidden widths, e.g. 10,7,5,4,3.")] = None,
@@ -172,7 +173,7 @@ def run(
         list[str] | None,
         typer.Option("--param", "-p", help="Estimator parameter NAME.key=value; repeatable."),
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     resume: Annotated[
         Path | None,
         typer.Option(
@@ -260,7 +261,6 @@ def run(
     resumed only if you pass the same --model-factory / --data-factory (its code is run).
     """
     import time
-    import warnings
 
     with user_errors():
         from infoplane.interface import InfoplaneError
@@ -307,13 +307,7 @@ def run(
             diagnostics=diagnostics,
             gradient_stats=gradient_stats,
         )
-        progress: Any = False
-        if not quiet:
-            from tqdm import TqdmExperimentalWarning
-            from tqdm.rich import tqdm
-
-            warnings.filterwarnings("ignore", category=TqdmExperimentalWarning)
-            progress = tqdm
+        progress: Any = not quiet  # rich bars: the application selects them (cli/app.py)
         if resume is not None:
             if ov or config is not None or out is not None or preset != "default":
                 raise InfoplaneError(

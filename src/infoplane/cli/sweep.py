@@ -57,6 +57,7 @@ def sweep(
         help="CPU threads per run and in this process (default: the sweep file's "
         "threads_per_run, 1 unless set: fastest for these small networks).",
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Run a grid of experiments (finished runs are skipped) and merge them into one table.
 
@@ -99,7 +100,7 @@ def sweep(
         return
     with cpu_threads(cfg.threads_per_run):
         result = run_sweep(
-            cfg, out, executor=executor, n_workers=workers, scheduler=scheduler, progress=True
+            cfg, out, executor=executor, n_workers=workers, scheduler=scheduler, progress=not quiet
         )  # type: ignore[arg-type]
     units = sorted(set(result.table["unit"])) if "unit" in result.table else ["bits"]
     console.print(

@@ -84,9 +84,9 @@ class RunResult:
 
 def _progress(progress: bool | Callable[..., Any]) -> Callable[..., Any] | None:
     if progress is True:
-        from tqdm.auto import tqdm
+        from infoplane._progress import progress_bar
 
-        return tqdm
+        return progress_bar
     return progress or None
 
 

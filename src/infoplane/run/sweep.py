@@ -591,9 +591,9 @@ def run_many(
     failures: list[tuple[str, BaseException]] = []
     bar = None
     if progress and tasks:
-        from tqdm.auto import tqdm
+        from infoplane._progress import progress_bar
 
-        bar = tqdm(total=len(tasks), desc=desc, unit="run")
+        bar = progress_bar(total=len(tasks), desc=desc, unit="run")
 
     def done(key: str, value: tuple[str, Any, float] | None, exc: BaseException | None) -> None:
         if exc is not None or value is None:
