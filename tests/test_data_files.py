@@ -136,3 +136,32 @@ def test_evaluation_subset_is_fixed_and_drawn_from_the_chosen_rows() -> None:
     cfg = load_config(None, overrides={"data": {"task": "digits", "mi_on": "test", "mi_n": 5000}})
     with pytest.raises(InfoplaneError, match="mi_n"):
         evaluation_indices(ds, cfg)
+
+
+def test_tensor_dataset_is_read_whole_with_the_same_values_as_a_generic_dataset() -> None:
+    import torch
+    from torch.utils.data import Dataset as TorchDataset
+    from torch.utils.data import TensorDataset
+
+    x, y = torch.randn(40, 3, 2, dtype=torch.float64), torch.arange(40) % 4
+
+    class ItemByItem(TorchDataset):  # a generic map-style data set: read one item at a time
+        def __len__(self) -> int:
+            return 30
+
+        def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+            return x[i], int(y[i])
+
+    class Tail(ItemByItem):
+        def __len__(self) -> int:
+            return 10
+
+        def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+            return x[30 + i], int(y[30 + i])
+
+    whole = from_torch_dataset(TensorDataset(x[:30], y[:30]), TensorDataset(x[30:], y[30:]))
+    items = from_torch_dataset(ItemByItem(), Tail())
+    assert whole.x.dtype == items.x.dtype == np.float32
+    assert np.array_equal(whole.x, items.x) and np.array_equal(whole.y, items.y)
+    with pytest.raises(InfoplaneError, match="empty"):
+        from_torch_dataset(TensorDataset(x[:0], y[:0]))

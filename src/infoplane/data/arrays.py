@@ -173,9 +173,9 @@ def from_torch_dataset(
             invalid (see :func:`arrays_dataset`).
 
     Notes:
-        Items are read one at a time through the map-style interface (that is all a generic torch
-        data set offers) and the whole set is held in memory: for a large ``TensorDataset``, pass
-        its tensors to :func:`arrays_dataset` instead. Inputs keep the unit the data set's
+        Items of a generic data set are read one at a time through the map-style interface (that
+        is all it offers); a ``TensorDataset`` is read as whole tensors at once (same values). The
+        whole set is held in memory. Inputs keep the unit the data set's
         transforms give them (e.g. ``ToTensor`` scales pixels to [0, 1]).
 
     References:
@@ -193,6 +193,15 @@ def from_torch_dataset(
     import torch
 
     def stack(ds: Any) -> tuple[np.ndarray, np.ndarray]:
+        tensors = getattr(ds, "tensors", None)
+        if isinstance(ds, torch.utils.data.TensorDataset) and tensors and len(tensors) >= 2:
+            # whole tensors at once (no per-item reads); same values as the item loop below
+            if len(tensors[0]) == 0:
+                raise InfoplaneError(
+                    f"{name}: the data set is empty; pass one with (input, label) items."
+                )
+            x_all, y_all = tensors[0].detach().cpu(), tensors[1].detach().cpu()
+            return x_all.numpy().astype(np.float32), y_all.numpy()
         xs, ys = [], []
         for i in range(len(ds)):
             item = ds[i]
