@@ -35,7 +35,7 @@ def test_mi_gaussian_ksg_json(gaussian: tuple[str, str, float]) -> None:
     res = runner.invoke(app, ["mi", x, y, "--estimator", "ksg", "--param", "k=5"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert set(out) == {"estimator", "value", "unit", "params", "n_samples", "flags"}
+    assert set(out) == {"estimator", "value", "unit", "params", "n_samples", "flags", "extra"}
     assert out["flags"] == []
     assert out["estimator"] == "ksg" and out["unit"] == "bits" and out["n_samples"] == 2000
     assert out["params"]["k"] == 5
@@ -74,6 +74,9 @@ def test_mi_ci(tmp_path: Path) -> None:
     out = json.loads(res.stdout)
     assert out["ci"][0] <= out["value"] <= out["ci"][1]
     assert out["ci"][0] < 1.0 < out["ci"][1] + 0.05  # true I = 1 bit (uniform 4-ary, 2 outcomes)
+    # the interval's description travels with the number
+    assert out["extra"]["n_boot"] == 30 and out["extra"]["confidence"] == pytest.approx(0.95)
+    assert out["extra"]["replicate_std"] > 0
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,11 @@ def mi(
         }
         if result.ci is not None:
             out["ci"] = [float(result.ci[0]), float(result.ci[1])]
-        typer.echo(json.dumps(out))
+        out["extra"] = result.extra  # e.g. the interval's method and replicate spread
+        # numpy scalars and arrays in params/extra become JSON numbers and lists
+        typer.echo(
+            json.dumps(out, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v))
+        )
 
 
 def _load(path: Path, name: str) -> object:
