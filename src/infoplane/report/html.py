@@ -160,7 +160,8 @@ def ib_bound(run: RunData) -> tuple[np.ndarray, np.ndarray] | None:
 
     Returns:
         (i_xt, i_ty), two arrays of shape (n_points,) in bits, or ``None`` for a task other than
-        ``"12bit"`` (no bound is known for it).
+        ``"12bit"`` (no bound is known for it) or a run whose config sets
+        ``analysis.ib_bound: false`` (the report follows the run's choice).
 
     Raises:
         InfoplaneRuntimeError: if the shipped bound cannot be read (a damaged installation).
@@ -177,6 +178,8 @@ def ib_bound(run: RunData) -> tuple[np.ndarray, np.ndarray] | None:
         >>> x, y = ib_bound(run)
         >>> round(float(y.max()), 4)
         0.8443
+        >>> ib_bound(RunData(Path("."), {"data": {"task": "12bit"}, "analysis": {"ib_bound": False}}, "", pd.DataFrame())) is None
+        True
 
     References:
         1. Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -184,7 +187,8 @@ def ib_bound(run: RunData) -> tuple[np.ndarray, np.ndarray] | None:
         2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
            Review. IEEE TNNLS, arXiv 2003.09671.
     """
-    if run.task != "12bit":
+    analysis = run.config.get("analysis") or {}
+    if run.task != "12bit" or (isinstance(analysis, dict) and analysis.get("ib_bound") is False):
         return None
     from infoplane.bottleneck.twelve_bit import twelve_bit_bound
 
