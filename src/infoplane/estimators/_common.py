@@ -7,6 +7,8 @@ Nothing here is public API; the estimator modules re-export what users need.
 from __future__ import annotations
 
 import math
+import re
+import sys
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -214,3 +216,63 @@ def mixture_groups(
     row_class = g_code[rows]
     w_row = p_c[row_class] / np.bincount(row_class, minlength=n_classes)[row_class]
     return MixtureGroups(order, g_code, counts, p_c, rows, w_row / w_row.sum())
+
+
+# -- devices: the torch routes of KSG and the KDE bounds run where the caller's tensors are ---------
+_DEVICE_RE = re.compile(r"^(cpu|cuda(:\d+)?)$")
+
+
+def check_device(value: Any) -> Any:
+    """Validate a ``device`` parameter: ``None``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _DEVICE_RE.match(value):
+        raise ValueError(
+            "device must be None (where the input tensors are; numpy arrays: CPU), 'cpu', 'cuda' "
+            f"or 'cuda:N'; got {value!r}"
+        )
+    return value
+
+
+def input_device(*arrays: Any) -> str | None:
+    """The device of the first torch tensor among ``arrays`` that is not on the CPU, else None.
+
+    torch is not imported here: an argument is a tensor only if torch is already loaded.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    for a in arrays:
+        if isinstance(a, torch.Tensor) and a.device.type != "cpu":
+            return str(a.device)
+    return None
+
+
+def to_host(a: Any) -> Any:
+    """A torch tensor as a numpy array on the host (detached, one copy off an accelerator); any
+    other value unchanged."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(a, torch.Tensor):
+        return a.detach().cpu().numpy()
+    return a
+
+
+def resolve_device(requested: str | None, found: str | None) -> str | None:
+    """The torch device of a computation: ``requested`` if given, else ``found`` (the inputs'),
+    else None (the default CPU route). Raises InfoplaneError when CUDA is asked for and absent."""
+    device = requested if requested is not None else found
+    if device is not None and device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise InfoplaneError(
+                f"device={device!r} but torch finds no CUDA device (torch.cuda.is_available() is "
+                "False); pass device=None or 'cpu', or install a CUDA build of torch."
+            )
+        index = int(device.split(":")[1]) if ":" in device else 0
+        if index >= torch.cuda.device_count():
+            raise InfoplaneError(
+                f"device={device!r} but torch finds {torch.cuda.device_count()} CUDA device(s); "
+                "pass an index below that."
+            )
+    return device

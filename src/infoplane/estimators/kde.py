@@ -32,6 +32,11 @@ log-sum-exp needs no max pass and never overflows. The outer average over i can 
 seeded, class-stratified subset of ``n_eval`` rows (the inner sums always use all n points), which
 keeps the ceiling at ln n and costs O(n_eval x n x d) per representation.
 
+Devices: the blocks run with torch where the input tensors are (CUDA tensors: on CUDA) or on the
+``device`` parameter; numpy input with ``device=None`` is the CPU route. Rows, noise draws and
+the rescaling are chosen on the host, so a device changes only the floating-point order of the
+sums (float64: equal to 1e-9 bit; ``benchmarks/gpu.py`` prints CPU vs GPU).
+
 Scale: each representation is divided by the power of two at or below its largest magnitude (exact
 in floating point) and the noise variance by its square, which leaves every kernel value unchanged
 and keeps squared distances finite at any magnitude (1e150 in float64, 1e29 in float32). The
@@ -47,18 +52,22 @@ import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from infoplane._validation import as_samples
 from infoplane.estimators._common import (
     check_choice,
+    check_device,
     check_float,
+    input_device,
     is_discrete,
     mixture_groups,
     pow2_scale,
     relative_variance,
+    resolve_device,
     row_codes,
     sq_dists,
+    to_host,
     torch_dtype,
 )
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
@@ -80,6 +89,7 @@ def _kde_core(
     dtype: str,
     n_mc: int = 0,
     relative_noise: float | None = None,
+    device: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (I(idx;T), I(groups;T), variances) in nats for t (B, n, d) and integer groups (n,).
 
@@ -93,27 +103,30 @@ def _kde_core(
     ignored and each representation gets ``r`` times its mean per-unit variance over the samples
     (``r`` when that is 0: a constant representation carries no information at any noise level).
     ``variances`` (B,) are the absolute noise variances used, in the data's units squared.
+    The pairwise blocks run on the torch ``device`` (CPU by default); the subset, the noise draws
+    and the power-of-two rescaling are made on the host, so every device computes the same sums.
     """
     import torch
 
     variances = np.broadcast_to(np.asarray(noise_variance, dtype=np.float64), (t.shape[0],))
 
     tdt = torch_dtype(dtype)
+    dev = torch.device("cpu" if device is None else device)
     n = t.shape[-2]
     order, g_code, counts, _p_c, rows, w_row = mixture_groups(groups, n_eval, seed, n_mc)
     n_classes = len(counts)
     starts = np.concatenate([[0], np.cumsum(counts)])
     row_class = g_code[rows]
-    w_row_t = torch.as_tensor(w_row, dtype=torch.float64)
+    w_row_t = torch.as_tensor(w_row, dtype=torch.float64, device=dev)
     log_n = math.log(n)
-    log_nc = torch.as_tensor(np.log(counts[row_class]), dtype=torch.float64)
+    log_nc = torch.as_tensor(np.log(counts[row_class]), dtype=torch.float64, device=dev)
     c_bound = 2.0 if bound == "upper" else 8.0
     noise0 = None
     if n_mc:  # standard normal draws, scaled per representation below
         noise0 = np.random.default_rng(seed).standard_normal((len(rows), t.shape[-1]))
-    col_class = torch.as_tensor(g_code)
-    rows_t = torch.as_tensor(rows)
-    row_class_t = torch.as_tensor(row_class)
+    col_class = torch.as_tensor(g_code, device=dev)
+    rows_t = torch.as_tensor(rows, device=dev)
+    row_class_t = torch.as_tensor(row_class, device=dev)
     use_slices = n_classes <= 32
 
     out_x = np.empty(t.shape[0])
@@ -130,11 +143,11 @@ def _kde_core(
             rel_var = min(max(relative_noise * (spread if spread > 0 else 1.0), 1e-24), 1e24)
             used[b] = rel_var * scale * scale
         factor = 1.0 / (c_bound * rel_var)
-        x = torch.as_tensor(tb, dtype=tdt)
+        x = torch.as_tensor(tb, dtype=tdt, device=dev)
         x = x - x.mean(0)
         x_sq = (x * x).sum(-1)
         if noise0 is not None:
-            noise = torch.as_tensor(noise0 * math.sqrt(rel_var), dtype=tdt)
+            noise = torch.as_tensor(noise0 * math.sqrt(rel_var), dtype=tdt, device=dev)
             noise_sq = (noise * noise).sum(-1)
         a_parts, c_parts = [], []
         for s in range(0, len(rows), block_size):
@@ -142,12 +155,12 @@ def _kde_core(
             if noise0 is None:
                 e = sq_dists(x[r], x, x_sq[r], x_sq)
                 e.mul_(-factor).clamp_(min=-80.0).exp_()  # -80: no denormals (slow), < 1e-34
-                e[torch.arange(len(r)), r] = 1.0  # exact self term
+                e[torch.arange(len(r), device=dev), r] = 1.0  # exact self term
                 shift = 0.0
             else:
                 z = noise[s : s + block_size]
                 e = sq_dists(x[r] + z, x).sub_(noise_sq[s : s + block_size, None]).mul_(-factor)
-                e[torch.arange(len(r)), r] = 0.0  # self term: ||z||^2 - ||z||^2
+                e[torch.arange(len(r), device=dev), r] = 0.0  # self term: ||z||^2 - ||z||^2
                 mx = e.amax(1, keepdim=True)  # >= 0; subtract to avoid overflow in wide layers
                 e.sub_(mx).clamp_(min=-80.0).exp_()
                 shift = mx[:, 0].double()
@@ -160,7 +173,7 @@ def _kde_core(
                     dim=1,
                 )
                 total = sums.sum(1)
-                own = sums[torch.arange(len(r)), row_class_t[s : s + block_size]]
+                own = sums[torch.arange(len(r), device=dev), row_class_t[s : s + block_size]]
             else:
                 total = e.sum(1).double()
                 cls = row_class_t[s : s + block_size]
@@ -230,6 +243,17 @@ class NoisyLayerParams(EstimatorParams):
         "float32",
         description='precision of the pairwise computation, ``"float32"`` or ``"float64"``',
     )
+    device: str | None = Field(
+        None,
+        description="torch device of the pairwise terms: ``None`` (default) = where the input "
+        'tensors are (numpy arrays and CPU tensors: the CPU), ``"cpu"``, ``"cuda"`` or '
+        '``"cuda:N"``',
+    )
+
+    @field_validator("device")
+    @classmethod
+    def _device_name(cls, value: Any) -> Any:
+        return check_device(value)
 
 
 class _GroupedMixtureEstimator(BaseEstimator):
@@ -290,6 +314,7 @@ class _NoisyLayerEstimator(_GroupedMixtureEstimator):
             dtype=self.dtype,
             n_mc=getattr(self.params, "n_mc", 0),
             relative_noise=self.relative_noise,
+            device=resolve_device(self.params.device, getattr(self, "_input_device", None)),
         )
         #: the absolute noise variance of each representation of the last call, shape (B,)
         self.noise_variance_used_ = used
@@ -299,16 +324,40 @@ class _NoisyLayerEstimator(_GroupedMixtureEstimator):
         """Estimate I(X; Y + Z) (see the class); ``extra["noise_variance"]`` is the variance used.
 
         Args:
-            x: (n_samples,) or (n_samples, d_x).
-            y: (n_samples,) or (n_samples, d_y).
+            x: (n_samples,) or (n_samples, d_x), numpy array or torch tensor.
+            y: (n_samples,) or (n_samples, d_y), numpy array or torch tensor (CUDA tensors: the
+                pairwise terms run on CUDA).
 
         Returns:
             An :class:`~infoplane.interface.MIResult` in ``unit``, with the absolute noise
             variance used (in the noisy variable's units squared) in ``extra``.
         """
-        result = super().estimate(x, y)
+        self._input_device = input_device(x, y)
+        try:
+            result = super().estimate(to_host(x), to_host(y))
+        finally:
+            self._input_device = None
         used = float(self.noise_variance_used_[0])
         return dataclasses.replace(result, extra={**result.extra, "noise_variance": used})
+
+    def information_plane(
+        self, t: Any, labels: Any, *, x: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(I(X;T), I(T;Y)) per representation (see the class); CUDA tensors run on CUDA.
+
+        Args:
+            t: activations (..., n_samples, n_units), numpy array or torch tensor.
+            labels: integer labels (n_samples,).
+            x: inputs with repeated rows (n_samples, d_x), or ``None``.
+
+        Returns:
+            (i_xt, i_ty), arrays of shape ``t.shape[:-2]`` in ``unit``.
+        """
+        self._input_device = input_device(t, labels, x)
+        try:
+            return super().information_plane(to_host(t), to_host(labels), x=to_host(x))
+        finally:
+            self._input_device = None
 
 
 _KDE_DOC = """Kolchinsky-Tracey {which} bound on the information of the noisy layer T + N(0, sigma^2 I).

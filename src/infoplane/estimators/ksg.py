@@ -12,8 +12,15 @@ Implements
   Series", Phys. Rev. Lett. 99, 204101: the conditional MI :func:`ksg_cmi`;
 - a permutation test of independence with the KSG statistic, :func:`ksg_permutation_test`.
 
-Neighbour searches use scipy's ``cKDTree`` for low dimension and a chunked torch brute force for
-wide layers (``backend="auto"`` picks by dimension), so memory stays O(chunk x n).
+Neighbour searches (``backend="auto"``): on the CPU up to 20 dimensions, one scipy ``cKDTree`` per
+space, queried in the tree's own point order (cache-friendly: about 2x faster than input order at
+n = 1e5) on as many threads as torch uses; a 1-D marginal is counted on a sorted array instead of
+a tree (a sort and two binary searches per point, then the run's ends checked with the distances
+themselves, so the counts are exactly a tree's). Above 20 dimensions, or where the data are CUDA
+tensors (or ``device="cuda"``), a chunked torch brute force (float64, max-norm) on that device, in
+blocks of about 16 M (CPU) or 64 M (GPU) distances. All routes give the same neighbour counts,
+hence the same values (tested). At n = 1e5, k = 3, on the same input, algorithm 1 is 2.5-4x faster
+than scikit-learn's ``mutual_info_regression`` on one thread (``benchmarks/ksg_speed.py``).
 
 On the information plane a deterministic network with n distinct inputs has I(X;T) = infinity for
 continuous T, so this module returns, for I(X;T), the information of the *noisy* layer
@@ -30,6 +37,8 @@ all n points as neighbours.
 from __future__ import annotations
 
 import math
+import os
+import sys
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -39,12 +48,16 @@ from scipy.special import digamma, gammaln
 from infoplane._validation import as_samples, check_same_length
 from infoplane.estimators._common import (
     check_choice,
+    check_device,
     check_int,
+    input_device,
     is_discrete,
     pow2_scale,
     relative_variance,
+    resolve_device,
     row_codes,
     stratified_subset,
+    to_host,
 )
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
 from infoplane.estimators.binning import _plugin_nats
@@ -58,7 +71,6 @@ PosInt = Annotated[Int, Field(ge=1)]
 #: a row fraction above which an estimate is flagged "ties" (as on the plane)
 _TIES_FLAG_FRACTION = 0.05
 _KDTREE_MAX_DIM = 20
-_CHUNK = 1024
 
 
 def _jitter(a: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray:
@@ -101,9 +113,22 @@ def _preprocess(a: np.ndarray, how: str) -> np.ndarray:
 
 
 def _repeat_fraction(a: np.ndarray) -> float:
-    """Fraction of rows of ``a`` (n, d) equal to another row (zero neighbour distances)."""
-    _, counts = np.unique(a, axis=0, return_counts=True)
-    return float(counts[counts > 1].sum() / a.shape[0])
+    """Fraction of rows of ``a`` (n, d) equal to another row (zero neighbour distances).
+
+    Rows are sorted (lexicographically) and compared with their successor: O(d n log n) and the
+    same fraction as ``np.unique(a, axis=0)``, without its structured-array sort.
+    """
+    n = a.shape[0]
+    if a.shape[1] == 1:
+        s = np.sort(a[:, 0])
+        same = s[1:] == s[:-1]
+    else:
+        s = a[np.lexsort(a.T[::-1])]
+        same = np.all(s[1:] == s[:-1], axis=1)
+    repeated = np.zeros(n, dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return float(repeated.sum() / n)
 
 
 def _check_ties(arrays: dict[str, np.ndarray], jitter: float, flags: list[str]) -> None:
@@ -121,77 +146,200 @@ def _check_ties(arrays: dict[str, np.ndarray], jitter: float, flags: list[str]) 
             flags.append("ties")
 
 
-def _use_tree(backend: str, dim: int) -> bool:
-    return backend == "kdtree" or (backend == "auto" and dim <= _KDTREE_MAX_DIM)
+def _use_tree(backend: str, dim: int, device: Any = None) -> bool:
+    """True for the scipy route: ``"kdtree"``, or ``"auto"`` on the CPU up to 20 dimensions."""
+    if backend == "kdtree":
+        return True
+    on_accelerator = device is not None and str(device) != "cpu"
+    return backend == "auto" and not on_accelerator and dim <= _KDTREE_MAX_DIM
 
 
-def _knn_maxnorm_torch(a: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _workers() -> int:
+    """Threads of the scipy tree queries: torch's intra-op thread count when torch is loaded
+    (``torch.set_num_threads``, which the CLI's ``--threads`` sets), else every usable core."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return max(1, int(torch.get_num_threads()))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _tree(a: np.ndarray) -> Any:
+    """A cKDTree for neighbour queries (no compacted node boxes: faster to build, same answers)."""
+    from scipy.spatial import cKDTree
+
+    return cKDTree(a, leafsize=16, compact_nodes=False, copy_data=False)
+
+
+def _chunk_rows(n: int, device: Any) -> int:
+    """Rows per block of a (rows, n) distance matrix: about 16 M entries on the CPU (128 MiB in
+    float64), 64 M on an accelerator."""
+    budget = 2**24 if device is None or str(device) == "cpu" else 2**26
+    return max(1, min(n, budget // max(n, 1)))
+
+
+def _knn_maxnorm_torch(a: np.ndarray, k: int, device: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Distances and indices of the k nearest neighbours (self excluded), max-norm, chunked
-    torch."""
+    torch on ``device`` (CPU by default)."""
     import torch
 
-    at = torch.as_tensor(a, dtype=torch.float64)
+    at = torch.as_tensor(a, dtype=torch.float64, device=device)
     n = at.shape[0]
+    step = _chunk_rows(n, device)
     dists, idxs = [], []
-    for s in range(0, n, _CHUNK):
-        d = torch.cdist(at[s : s + _CHUNK], at, p=float("inf"))
-        d[torch.arange(d.shape[0]), torch.arange(s, s + d.shape[0])] = float("inf")
+    for s in range(0, n, step):
+        d = torch.cdist(at[s : s + step], at, p=float("inf"))
+        rows = torch.arange(d.shape[0], device=d.device)
+        d[rows, rows + s] = float("inf")
         v, i = torch.topk(d, k, dim=1, largest=False)
         dists.append(v)
         idxs.append(i)
-    return torch.cat(dists).numpy(), torch.cat(idxs).numpy()
+    return torch.cat(dists).cpu().numpy(), torch.cat(idxs).cpu().numpy()
 
 
-def _count_within_torch(a: np.ndarray, radius: np.ndarray, *, strict: bool) -> np.ndarray:
-    """Number of other points within ``radius`` (max-norm) of each point, chunked torch."""
+def _count_within_torch(
+    a: np.ndarray, radius: np.ndarray, *, strict: bool, device: Any = None
+) -> np.ndarray:
+    """Number of other points within ``radius`` (max-norm) of each point, chunked torch on
+    ``device`` (CPU by default)."""
     import torch
 
-    at = torch.as_tensor(a, dtype=torch.float64)
-    r = torch.as_tensor(radius, dtype=torch.float64)
+    at = torch.as_tensor(a, dtype=torch.float64, device=device)
+    r = torch.as_tensor(radius, dtype=torch.float64, device=at.device)
+    step = _chunk_rows(at.shape[0], device)
     out = []
-    for s in range(0, at.shape[0], _CHUNK):
-        d = torch.cdist(at[s : s + _CHUNK], at, p=float("inf"))
-        rr = r[s : s + _CHUNK, None]
-        out.append(((d < rr) if strict else (d <= rr)).sum(1) - 1)
-    return torch.cat(out).numpy()
+    for s in range(0, at.shape[0], step):
+        d = torch.cdist(at[s : s + step], at, p=float("inf"))
+        rr = r[s : s + step, None]
+        out.append(((d < rr) if strict else (d <= rr)).sum(1))
+    inside = torch.cat(out).cpu().numpy()
+    return inside - _self_inside(radius, strict)
 
 
-def _knn_maxnorm(a: np.ndarray, k: int, backend: str) -> tuple[np.ndarray, np.ndarray]:
-    if _use_tree(backend, a.shape[1]):
-        from scipy.spatial import cKDTree
-
-        d, i = cKDTree(a).query(a, k=k + 1, p=np.inf)
-        return d[:, 1:], i[:, 1:]
-    return _knn_maxnorm_torch(a, k)
+def _self_inside(radius: np.ndarray, strict: bool) -> np.ndarray:
+    """1 where a point lies within its own radius (distance 0 < r, or <= r), else 0."""
+    return (radius > 0 if strict else radius >= 0).astype(np.int64)
 
 
-def _count_within(a: np.ndarray, radius: np.ndarray, *, strict: bool, backend: str) -> np.ndarray:
-    if _use_tree(backend, a.shape[1]):
-        from scipy.spatial import cKDTree
+def _boundary(s: np.ndarray, v: np.ndarray, guess: np.ndarray, before: Any) -> np.ndarray:
+    """First index g of the sorted ``s`` at which ``before(s[g] - v, rows)`` turns False.
 
+    ``before`` must be monotone along ``s`` (True, then False) for each row; ``guess`` is an
+    estimate from ``searchsorted`` on ``v +- r``, which rounding can put one value off. The
+    differences ``s[g] - v`` are computed exactly as a tree computes distances, and groups of
+    equal values are stepped over at once, so the result is exact.
+    """
+    g = guess.copy()
+    n = s.size
+    while True:
+        rows = np.flatnonzero(g < n)
+        rows = rows[before(s[g[rows]] - v[rows], rows)]
+        if rows.size == 0:
+            break
+        g[rows] = np.searchsorted(s, s[g[rows]], side="right")
+    while True:
+        rows = np.flatnonzero(g > 0)
+        rows = rows[~before(s[g[rows] - 1] - v[rows], rows)]
+        if rows.size == 0:
+            break
+        g[rows] = np.searchsorted(s, s[g[rows] - 1], side="left")
+    return g
+
+
+def _count_sorted_1d(v: np.ndarray, radius: np.ndarray, *, strict: bool) -> np.ndarray:
+    """Number of other points j with |v_j - v_i| < r_i (``strict``) or <= r_i, for 1-D ``v``.
+
+    One sort and two binary searches per point (O(n log n)), exactly the counts of a tree query:
+    the points within r of v_i form a contiguous run of the sorted values, whose ends are found
+    with ``searchsorted`` and then checked with the distances themselves (see :func:`_boundary`).
+    The queries are made in sorted order (cache-friendly binary searches).
+    """
+    order = np.argsort(v)  # equal values have equal counts: any order of ties will do
+    s = v[order]
+    r = radius[order]
+    if strict:
+        hi = _boundary(s, s, np.searchsorted(s, s + r, side="left"), lambda d, i: d < r[i])
+        lo = _boundary(s, s, np.searchsorted(s, s - r, side="right"), lambda d, i: d <= -r[i])
+    else:
+        hi = _boundary(s, s, np.searchsorted(s, s + r, side="right"), lambda d, i: d <= r[i])
+        lo = _boundary(s, s, np.searchsorted(s, s - r, side="left"), lambda d, i: d < -r[i])
+    out = np.empty(v.shape[0], dtype=np.int64)
+    out[order] = np.maximum(hi - lo, 0) - _self_inside(r, strict)
+    return out
+
+
+def _knn_maxnorm(
+    a: np.ndarray, k: int, backend: str, device: Any = None, *, kth_only: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Max-norm distances (n, k) and indices (n, k) of the k nearest other points.
+
+    scipy route: one cKDTree, queried in the tree's own point order (neighbouring queries touch
+    the same nodes: about 2x faster than the input order at n = 1e5) with :func:`_workers`
+    threads. ``kth_only``: only the k-th distance, shape (n, 1), and no indices.
+    """
+    if _use_tree(backend, a.shape[1], device):
+        tree = _tree(a)
+        order = tree.indices
+        if kth_only:
+            d, _ = tree.query(a[order], k=[k + 1], p=np.inf, workers=_workers())
+            out = np.empty_like(d)
+            out[order] = d
+            return out, None
+        d, i = tree.query(a[order], k=k + 1, p=np.inf, workers=_workers())
+        out_d, out_i = np.empty_like(d), np.empty_like(i)
+        out_d[order], out_i[order] = d, i
+        return out_d[:, 1:], out_i[:, 1:]
+    d, i = _knn_maxnorm_torch(a, k, device)
+    return (d[:, -1:], None) if kth_only else (d, i)
+
+
+def _count_within(
+    a: np.ndarray, radius: np.ndarray, *, strict: bool, backend: str, device: Any = None
+) -> np.ndarray:
+    """Number of other points within ``radius`` (max-norm; ``strict``: < r, else <= r).
+
+    scipy route: a sorted array for one dimension (:func:`_count_sorted_1d`), else a cKDTree
+    queried in tree order. torch route: chunked pairwise distances on ``device``. The routes
+    give the same counts.
+    """
+    if _use_tree(backend, a.shape[1], device):
+        if a.shape[1] == 1:
+            return _count_sorted_1d(a[:, 0], radius, strict=strict)
+        tree = _tree(a)
+        order = tree.indices
         r = np.nextafter(radius, 0) if strict else radius
-        return cKDTree(a).query_ball_point(a, r=r, p=np.inf, return_length=True) - 1
-    return _count_within_torch(a, radius, strict=strict)
+        inside = tree.query_ball_point(
+            a[order], r=r[order], p=np.inf, return_length=True, workers=_workers()
+        )
+        out = np.empty(a.shape[0], dtype=np.int64)
+        out[order] = inside - 1  # r >= 0 (nextafter(r, 0) too): the point itself is counted
+        if strict:
+            out[radius <= 0] = 0  # nothing lies strictly within a radius of 0
+        return out
+    return _count_within_torch(a, radius, strict=strict, device=device)
 
 
-def _ksg_nats(x: np.ndarray, y: np.ndarray, k: int, algorithm: int, backend: str) -> float:
+def _ksg_nats(
+    x: np.ndarray, y: np.ndarray, k: int, algorithm: int, backend: str, device: Any = None
+) -> float:
     n = x.shape[0]
     k = min(k, n - 1)
     xy = np.hstack([x, y])
-    dist, idx = _knn_maxnorm(xy, k, backend)
     if algorithm == 1:
-        eps = dist[:, -1]
-        nx = _count_within(x, eps, strict=True, backend=backend)
-        ny = _count_within(y, eps, strict=True, backend=backend)
+        eps = _knn_maxnorm(xy, k, backend, device, kth_only=True)[0][:, 0]
+        nx = _count_within(x, eps, strict=True, backend=backend, device=device)
+        ny = _count_within(y, eps, strict=True, backend=backend, device=device)
         return float(digamma(k) + digamma(n) - np.mean(digamma(nx + 1) + digamma(ny + 1)))
+    _dist, idx = _knn_maxnorm(xy, k, backend, device)
     ex = np.abs(x[idx] - x[:, None, :]).max(axis=(1, 2))
     ey = np.abs(y[idx] - y[:, None, :]).max(axis=(1, 2))
-    nx = _count_within(x, ex, strict=False, backend=backend)
-    ny = _count_within(y, ey, strict=False, backend=backend)
+    nx = _count_within(x, ex, strict=False, backend=backend, device=device)
+    ny = _count_within(y, ey, strict=False, backend=backend, device=device)
     return float(digamma(k) - 1.0 / k + digamma(n) - np.mean(digamma(nx) + digamma(ny)))
 
 
-def _ross_nats(c: np.ndarray, labels: np.ndarray, k: int, backend: str) -> float:
+def _ross_nats(
+    c: np.ndarray, labels: np.ndarray, k: int, backend: str, device: Any = None
+) -> float:
     """Ross (2014) I(C;L) for continuous c (n, d) and integer labels (n,), max-norm."""
     n = c.shape[0]
     _classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
@@ -209,10 +357,10 @@ def _ross_nats(c: np.ndarray, labels: np.ndarray, k: int, backend: str) -> float
     for cl in np.nonzero(counts > 1)[0]:  # loop over classes, vectorised inside
         mask = inverse == cl
         kk = min(k, int(counts[cl]) - 1)
-        d, _ = _knn_maxnorm(c[mask], kk, backend)
-        radius[mask] = d[:, -1]
+        d, _ = _knn_maxnorm(c[mask], kk, backend, device, kth_only=True)
+        radius[mask] = d[:, 0]
         k_used[mask] = kk
-    m = _count_within(c, radius, strict=False, backend=backend)
+    m = _count_within(c, radius, strict=False, backend=backend, device=device)
     return float(
         digamma(n)
         - np.mean(digamma(counts[inverse]))
@@ -265,14 +413,14 @@ def kl_entropy(
         >>> bool(abs(kl_entropy(t) - truth) < 0.05)
         True
     """
-    a, scale = pow2_scale(as_samples(t, "t"))  # exact: h(t) = h(t / s) + d ln s
+    a, scale = pow2_scale(as_samples(to_host(t), "t"))  # exact: h(t) = h(t / s) + d ln s
     n, d = a.shape
     k = check_int(k, "k", minimum=1)
     if k >= n:
         raise InfoplaneError(f"k={k} must be smaller than n_samples={n}.")
     check_choice(metric, "metric", ("euclidean", "chebyshev"))
     if metric == "chebyshev":
-        eps = _knn_maxnorm(a, k, backend)[0][:, -1]
+        eps = _knn_maxnorm(a, k, backend, kth_only=True)[0][:, 0]
         log_v = d * math.log(2.0)
     else:
         if _use_tree(backend, d):
@@ -284,8 +432,9 @@ def kl_entropy(
 
             at = torch.as_tensor(a)
             parts = []
-            for s in range(0, n, _CHUNK):
-                dd = torch.cdist(at[s : s + _CHUNK], at)
+            step = _chunk_rows(n, None)
+            for s in range(0, n, step):
+                dd = torch.cdist(at[s : s + step], at)
                 parts.append(torch.topk(dd, k + 1, dim=1, largest=False)[0][:, -1])
             eps = torch.cat(parts).numpy()
         log_v = 0.5 * d * math.log(math.pi) - float(gammaln(0.5 * d + 1))
@@ -315,8 +464,11 @@ def _ksg_plane_nats(
     n_noise_draws: int,
     n_eval: int | None,
     seed: int,
+    device: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ross estimates (I(X; T+Z), I(T; Y)) in nats for flat (B, n, d), Euclidean, torch.
+    """Ross estimates (I(X; T+Z), I(T; Y)) in nats for flat (B, n, d), Euclidean, torch on
+    ``device`` (CPU by default; the noise is drawn by numpy on the host, so every device sees the
+    same draws).
 
     I(X; T+Z): ``n_noise_draws`` noisy copies of every input, the input index as the discrete
     variable. I(T;Y): the clean activations with the labels. Points are ordered by class so that the
@@ -336,20 +488,21 @@ def _ksg_plane_nats(
     rows = stratified_subset(
         code, n_eval, seed
     )  # query inputs (sorted positions, grouped by class)
-    q = torch.as_tensor(rows)
-    draw = torch.as_tensor(rng.integers(0, m, size=len(rows)))
+    dev = torch.device("cpu" if device is None else device)
+    q = torch.as_tensor(rows, device=dev)
+    draw = torch.as_tensor(rng.integers(0, m, size=len(rows)), device=dev)
     qu = q * m + draw  # the query's noisy point among the n*m
     qc = code[rows]
     col_start = np.concatenate([[0], np.cumsum(counts)])
     q_start = np.concatenate([[0], np.cumsum(np.bincount(qc, minlength=len(classes)))])
     ky_c = np.minimum(k, counts - 1)
-    ky = torch.as_tensor(np.maximum(ky_c[qc], 1))
+    ky = torch.as_tensor(np.maximum(ky_c[qc], 1), device=dev)
     w = (counts / n)[qc] / np.bincount(qc, minlength=len(classes))[qc]
-    w = torch.as_tensor(w / w.sum())
-    own_draws = q[:, None] * m + torch.arange(m)[None, :]  # (q, m)
-    ar = torch.arange(len(rows))
+    w = torch.as_tensor(w / w.sum(), device=dev)
+    own_draws = q[:, None] * m + torch.arange(m, device=dev)[None, :]  # (q, m)
+    ar = torch.arange(len(rows), device=dev)
     const_x = float(digamma(big_n) - digamma(m) + digamma(kx))
-    psi_nc = torch.special.digamma(torch.as_tensor(counts, dtype=torch.float64)[qc])
+    psi_nc = torch.special.digamma(torch.as_tensor(counts, dtype=torch.float64, device=dev)[qc])
     const_y = (
         float(digamma(n))
         - float((w * psi_nc).sum())
@@ -363,8 +516,8 @@ def _ksg_plane_nats(
         scale = float(scale.reshape(()))
         rel_var, clamped = relative_variance(noise_variance, scale)
         zb = z64 / scale if not clamped else z64 * math.sqrt(rel_var / noise_variance)
-        z = torch.as_tensor(zb, dtype=torch.float32)
-        t = torch.as_tensor(tb, dtype=torch.float32)
+        z = torch.as_tensor(zb, dtype=torch.float32, device=dev)
+        t = torch.as_tensor(tb, dtype=torch.float32, device=dev)
         t = t - t.mean(0)
         # I(X; T+Z)
         u = (t[:, None, :] + z).reshape(big_n, d)
@@ -385,7 +538,7 @@ def _ksg_plane_nats(
         dist = torch.addmm(t_sq[None, :], t[q], t.T, alpha=-2.0)
         dist.add_(t_sq[q, None]).clamp_(min=0)
         dist[ar, q] = float("inf")
-        r_y = torch.zeros(len(rows))
+        r_y = torch.zeros(len(rows), device=dev)
         for c in range(len(classes)):  # loop over classes (few), vectorised inside
             qs, qe = q_start[c], q_start[c + 1]
             if qe > qs and ky_c[c] >= 1:
@@ -464,6 +617,14 @@ class KSGEstimator(BaseEstimator):
         For the former values pass ``n_noise_draws=2, k_noise=None``. I(T;Y) on the plane uses ``k``
         (a list averages the planes over k).
 
+        Speed and devices: see the module docstring for the neighbour search (one tree query for
+        the joint space, sorted 1-D marginals; 2.5-4x faster than scikit-learn at n = 1e5 on the
+        same input, equal values). Torch tensors on CUDA (or ``device="cuda"``) run the counts
+        and the plane on CUDA after validation on the host (one copy each way); the estimate
+        (float64 max-norm) gives the CPU's counts, the plane (float32 Euclidean, as on the CPU)
+        the CPU's values up to a neighbour at a rounding boundary. ``device=None`` with numpy
+        input is the CPU route, unchanged.
+
     References:
         1. Kraskov, A., Stoegbauer, H., Grassberger, P. (2004). Estimating mutual information.
            Phys. Rev. E 69, 066138. arXiv cond-mat/0305641.
@@ -502,8 +663,9 @@ class KSGEstimator(BaseEstimator):
         )
         backend: Literal["auto", "kdtree", "torch"] = Field(
             "auto",
-            description='neighbour search: ``"auto"`` (cKDTree up to 20 dimensions, else chunked '
-            'torch), ``"kdtree"`` or ``"torch"``',
+            description='neighbour search: ``"auto"`` (on the CPU cKDTree up to 20 dimensions, '
+            'else chunked torch; on CUDA chunked torch), ``"kdtree"`` (scipy; 1-D marginals on a '
+            'sorted array) or ``"torch"``; the same counts on every route',
         )
         preprocess: Preprocess = Field(
             "standardize",
@@ -545,6 +707,18 @@ class KSGEstimator(BaseEstimator):
             description="plane only: query points (class-stratified) per representation; "
             "``None`` = all n inputs",
         )
+        device: str | None = Field(
+            None,
+            description="torch device of the neighbour search: ``None`` (default) = where the "
+            'input tensors are (numpy arrays and CPU tensors: the CPU route), ``"cpu"``, '
+            '``"cuda"`` or ``"cuda:N"``; on CUDA, ``backend="auto"`` uses the chunked torch '
+            "search and the plane runs there",
+        )
+
+        @field_validator("device")
+        @classmethod
+        def _device_name(cls, value: Any) -> Any:
+            return check_device(value)
 
         @field_validator("k")
         @classmethod
@@ -559,8 +733,48 @@ class KSGEstimator(BaseEstimator):
         k = self.params.k
         return tuple(k) if isinstance(k, tuple) else (k,)
 
+    def _device(self) -> str | None:
+        """The torch device: the ``device`` parameter, else the inputs' (None: CPU route)."""
+        return resolve_device(self.params.device, getattr(self, "_input_device", None))
+
+    def estimate(self, x: Any, y: Any) -> MIResult:
+        """Estimate I(X;Y) (see the class); torch tensors on CUDA are searched on CUDA.
+
+        Args:
+            x: (n_samples,) or (n_samples, d_x), numpy array or torch tensor.
+            y: (n_samples,) or (n_samples, d_y), numpy array or torch tensor.
+
+        Returns:
+            An :class:`~infoplane.interface.MIResult` in ``unit``.
+        """
+        self._input_device = input_device(x, y)
+        try:
+            return super().estimate(to_host(x), to_host(y))
+        finally:
+            self._input_device = None
+
+    def information_plane(
+        self, t: Any, labels: Any, *, x: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(I(X;T), I(T;Y)) per representation (see the class); CUDA tensors run on CUDA.
+
+        Args:
+            t: activations (..., n_samples, n_units), numpy array or torch tensor.
+            labels: integer labels (n_samples,).
+            x: must be ``None`` (every sample a distinct input).
+
+        Returns:
+            (i_xt, i_ty), arrays of shape ``t.shape[:-2]`` in ``unit``.
+        """
+        self._input_device = input_device(t, labels)
+        try:
+            return super().information_plane(to_host(t), to_host(labels), x=to_host(x))
+        finally:
+            self._input_device = None
+
     def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> tuple[float, tuple[str, ...]]:
         ks = self.orders
+        device = self._device()
         if x.shape[0] <= max(ks):
             raise InfoplaneError(
                 f"x has {x.shape[0]} samples; KSG with k={self.k} needs more than k samples "
@@ -577,18 +791,19 @@ class KSGEstimator(BaseEstimator):
             _check_ties({"y" if dx else "x": c}, self.jitter, flags)
             c = _jitter(c, self.jitter, rng)
             codes = row_codes(lab)
-            value = np.mean([_ross_nats(c, codes, k, self.backend) for k in ks])
+            value = np.mean([_ross_nats(c, codes, k, self.backend, device) for k in ks])
             return float(value), tuple(flags)
         xp, yp = _preprocess(x, self.preprocess), _preprocess(y, self.preprocess)
         _check_ties({"x": xp, "y": yp}, self.jitter, flags)
         xj = _jitter(xp, self.jitter, rng)
         yj = _jitter(yp, self.jitter, rng)
-        value = np.mean([_ksg_nats(xj, yj, k, self.algorithm, self.backend) for k in ks])
+        value = np.mean([_ksg_nats(xj, yj, k, self.algorithm, self.backend, device) for k in ks])
         return float(value), tuple(flags)
 
     def _plane_nats(
         self, t: np.ndarray, labels: np.ndarray, x: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
+        device = self._device()
         parts = [
             _ksg_plane_nats(
                 t,
@@ -599,6 +814,7 @@ class KSGEstimator(BaseEstimator):
                 n_noise_draws=self.n_noise_draws,
                 n_eval=self.n_eval,
                 seed=self.seed,
+                device=device,
             )
             for k in self.orders
         ]
@@ -607,7 +823,7 @@ class KSGEstimator(BaseEstimator):
 
 def _cmi_nats(x: np.ndarray, y: np.ndarray, z: np.ndarray, k: int, backend: str) -> float:
     """Frenzel-Pompe I(X;Y|Z) in nats on preprocessed continuous arrays, max-norm."""
-    eps = _knn_maxnorm(np.hstack([x, y, z]), k, backend)[0][:, -1]
+    eps = _knn_maxnorm(np.hstack([x, y, z]), k, backend, kth_only=True)[0][:, 0]
     n_xz = _count_within(np.hstack([x, z]), eps, strict=True, backend=backend)
     n_yz = _count_within(np.hstack([y, z]), eps, strict=True, backend=backend)
     n_z = _count_within(z, eps, strict=True, backend=backend)
@@ -684,7 +900,11 @@ def ksg_cmi(
     est = KSGEstimator(
         k=k, preprocess=preprocess, jitter=jitter, seed=seed, backend=backend, unit=unit
     )
-    arrays = {"x": as_samples(x, "x"), "y": as_samples(y, "y"), "z": as_samples(z, "z")}
+    arrays = {
+        "x": as_samples(to_host(x), "x"),
+        "y": as_samples(to_host(y), "y"),
+        "z": as_samples(to_host(z), "z"),
+    }
     check_same_length(arrays["x"], arrays["y"], "x", "y")
     check_same_length(arrays["x"], arrays["z"], "x", "z")
     n = arrays["x"].shape[0]
@@ -775,7 +995,7 @@ def ksg_permutation_test(
     n_permutations = check_int(n_permutations, "n_permutations", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     est = KSGEstimator(**params)
-    x2, y2 = as_samples(x, "x"), as_samples(y, "y")
+    x2, y2 = as_samples(to_host(x), "x"), as_samples(to_host(y), "y")
     check_same_length(x2, y2, "x", "y")
 
     def raw(yy: np.ndarray) -> float:
