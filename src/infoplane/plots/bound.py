@@ -2,8 +2,10 @@
 
 The IB curve (Tishby, Pereira & Bialek 1999, arXiv physics/0004057) drawn in the information plane of
 Shwartz-Ziv & Tishby (2017, arXiv 1703.00810): x = I(X;T), y = I(T;Y), both in bits, with a dotted
-line at I(X;Y); and the 2017 paper's check that layers satisfy the IB equations (fitted beta and
-residual per epoch, one line per layer). matplotlib with the Agg backend; PNG files.
+line at I(X;Y); and claim (iii) of the 2017 paper, that layers lie close to the bound and satisfy the
+IB equations (:func:`plot_bound_check`: distance from the bound of the same joint with its interval
+over networks, and the self-consistency of each layer; :func:`plot_layer_check` draws tables of
+fitted betas, residuals and slopes). matplotlib with the Agg backend; PNG files.
 """
 
 from __future__ import annotations
@@ -183,9 +185,10 @@ def plot_layer_check(df: Any, path: str | Path, *, title: str | None = None) -> 
     """Save one PNG of the layer check for all layers: fitted beta, residual and I(X;T) per epoch.
 
     Args:
-        df: DataFrame from :func:`infoplane.bottleneck.layer_check` with an extra ``layer`` column
-            (one row per (layer, epoch)); columns used: ``layer, epoch, beta, residual`` (bits),
-            ``i_xt`` (bits), ``slope`` (and ``bound_slope`` when present).
+        df: a table of fitted IB betas with a ``layer`` column (one row per (layer, epoch));
+            columns used: ``layer, epoch, beta, residual`` (bits), ``i_xt`` (bits), ``slope``
+            (and ``bound_slope`` when present). The tables of the current check
+            (:func:`infoplane.bottleneck.layer_check`) are drawn by :func:`plot_bound_check`.
         path: output PNG path (its folder is created).
         title: figure title (default none).
 
@@ -242,6 +245,105 @@ def plot_layer_check(df: Any, path: str | Path, *, title: str | None = None) -> 
         for ax in axes:
             ax.grid(alpha=0.3)
         axes[0].legend(title="layer", fontsize=8)
+        if title:
+            fig.suptitle(title)
+        _save(fig, path)
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def plot_bound_check(
+    table: Any,
+    path: str | Path,
+    *,
+    bound: Any = None,
+    title: str | None = None,
+    n_boot: int = 1000,
+) -> Path:
+    """Save one PNG of claim (iii) for all layers: distance from the IB bound and self-consistency.
+
+    Panels: (1) the distance from the bound of the same joint per epoch, mean over networks with
+    its bootstrap interval (band), one line per layer; (2) the deterministic-IB ``inconsistent``
+    mass (solid) and the ``not_argmin`` mass (dashed) per epoch; (3) the layers in the information
+    plane of the rule (I(T;Y) under p(y|x)) with the bound drawn.
+
+    Args:
+        table: the rows of :func:`infoplane.bottleneck.layer_check` for several layers, with a
+            ``layer`` column (one row per (layer, repeat, epoch)); columns used: ``layer, repeat,
+            epoch, i_xt, i_ty, distance, excess_i_xt, above_bound`` (bits) and, when present,
+            ``inconsistent`` and ``not_argmin`` (rows with NaN are skipped).
+        path: output PNG path (its folder is created).
+        bound: the IB curve drawn in panel 3 (a table with ``i_xt``, ``i_ty``; default none).
+        title: figure title (default none).
+        n_boot: bootstrap resamples of the networks for the bands (default 1000).
+
+    Returns:
+        The path written.
+
+    Raises:
+        InfoplaneError: if a needed column is missing.
+
+    Notes:
+        Epochs are shifted by one on the log axes (epoch 0 is drawn at 1). The bands are the 95%
+        percentile intervals of :func:`infoplane.bottleneck.summarize_distance` (none with one
+        network). Values in bits (the table's ``unit``).
+
+    References:
+        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
+        Information. arXiv 1703.00810, claim (iii).
+
+    Example:
+        >>> import tempfile, pathlib, pandas as pd
+        >>> df = pd.DataFrame({"layer": 1, "repeat": [0, 1, 0, 1], "epoch": [0, 0, 9, 9],
+        ...                    "i_xt": [1.0, 1.2, 2.0, 2.1], "i_ty": [0.3, 0.35, 0.5, 0.52],
+        ...                    "distance": [0.2, 0.15, 0.1, 0.08], "excess_i_xt": 0.5,
+        ...                    "above_bound": False, "inconsistent": [0.4, None, 0.2, None],
+        ...                    "not_argmin": [0.5, None, 0.3, None]})
+        >>> plot_bound_check(df, pathlib.Path(tempfile.mkdtemp()) / "b.png").suffix
+        '.png'
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from infoplane.bottleneck.distance import summarize_distance
+    from infoplane.interface import InfoplaneError
+
+    need = {"layer", "repeat", "epoch", "i_xt", "i_ty", "distance", "excess_i_xt", "above_bound"}
+    missing = need - set(table.columns)
+    if missing:
+        raise InfoplaneError(f"table needs columns {sorted(need)}; missing {sorted(missing)}.")
+    summary = summarize_distance(table, n_boot=n_boot)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), dpi=150)
+    try:
+        for i, layer in enumerate(dict.fromkeys(table["layer"].tolist())):
+            color = f"C{i % 10}"
+            s = summary[summary["layer"] == layer].sort_values("epoch")
+            ep = s["epoch"].to_numpy(dtype=float) + 1.0
+            axes[0].plot(ep, s["distance"], color=color, label=str(layer))
+            axes[0].fill_between(ep, s["distance_low"], s["distance_high"], color=color,
+                                 alpha=0.2, lw=0)  # fmt: skip
+            rows = table[table["layer"] == layer].sort_values("epoch")
+            if "inconsistent" in rows:
+                sc = rows.dropna(subset=["inconsistent"])
+                ep_sc = sc["epoch"].to_numpy(dtype=float) + 1.0
+                axes[1].plot(ep_sc, sc["inconsistent"], color=color, label=str(layer))
+                axes[1].plot(ep_sc, sc["not_argmin"], color=color, linestyle="--")
+            axes[2].plot(s["i_xt"], s["i_ty"], "o-", ms=2, lw=0.8, color=color, label=str(layer))
+        if bound is not None:
+            draw_bound(axes[2], bound, label="IB bound (same joint)")
+        axes[0].set(xscale="log", xlabel="Epochs + 1", ylabel=axis_label("distance", "bits"))
+        axes[0].set_title("distance from the IB bound (mean, 95% CI)")
+        axes[1].set(xscale="log", xlabel="Epochs + 1", ylabel="share of p(x)", ylim=(-0.02, 1.02))
+        axes[1].set_title("IB equations: inconsistent (solid), not argmin (dashed)")
+        axes[2].set(xlabel=axis_label("I(X;T)", "bits"), ylabel=axis_label("I(T;Y) under p(y|x)",
+                                                                           "bits"))  # fmt: skip
+        axes[2].set_title("layers and the bound of the same joint")
+        for ax in axes:
+            ax.grid(alpha=0.3)
+        axes[0].legend(title="layer", fontsize=7)
         if title:
             fig.suptitle(title)
         _save(fig, path)

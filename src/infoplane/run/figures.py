@@ -5,7 +5,9 @@
   Information Bottleneck bound of the soft rule p(y|x) (``all.mat``) drawn under the layers.
 - ``snr.png`` and ``phases.csv``: gradient mean and std per layer (log-log) with the
   drift-to-diffusion transition marked.
-- ``layer_check.png`` and ``layer_check.csv`` (12-bit task): the IB beta fitted to each layer.
+- ``layer_check.png`` and ``layer_check.csv`` (12-bit task, ``--layer-check``): claim (iii), each
+  layer's distance from the IB bound of the soft rule (every network) and its IB self-consistency
+  (network 0), see :func:`~infoplane.bottleneck.layer_check`.
 - ``training_curves.png``.
 """
 
@@ -44,7 +46,7 @@ def write_run_figures(
             reads repeat 0 from the run's activation store.
         epochs: the captured epochs (unused; the tables hold them).
         progress: a tqdm-like factory for the progress bar of the IB layer check (one step per
-            layer, ~20 s each on a CPU), or ``None`` (default) for no bar.
+            layer, about a second each on a CPU), or ``None`` (default) for no bar.
 
     Returns:
         Names of the files written (paths relative to the run directory, as named by
@@ -158,15 +160,15 @@ def log_subset(n: int, k: int) -> np.ndarray:
 
 
 def _layer_check(result: Any, config: Any, bound: Any, progress: Any = None) -> list[str]:
-    """Fit the IB beta to each layer of repeat 0 (Shwartz-Ziv & Tishby 2017, Sec. 3.4)."""
+    """Claim (iii) per layer (Shwartz-Ziv & Tishby 2017): distance and IB self-consistency."""
     import pandas as pd
 
     from infoplane.analysis.diagnostics import binning_grid_from_config
-    from infoplane.bottleneck import layer_check
+    from infoplane.bottleneck import layer_check, twelve_bit_bound
     from infoplane.data import twelve_bit_p_x, twelve_bit_p_y_given_x
-    from infoplane.plots.bound import plot_layer_check
+    from infoplane.plots.bound import plot_bound_check
     from infoplane.storage import write_table
-    from infoplane.storage.activations import load_activations, open_store
+    from infoplane.storage.activations import open_store
     from infoplane.storage.layout import RunLayout
 
     store = open_store(result.out_dir)
@@ -174,27 +176,29 @@ def _layer_check(result: Any, config: Any, bound: Any, progress: Any = None) -> 
     all_epochs = store.completed_epochs
     keep = log_subset(len(all_epochs), config.analysis.layer_check_epochs)
     epochs = all_epochs[keep]
+    bound = twelve_bit_bound() if bound is None else bound
+    pyx, px = twelve_bit_p_y_given_x(), twelve_bit_p_x()
     frames = []
     layers = list(store.layers)
-    if progress is not None:  # ~20 s of CPU per layer: show it
+    if progress is not None:
         layers = progress(layers, desc="IB layer check", unit="layer", leave=False)
     for index, layer in enumerate(layers, start=1):
-        # repeat 0, the chosen epochs: (n_epochs, n_samples, n_units)
-        t = load_activations(result.out_dir, layer, repeat=0)[keep]
+        # every network, the chosen epochs: (n_repeats, n_epochs, n_samples, n_units)
+        t = np.asarray(store.read(layer, epochs=epochs), dtype=np.float64)
         layer_grid = dict(grid)
         if layer_grid["range"] == "data" and layer_grid.get("bin_width") is None:
             layer_grid["range"] = (float(t.min()), float(max(t.max(), t.min() + 1e-9)))
-        frame = layer_check(
-            t,
-            twelve_bit_p_y_given_x(),
-            p_x=twelve_bit_p_x(),
-            epochs=epochs,
-            bound=bound,
-            **layer_grid,
-        )
+        # distance for every network; the self-consistency (~0.1 s per epoch) for network 0
+        frame = layer_check(t[:1], pyx, p_x=px, epochs=epochs, bound=bound, **layer_grid)
+        if len(t) > 1:
+            from infoplane.bottleneck import distance_to_bound
+
+            rest = distance_to_bound(t[1:], pyx, p_x=px, epochs=epochs, bound=bound, n_boot=0,
+                                     **layer_grid).rows.drop(columns="layer")  # fmt: skip
+            frame = pd.concat([frame, rest.assign(repeat=rest["repeat"] + 1)], ignore_index=True)
         frames.append(frame.assign(layer=index, layer_name=layer))
     table = pd.concat(frames, ignore_index=True)
     layout = RunLayout(result.out_dir)
     write_table(layout.layer_check, table)
-    plot_layer_check(table, layout.layer_check_figure)
+    plot_bound_check(table, layout.layer_check_figure, bound=bound)
     return [layout.layer_check.name, layout.layer_check_figure.name]
