@@ -22,17 +22,22 @@ from infoplane.benchmark import (
     AdditiveUniformSampler,
     BenchmarkTask,
     GaussianSampler,
+    NoisyLayerSampler,
     StudentTSampler,
     TransformedSampler,
     benchmark_tasks,
     gaussian_mutual_information,
     get_task,
+    noisy_layer_mutual_information,
+    noisy_layer_tasks,
+    not_applicable,
     run_benchmark,
     select_tasks,
     summarize_benchmark,
 )
 from infoplane.benchmark import runner as runner_module
 from infoplane.benchmark.samplers import BIMODAL_X, BIMODAL_Y, Spiral, _mixture_cdf
+from infoplane.estimators import make_estimator
 from infoplane.interface import InfoplaneError, InfoplaneRuntimeError
 
 # The task ids of the paper's code (cbg-ethz/bmi, benchmark/task_list.py), in its order.
@@ -445,6 +450,8 @@ EXPECTED_COLUMNS = [
     "seconds",
     "note",
     "params",
+    "applicable",
+    "truth_se",
 ]
 
 
@@ -564,3 +571,107 @@ def test_a_held_lock_is_a_runtime_error(tmp_path: Path) -> None:
     assert not (tmp_path / "benchmark.parquet").exists()
     df = run_benchmark(["ksg"], "1v1-normal-*", n=20, seeds=(0,), out_dir=tmp_path, progress=False)
     assert len(df) == 1 and (tmp_path / "benchmark.parquet").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# The noisy-layer family and "not applicable"
+# --------------------------------------------------------------------------------------------------
+
+
+def test_noisy_layer_truth_by_quadrature_in_one_dimension() -> None:
+    # X uniform over 3 points, Y = t_X + Z: h(Y) by quadrature of the mixture density, minus h(Z)
+    t = np.array([[-0.4], [0.1], [0.9]])
+    s2 = 0.09
+    mix = lambda v: np.mean(stats.norm.pdf(v, loc=t[:, 0], scale=math.sqrt(s2)))  # noqa: E731
+    h_y = integrate.quad(lambda v: -mix(v) * math.log(mix(v)), -4, 5, limit=200)[0]
+    truth = h_y - 0.5 * math.log(2 * math.pi * math.e * s2)
+    mi, se, draws = noisy_layer_mutual_information(t, s2, rounds=4000, seed=1)
+    assert draws == 12000 and 0 < se < 0.01
+    assert abs(mi - truth) < 4 * se
+    # limits: identical rows carry nothing; far-apart rows carry log m
+    assert noisy_layer_mutual_information(np.zeros((4, 2)), 0.1, rounds=10)[0] == pytest.approx(0)
+    far = noisy_layer_mutual_information(np.eye(4) * 100, 0.1, rounds=10)[0]
+    assert far == pytest.approx(math.log(4), abs=1e-9)
+
+
+def test_noisy_layer_shipped_truths_reproduce_with_fresh_draws() -> None:
+    tasks = noisy_layer_tasks()
+    assert len(tasks) == 7 and all(t.family == "noisy-layer" for t in tasks.values())
+    for name in ("noisy-digits_cnn-fc1-epoch20-1",):
+        task = tasks[name]
+        s = task.sampler
+        mi, se, _ = noisy_layer_mutual_information(
+            s.activations, s.noise_variance, rounds=30, seed=9
+        )
+        assert task.truth_draws == 512_000 and task.standard_error_bits < 0.005
+        assert abs(mi - task.mutual_information) < 4 * math.hypot(se, s.standard_error)
+        assert 0.5 < task.mutual_information_bits < math.log2(256)
+        # an independent route: the pairwise-distance bounds on the mixture entropy bracket it
+        x = np.arange(len(s.activations))
+        bounds = [
+            make_estimator(b, noise_variance=s.noise_variance, n_eval=None, dtype="float64")
+            .estimate(x, s.activations)
+            .value
+            for b in ("kde_lower", "kde_upper")
+        ]
+        assert bounds[0] < task.mutual_information_bits < bounds[1]
+
+
+def test_noisy_layer_samples_keep_x_discrete_and_standardise_y() -> None:
+    task = get_task("noisy-12bit-layer3-epoch1000-0.3")
+    x, y = task.sample(3000, seed=4)
+    assert x.dtype == np.int64 and x.shape == (3000, 1) and 0 <= x.min() and x.max() < 256
+    np.testing.assert_allclose(y.std(axis=0), 1.0)
+    xr, yr = task.sample(3000, seed=4, standardize=False)
+    np.testing.assert_array_equal(xr, x)
+    resid = yr - task.sampler.activations[xr[:, 0]]
+    assert resid.var() == pytest.approx(task.sampler.noise_variance, rel=0.05)
+    with pytest.raises(InfoplaneError, match="noise_variance"):
+        NoisyLayerSampler(np.zeros((3, 1)), 0.0)
+    assert len(select_tasks("noisy-12bit-layer3-*", suite="noisy")) == 4
+    assert len(select_tasks(None, suite="all")) == 47
+    with pytest.raises(InfoplaneError, match="suite"):
+        select_tasks("*", suite="bmi")
+    with pytest.raises(InfoplaneError, match="suite 'czyz'"):
+        select_tasks("noisy-*")
+
+
+def test_noisy_estimators_are_not_applicable_on_continuous_tasks_not_failed(
+    tmp_path: Path,
+) -> None:
+    df = run_benchmark(
+        ["kde_upper", "ksg"], "1v1-normal-0.75", n=100, seeds=(0,), out_dir=tmp_path, progress=False
+    )
+    kde, ksg = df.iloc[0], df.iloc[1]
+    assert not kde["applicable"] and np.isnan(kde["estimate"]) and not kde["solved"]
+    assert kde["note"].startswith("not applicable: kde_upper measures I(X; T+Z)")
+    assert "failed" not in kde["note"] and ksg["applicable"] and np.isfinite(ksg["estimate"])
+    summary = summarize_benchmark(df)
+    assert summary["applicable"].tolist() == [False, True]
+    # on the noisy-layer family X is the input index: the same estimator applies
+    noisy = run_benchmark(
+        ["kde_upper"],
+        "noisy-12bit-layer3-epoch1000-3",
+        n=300,
+        seeds=(0,),
+        progress=False,
+        suite="noisy",
+    )
+    row = noisy.iloc[0]
+    assert row["applicable"] and np.isfinite(row["estimate"]) and row["truth_se"] > 0
+    est = runner_module.make_estimator("gaussian_dropout")
+    x = np.zeros((5, 1))
+    assert "discrete X" in not_applicable(est, x, x)
+    assert not_applicable(est, x.astype(int), x) is None
+
+
+def test_tables_written_before_the_new_columns_still_read(tmp_path: Path) -> None:
+    df = run_benchmark(["ksg"], "1v1-normal-*", n=50, seeds=(0,), progress=False)
+    df.drop(columns=["applicable", "truth_se"]).to_parquet(tmp_path / "benchmark.parquet")
+    again = run_benchmark(
+        ["ksg"], "1v1-normal-*", n=50, seeds=(0,), out_dir=tmp_path, progress=False
+    )
+    assert again["applicable"].tolist() == [True] and again["truth_se"].tolist() == [0.0]
+    assert again["estimate"].tolist() == df["estimate"].tolist()  # reused, not recomputed
+    old = summarize_benchmark(df.drop(columns=["applicable", "truth_se"]))
+    assert old["applicable"].tolist() == [True]

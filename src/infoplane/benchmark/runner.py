@@ -46,7 +46,11 @@ COLUMNS: tuple[str, ...] = (
     "seconds",
     "note",
     "params",
+    "applicable",
+    "truth_se",
 )
+#: Columns added after the first release, with the value that old tables get when read.
+_BACKFILL: dict[str, Any] = {"applicable": True, "truth_se": 0.0}
 _KEY = ["task", "estimator", "seed", "n"]
 
 
@@ -95,9 +99,9 @@ def _estimators(estimators: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def _tasks(tasks: Any) -> dict[str, BenchmarkTask]:
+def _tasks(tasks: Any, suite: str = "czyz") -> dict[str, BenchmarkTask]:
     if tasks is None or isinstance(tasks, str):
-        chosen = select_tasks(tasks)
+        chosen = select_tasks(tasks, suite)
     elif isinstance(tasks, Mapping):
         chosen = {str(k): v for k, v in tasks.items()}
     else:
@@ -144,6 +148,9 @@ def _read_table(path: Path) -> Any:
             f"cannot read the benchmark table {str(path)!r} ({type(exc).__name__}: {exc}); the "
             "file is corrupt or not a Parquet table: move it away or choose another --out."
         ) from None
+    for col, value in _BACKFILL.items():
+        if col not in frame.columns:
+            frame[col] = value
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise InfoplaneRuntimeError(
@@ -196,7 +203,53 @@ _DTYPES: dict[str, str] = {
     "seconds": "float64",
     "note": "str",
     "params": "str",
+    "applicable": "bool",
+    "truth_se": "float64",
 }
+
+
+def not_applicable(est: Any, x: np.ndarray, y: np.ndarray) -> str | None:
+    """Why ``est`` does not estimate I(X;Y) on data like (x, y), or ``None`` when it does.
+
+    Args:
+        est: a registered estimator.
+        x: samples of X, shape (n, d_x) (integer dtype = discrete).
+        y: samples of Y, shape (n, d_y).
+
+    Returns:
+        A one-line reason, or ``None``. Units: none (text).
+
+    Raises:
+        Nothing.
+
+    Notes:
+        The noisy-layer estimators (``kde_upper``, ``kde_lower``, ``sample_propagation``,
+        ``gaussian_dropout``) measure I(X; T+Z) for a discrete X (an input index) and add their
+        own noise to a continuous T; they refuse two continuous variables (issue 12), so on the
+        40 continuous tasks of Czyż et al. they are "not applicable", not failed. They apply to
+        the noisy-layer family, whose X is the input index.
+
+    References:
+        Czyż et al. (2023), NeurIPS, arXiv 2306.11078; Kolchinsky, A., Tracey, B. D. (2017).
+        Estimating Mixture Entropy with Pairwise Distances. Entropy 19(7):361. arXiv 1706.02419.
+
+    Example:
+        >>> from infoplane.estimators import make_estimator
+        >>> x = np.zeros((4, 1))
+        >>> not_applicable(make_estimator("kde_upper"), x, x)[:28]
+        'kde_upper measures I(X; T+Z)'
+        >>> not_applicable(make_estimator("ksg"), x, x) is None
+        True
+    """
+    from infoplane.estimators.kde import _GroupedMixtureEstimator
+
+    discrete = x.dtype.kind in "iub" or y.dtype.kind in "iub"  # integer or boolean: symbols
+    if isinstance(est, _GroupedMixtureEstimator) and not discrete:
+        return (
+            f"{est.name} measures I(X; T+Z) for a discrete X (an input index) and adds its own "
+            "noise to a continuous T; both variables of this task are continuous"
+        )
+    return None
 
 
 def _estimate_one(est: Any, x: np.ndarray, y: np.ndarray) -> tuple[float, float, str]:
@@ -222,6 +275,7 @@ def run_benchmark(
     seeds: Sequence[int] = (0, 1, 2),
     out_dir: str | Path | None = None,
     progress: bool = True,
+    suite: str = "czyz",
 ) -> Any:
     """Estimate I(X;Y) with each estimator on each task and seed, and score against the truth.
 
@@ -242,6 +296,8 @@ def run_benchmark(
         seeds: seeds of the data sets (non-negative ints; default (0, 1, 2)).
         out_dir: folder for ``benchmark.parquet`` (created if needed); ``None`` keeps nothing.
         progress: show a tqdm progress bar over (task, estimator) pairs (default True).
+        suite: the tasks a pattern selects from: ``"czyz"`` (default, the 40 tasks),
+            ``"noisy"`` (noisy layers of real networks, truths by Monte Carlo) or ``"all"``.
 
     Returns:
         A pandas DataFrame with one row per requested (task, estimator, seed), in the benchmark's
@@ -252,7 +308,10 @@ def run_benchmark(
         |ln(mean estimate over the seeds / truth)| < ln 1.5; ``seconds`` is the wall time of the
         estimate alone; ``note`` says why a row is unsolved or flagged (e.g. an estimate clipped
         at 0, or an estimator's error message); ``params`` is the estimator's validated
-        hyper-parameters as JSON.
+        hyper-parameters as JSON; ``applicable`` is False (estimate NaN, unsolved, the reason
+        in ``note``) where the estimator does not measure I(X;Y) for the task's kind of data
+        (:func:`not_applicable`); ``truth_se`` is the truth's standard error in bits (0 for
+        closed forms, the Monte Carlo standard error for the noisy layers).
 
     Raises:
         InfoplaneError: for n < 10, bad seeds, an unknown or badly configured estimator (the
@@ -295,7 +354,7 @@ def run_benchmark(
     n = int(n)
     seed_list = _check_seeds(seeds)
     specs = _estimators(estimators)
-    chosen = _tasks(tasks)
+    chosen = _tasks(tasks, suite)
 
     path = None if out_dir is None else Path(out_dir) / TABLE_NAME
     with _locked(path):
@@ -335,7 +394,8 @@ def _run(
     progress: bool,
 ) -> Any:
     import pandas as pd
-    from tqdm.auto import tqdm
+
+    from infoplane._progress import progress_bar
 
     table = _read_table(path) if path is not None and path.exists() else _empty_table()
     truths = {name: task.mutual_information_bits for name, task in chosen.items()}
@@ -348,7 +408,7 @@ def _run(
 
     rows: list[dict[str, Any]] = []
     warm: set[str] = set()
-    bar = tqdm(
+    bar = progress_bar(
         total=len(chosen) * len(specs),
         desc="benchmark",
         unit="pair",
@@ -366,11 +426,15 @@ def _run(
                         continue
                     if seed not in samples:
                         samples[seed] = task.sample(n, seed)
-                    if label not in warm:  # pay one-time imports/compilation outside the timing
-                        warm.add(label)
-                        x0, y0 = samples[seed]
-                        _estimate_one(est, x0[:WARMUP_SAMPLES], y0[:WARMUP_SAMPLES])
-                    value, seconds, note = _estimate_one(est, *samples[seed])
+                    reason = not_applicable(est, *samples[seed])
+                    if reason is not None:
+                        value, seconds, note = math.nan, 0.0, f"not applicable: {reason}"
+                    else:
+                        if label not in warm:  # one-time imports/compilation outside the timing
+                            warm.add(label)
+                            x0, y0 = samples[seed]
+                            _estimate_one(est, x0[:WARMUP_SAMPLES], y0[:WARMUP_SAMPLES])
+                        value, seconds, note = _estimate_one(est, *samples[seed])
                     new.append(
                         {
                             "task": name,
@@ -385,6 +449,8 @@ def _run(
                             "seconds": seconds,
                             "note": note,
                             "params": json.dumps(est.get_params(), sort_keys=True, default=str),
+                            "applicable": reason is None,
+                            "truth_se": task.standard_error_bits,
                         }
                     )
                 if new:
@@ -421,8 +487,10 @@ def summarize_benchmark(frame: Any) -> Any:
         frame: a table from :func:`run_benchmark` (or ``pandas.read_parquet`` of its file).
 
     Returns:
-        A pandas DataFrame with columns ``task, estimator, n, seeds, mean_estimate, truth, unit,
-        solved, seconds`` (``mean_estimate`` and ``truth`` in bits; ``seconds`` is the total
+        A pandas DataFrame with columns ``task, estimator, n, seeds, mean_estimate, truth,
+        truth_se, unit, solved, applicable, seconds`` (``mean_estimate``, ``truth`` and its
+        standard error ``truth_se`` in bits; ``applicable`` False where the estimator does not
+        measure I(X;Y) on the task, see :func:`not_applicable`; ``seconds`` is the total
         estimation time over the seeds), in the input's order.
 
     Raises:
@@ -443,6 +511,10 @@ def summarize_benchmark(frame: Any) -> Any:
         >>> summarize_benchmark(pd.DataFrame(rows))[["mean_estimate", "solved"]].values.tolist()
         [[1.4, True]]
     """
+    if hasattr(frame, "columns"):
+        frame = frame.assign(
+            **{c: v for c, v in _BACKFILL.items() if c not in frame.columns}
+        )  # tables written before these columns existed
     missing = [c for c in COLUMNS if c not in getattr(frame, "columns", ())]
     if missing:
         raise InfoplaneError(f"frame is not a benchmark table (missing columns {missing}).")
@@ -454,8 +526,22 @@ def summarize_benchmark(frame: Any) -> Any:
         truth=("truth", "first"),
         unit=("unit", "first"),
         solved=("solved", "first"),
+        applicable=("applicable", "all"),
+        truth_se=("truth_se", "first"),
         seconds=("seconds", "sum"),
     ).reset_index()
     return summary[
-        ["task", "estimator", "n", "seeds", "mean_estimate", "truth", "unit", "solved", "seconds"]
+        [
+            "task",
+            "estimator",
+            "n",
+            "seeds",
+            "mean_estimate",
+            "truth",
+            "truth_se",
+            "unit",
+            "solved",
+            "applicable",
+            "seconds",
+        ]
     ]

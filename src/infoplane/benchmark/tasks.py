@@ -67,7 +67,7 @@ class BenchmarkTask:
         title: the paper's display name, e.g. ``"Bivariate normal 1 × 1"``.
         sampler: the distribution (:class:`~infoplane.benchmark.samplers.Sampler`).
         family: ``"one-dimensional"``, ``"embedding"``, ``"multinormal"``, ``"student"`` or
-            ``"transformed"`` (the paper's groups).
+            ``"transformed"`` (the paper's groups), or ``"noisy-layer"`` (infoplane's suite).
         source: one line saying where the definition comes from.
 
     Attributes:
@@ -80,6 +80,9 @@ class BenchmarkTask:
         dim_y: dimension of Y; ``sample`` returns y of shape (n, dim_y).
         mutual_information: the true I(X;Y) in nats.
         mutual_information_bits: the true I(X;Y) in bits.
+        standard_error_bits: standard error of the truth in bits (0 for a closed form; the
+            Monte Carlo standard error for the noisy-layer family).
+        truth_draws: Monte Carlo draws behind the truth, or ``None`` for a closed form.
 
     Raises:
         InfoplaneError: from :meth:`sample` for a bad ``n`` or ``seed``.
@@ -130,6 +133,18 @@ class BenchmarkTask:
         """The true I(X;Y) in bits."""
         return self.sampler.mutual_information / LN2
 
+    @property
+    def standard_error_bits(self) -> float:
+        """Standard error of the truth in bits: 0 for closed forms, the Monte Carlo standard
+        error for the noisy-layer tasks."""
+        return float(getattr(self.sampler, "standard_error", 0.0)) / LN2
+
+    @property
+    def truth_draws(self) -> int | None:
+        """Monte Carlo draws behind the truth (``None`` for a closed form)."""
+        draws = getattr(self.sampler, "draws", None)
+        return None if draws is None else int(draws)
+
     def sample(
         self, n: int, seed: int = 0, *, standardize: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -148,8 +163,9 @@ class BenchmarkTask:
             InfoplaneError: for a bad ``n`` or ``seed``.
         """
         x, y = self.sampler.sample(n, seed)
-        if standardize:
-            return standardize_samples(x), standardize_samples(y)
+        if standardize:  # discrete variables (integer dtype: an input index) stay symbols
+            x = x if np.issubdtype(x.dtype, np.integer) else standardize_samples(x)
+            y = y if np.issubdtype(y.dtype, np.integer) else standardize_samples(y)
         return x, y
 
     def __repr__(self) -> str:
@@ -281,6 +297,74 @@ def _registry() -> dict[str, BenchmarkTask]:
     return _build()
 
 
+#: The task suites: ``"czyz"`` (the 40 tasks of Czyż et al.), ``"noisy"`` (noisy layers of real
+#: networks, :mod:`infoplane.benchmark.noisy_layers`) and ``"all"``.
+SUITES: tuple[str, ...] = ("czyz", "noisy", "all")
+
+
+@functools.cache
+def _noisy_registry() -> dict[str, BenchmarkTask]:
+    from infoplane.benchmark.noisy_layers import noisy_layer_samplers
+
+    out = {}
+    for name, sampler in noisy_layer_samplers().items():
+        m, d = sampler.activations.shape
+        title = f"Noisy layer {name.removeprefix('noisy-')} ({m} inputs, {d} units)"
+        out[name] = BenchmarkTask(
+            name,
+            title,
+            sampler,
+            "noisy-layer",
+            source="infoplane: a captured layer + Gaussian noise, truth by Monte Carlo "
+            f"({sampler.draws} draws)",
+        )
+    return out
+
+
+def _suite(suite: str) -> dict[str, BenchmarkTask]:
+    if suite == "czyz":
+        return _registry()
+    if suite == "noisy":
+        return _noisy_registry()
+    if suite == "all":
+        return {**_registry(), **_noisy_registry()}
+    raise InfoplaneError(
+        f"suite={suite!r} is not a task suite; choose one of {', '.join(map(repr, SUITES))}."
+    )
+
+
+def noisy_layer_tasks() -> dict[str, BenchmarkTask]:
+    """The noisy-layer family: I(X; T+Z) for layers of real networks, truths by Monte Carlo.
+
+    Returns:
+        A new dict name -> :class:`BenchmarkTask` (family ``"noisy-layer"``): x is the input
+        index (int64, shape (n, 1)), y = T(x) + Z (float64, shape (n, d), standardised by
+        ``sample``); ``mutual_information_bits``, ``standard_error_bits`` and ``truth_draws``
+        give the truth, its Monte Carlo standard error and the draws.
+
+    Raises:
+        InfoplaneRuntimeError: if the shipped layers are missing or corrupt.
+
+    Notes:
+        Layers: the 12-bit tanh network (12-10-7-5-4-3-2) after 1 and 1000 epochs (layers 1
+        and 3) and a small CNN's dense ReLU layer on the 8 x 8 digits, each on 256 inputs; noise
+        variance a multiple (last part of the name) of the layer's mean per-unit variance. See
+        :mod:`infoplane.benchmark.noisy_layers`.
+
+    References:
+        Goldfeld, Z. et al. (2019). Estimating Information Flow in Deep Neural Networks. ICML.
+        arXiv 1810.05728; Shwartz-Ziv, R., Tishby, N. (2017). arXiv 1703.00810.
+
+    Example:
+        >>> tasks = noisy_layer_tasks()
+        >>> task = tasks["noisy-12bit-layer3-epoch1000-0.1"]
+        >>> x, y = task.sample(100, seed=0)
+        >>> x.dtype.kind, y.shape, task.truth_draws
+        ('i', (100, 5), 512000)
+    """
+    return dict(_noisy_registry())
+
+
 def benchmark_tasks() -> dict[str, BenchmarkTask]:
     """All 40 tasks of the benchmark, by name, in the paper's order.
 
@@ -333,6 +417,10 @@ def get_task(name: str) -> BenchmarkTask:
     reg = _registry()
     if isinstance(name, str) and name in reg:
         return reg[name]
+    if isinstance(name, str) and name.startswith("noisy-"):
+        reg = _suite("all")
+        if name in reg:
+            return reg[name]
     close = difflib.get_close_matches(str(name), list(reg), n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise InfoplaneError(
@@ -341,20 +429,24 @@ def get_task(name: str) -> BenchmarkTask:
     )
 
 
-def select_tasks(pattern: str | Iterable[str] | None = None) -> dict[str, BenchmarkTask]:
+def select_tasks(
+    pattern: str | Iterable[str] | None = None, suite: str = "czyz"
+) -> dict[str, BenchmarkTask]:
     """The tasks whose names match a glob pattern (or several), in the benchmark's order.
 
     Args:
         pattern: an :mod:`fnmatch` glob (case-sensitive), e.g. ``"1v1-*"`` or ``"*student*"``;
             several patterns as a comma-separated string (``"1v1-*,spiral-*"``) or a list; ``None``
-            or ``"*"`` for all 40 tasks.
+            or ``"*"`` for all tasks of the suite.
+        suite: ``"czyz"`` (default: the 40 tasks of Czyż et al.), ``"noisy"`` (the noisy-layer
+            family, :func:`noisy_layer_tasks`) or ``"all"``.
 
     Returns:
         A dict name -> :class:`BenchmarkTask` of the matching tasks (true MI in nats and bits).
 
     Raises:
         InfoplaneError: if a pattern matches no task (the message names it and lists a few valid
-            names), or a pattern is empty or not a string.
+            names), a pattern is empty or not a string, or the suite is unknown.
 
     Notes:
         Shapes: none (selects tasks; each task's samples are (n, dim_x), (n, dim_y)). Every pattern
@@ -367,7 +459,7 @@ def select_tasks(pattern: str | Iterable[str] | None = None) -> dict[str, Benchm
         >>> list(select_tasks("1v1-*"))
         ['1v1-normal-0.75', '1v1-additive-0.1', '1v1-additive-0.75', '1v1-bimodal-0.75']
     """
-    reg = _registry()
+    reg = _suite(suite)
     if pattern is None:
         return dict(reg)
     if isinstance(pattern, str):
@@ -385,10 +477,11 @@ def select_tasks(pattern: str | Iterable[str] | None = None) -> dict[str, Benchm
         matched = [name for name in reg if fnmatch.fnmatchcase(name, p)]
         if not matched:
             close = difflib.get_close_matches(p, list(reg), n=3, cutoff=0.4)
-            examples = close or ["1v1-normal-0.75", "multinormal-dense-5-5-0.5", "student-*"]
+            examples = close or list(reg)[:3]
             raise InfoplaneError(
-                f"task pattern {p!r} matches no benchmark task; valid names include "
-                f"{', '.join(examples)} (fnmatch globs such as '1v1-*' or '*'; 40 tasks in all)."
+                f"task pattern {p!r} matches no task of the suite {suite!r}; valid names include "
+                f"{', '.join(examples)} (fnmatch globs such as '1v1-*' or '*'; {len(reg)} tasks "
+                "in the suite; suites: 'czyz', 'noisy', 'all')."
             )
         chosen.update(matched)
     return {name: task for name, task in reg.items() if name in chosen}

@@ -24,15 +24,23 @@ def benchmark(
     out: Path = typer.Option(
         None,
         "--out",
+        "-o",
         help="folder for benchmark.parquet (written after each task; a rerun resumes).",
     ),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    suite: str = typer.Option(
+        "czyz",
+        "--suite",
+        help="task suite: czyz (the 40 tasks of Czyż et al.), noisy (noisy layers of real "
+        "networks, truth by Monte Carlo) or all.",
+    ),
 ) -> None:
-    """Run MI estimators on the benchmark tasks of Czyż et al. (2023) and score them.
+    """Run MI estimators on the benchmark tasks of Czyż et al. (2023) (or noisy layers) and score.
 
     Prints, per task and estimator, the mean estimate over the seeds and the true MI (bits), and
-    whether it is solved (mean within a factor 1.5 of the truth), then a solved count per estimator.
-    Example: infoplane benchmark -e ksg --tasks '1v1-*' --n 1000 --seeds 1
+    whether it is solved (mean within a factor 1.5 of the truth; "n/a" where the estimator does
+    not measure I(X;Y) for the task's data), then a solved count per estimator.
+    Example: infoplane benchmark -e auto -e ksg --tasks '1v1-*' --n 1000 --seeds 1
     """
     from infoplane.cli._common import user_errors
 
@@ -46,7 +54,9 @@ def benchmark(
         if seeds < 1:
             raise InfoplaneError(f"--seeds {seeds} must be at least 1 (the number of data sets).")
         names = list(estimator) if estimator else ["ksg"]
-        frame = run_benchmark(names, tasks, n=n, seeds=range(seeds), out_dir=out, progress=progress)
+        frame = run_benchmark(
+            names, tasks, n=n, seeds=range(seeds), out_dir=out, progress=not quiet, suite=suite
+        )
         summary = summarize_benchmark(frame)
 
         table = Table(title=f"MI benchmark, n = {n}, {seeds} seed(s), values in bits")
@@ -59,18 +69,23 @@ def benchmark(
         ):
             table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
         for row in summary.itertuples(index=False):
+            truth = f"{row.truth:.3f}"
+            if row.truth_se > 0:
+                truth += f" ± {row.truth_se:.3f}"
             table.add_row(
                 str(row.task),
                 str(row.estimator),
-                f"{row.mean_estimate:.3f}",
-                f"{row.truth:.3f}",
-                "yes" if row.solved else "no",
+                f"{row.mean_estimate:.3f}" if row.applicable else "n/a",
+                truth,
+                ("yes" if row.solved else "no") if row.applicable else "n/a",
             )
         console.print(table)
         n_tasks = summary["task"].nunique()
         for name, group in summary.groupby("estimator", sort=False):
+            skipped = int((~group["applicable"]).sum())
+            extra = f"; {skipped} not applicable" if skipped else ""
             console.print(
-                f"{name}: solved {int(group['solved'].sum())} of {n_tasks} tasks "
+                f"{name}: solved {int(group['solved'].sum())} of {n_tasks} tasks{extra} "
                 f"({group['seconds'].sum():.2f} s of estimation)",
                 soft_wrap=True,
                 highlight=False,
