@@ -18,7 +18,15 @@ from typer.main import get_command
 
 from infoplane.cli.app import app
 
-LONG_RUNNING = ("run", "estimate", "sweep", "benchmark", "experiment depth", "experiment batch")
+LONG_RUNNING = (
+    "run",
+    "estimate",
+    "sweep",
+    "benchmark",
+    "claims",
+    "experiment depth",
+    "experiment batch",
+)
 
 
 def _commands() -> Iterator[tuple[str, Any]]:

@@ -254,7 +254,8 @@ def parameter_sensitivity(
 
     For each setting (merged over ``base_params``), every layer's I(X;T) is estimated with
     ``make_estimator(estimator, **params).information_plane`` from the activations, averaged over
-    repetitions, and the compression is its peak minus its final value.
+    repetitions, and its compression is measured by
+    :func:`infoplane.analysis.events.compression_event` (the one definition).
 
     Args:
         activations: layer name -> array (n_repeats, n_epochs, n_samples, n_units) (or without the
@@ -269,9 +270,11 @@ def parameter_sensitivity(
 
     Returns:
         ``pandas.DataFrame`` with one row per (setting, layer) and columns setting (a label),
-        params (JSON), layer, layer_name, peak_i_xt, peak_epoch, final_i_xt, compression
-        (peak - final, in the estimator's unit), final_i_ty, unit (the estimator's unit: bits
-        unless a setting passes ``unit``), compresses (compression >= min_drop).
+        params (JSON), layer, layer_name, peak_i_xt, peak_epoch (the onset; the last epoch when
+        there is none), final_i_xt, compression (the amount of
+        :func:`~infoplane.analysis.events.compression_event`, in the estimator's unit),
+        final_i_ty, unit (the estimator's unit: bits unless a setting passes ``unit``),
+        compresses (compression > 0: a fall of at least ``min_drop`` and the curve's error).
 
     Raises:
         InfoplaneError: for no settings, a negative ``min_drop``, an unknown estimator or
@@ -296,6 +299,7 @@ def parameter_sensitivity(
     """
     import pandas as pd
 
+    from infoplane.analysis.events import compression_event
     from infoplane.estimators import make_estimator
 
     if not settings:
@@ -318,23 +322,24 @@ def parameter_sensitivity(
                 )
             i_xt, i_ty = est.information_plane(t, labels)
             curve = np.asarray(i_xt, dtype=float).mean(axis=0)
-            k = int(np.nanargmax(curve))
+            ev = compression_event(epochs, curve, min_drop=min_drop)  # the one definition
+            found = ev["amount"] > 0
             rows.append(
                 {
                     "setting": _setting_label(dict(setting)),
                     "params": json.dumps(params, default=str, sort_keys=True),
                     "layer": layer,
                     "layer_name": str(name),
-                    "peak_i_xt": float(curve[k]),
-                    "peak_epoch": int(epochs[k]),
-                    "final_i_xt": float(curve[-1]),
-                    "compression": float(curve[k] - curve[-1]),
+                    "peak_i_xt": float(ev["peak"] if found else ev["final"]),
+                    "peak_epoch": int(ev["onset_epoch"] if found else epochs[-1]),
+                    "final_i_xt": float(ev["final"]),
+                    "compression": float(ev["amount"]),
                     "final_i_ty": float(np.asarray(i_ty, dtype=float).mean(axis=0)[-1]),
                     "unit": str(params.get("unit", "bits")),
                 }
             )
     table = pd.DataFrame(rows)
-    table["compresses"] = table["compression"] >= min_drop
+    table["compresses"] = table["compression"] > 0
     return table
 
 

@@ -40,7 +40,7 @@ _VALUES = (
 
 
 def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
-    """Peak minus final I(X;T), per estimator, repetition and layer.
+    """Compression of I(X;T) per estimator, repetition and layer (the rule of ``analysis.events``).
 
     Args:
         plane: information-plane table of shape (n_rows, n_columns), one row per (repeat, epoch,
@@ -51,18 +51,21 @@ def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
 
     Returns:
         ``pandas.DataFrame``, one row per (estimator, repeat, layer), with columns estimator, repeat, layer, layer_name (if known),
-        peak_i_xt, peak_epoch, final_epoch, final_i_xt, compression (peak - final, >= 0, in the
-        table's unit), unit (the table's ``unit``; bits without one).
+        peak_i_xt, peak_epoch (the compression onset; the final epoch when the network does not
+        compress), final_epoch, final_i_xt (smoothed values), compression (the amount of
+        :func:`infoplane.analysis.events.compression_event`: 0 unless a fitting rise is followed
+        by a fall above the estimator's error, in the table's unit), unit (the table's ``unit``;
+        bits without one).
 
     Raises:
         InfoplaneError: for missing columns, an estimator not in the table, or a table that mixes
             units.
 
     Notes:
-        The peak of a noisy curve is biased upwards, so small compression amounts (a few hundredths
-        of a bit with binning on 4096 samples) are noise. The peak may be at epoch 0 (I(X;T) only
-        falls), in which case there was no fitting phase in I(X;T). Rows with NaN I(X;T) are
-        ignored.
+        One definition of compression for every table (``analysis/events.py``): the curve is
+        smoothed on the log-epoch axis and a fall counts only after a fitting rise and above
+        the estimator's error, so a curve that only falls from initialisation reads 0. Rows
+        with NaN I(X;T) are ignored.
 
     References:
         Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -79,19 +82,28 @@ def compression_amount(plane: Any, *, estimator: str | None = None) -> Any:
     unit = table_unit(plane, name="plane")
     if estimator is not None:
         plane = plane[plane["estimator"] == select_estimator(plane, estimator, name="plane")]
+    import pandas as pd
+
+    from infoplane.analysis.events import compression_events
+
+    frames = []
+    for name, sub in plane.groupby("estimator", sort=False):
+        ev = compression_events(sub, estimator=str(name))
+        if not len(ev):
+            continue
+        out = ev[["repeat", "layer"]].assign(estimator=name)
+        if "layer_name" in ev.columns:
+            out["layer_name"] = ev["layer_name"].to_numpy()
+        out["peak_i_xt"] = np.where(ev["compresses"], ev["peak"], ev["final"])
+        peak = np.where(ev["compresses"], ev["onset_epoch"], ev["final_epoch"])
+        out["peak_epoch"] = peak.astype(np.int64)
+        out["final_epoch"] = ev["final_epoch"].to_numpy().astype(np.int64)
+        out["final_i_xt"] = ev["final"].to_numpy()
+        out["compression"] = ev["amount"].to_numpy()
+        frames.append(out)
     keys = ["estimator", "repeat", "layer"]
-    p = plane.dropna(subset=["i_xt"]).sort_values([*keys, "epoch"], ignore_index=True)
-    g = p.groupby(keys, sort=False)
-    peak_idx = g["i_xt"].idxmax()
-    last_idx = g["epoch"].idxmax()
-    out = p.loc[peak_idx.to_numpy(), keys].reset_index(drop=True)
-    if "layer_name" in p.columns:
-        out["layer_name"] = p.loc[peak_idx.to_numpy(), "layer_name"].to_numpy()
-    out["peak_i_xt"] = p.loc[peak_idx.to_numpy(), "i_xt"].to_numpy()
-    out["peak_epoch"] = p.loc[peak_idx.to_numpy(), "epoch"].to_numpy()
-    out["final_epoch"] = p.loc[last_idx.to_numpy(), "epoch"].to_numpy()
-    out["final_i_xt"] = p.loc[last_idx.to_numpy(), "i_xt"].to_numpy()
-    out["compression"] = out["peak_i_xt"] - out["final_i_xt"]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=keys)
+    out = out[[*keys, *[c for c in out.columns if c not in keys]]]
     out["unit"] = unit
     return out
 

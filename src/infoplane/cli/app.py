@@ -13,7 +13,18 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from infoplane.cli import benchmark, bound, estimate, experiment, mi, ntk, report, run, sweep
+from infoplane.cli import (
+    benchmark,
+    bound,
+    claims,
+    estimate,
+    experiment,
+    mi,
+    ntk,
+    report,
+    run,
+    sweep,
+)
 from infoplane.cli._common import all_errors
 
 
@@ -67,6 +78,7 @@ app.command("ntk")(ntk.ntk)
 app.command("report")(report.report)
 app.command("sweep")(sweep.sweep)
 app.command("benchmark")(benchmark.benchmark)
+app.command("claims")(claims.claims)
 app.add_typer(experiment.app, name="experiment")
 
 

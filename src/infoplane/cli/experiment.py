@@ -216,8 +216,9 @@ def depth(
     fraction: float = typer.Option(
         0.95,
         "--fraction",
-        help="Convergence = first epoch the mean train loss has made this "
-        "share of its total drop (our definition).",
+        help="Convergence = first epoch from which a network's output layer stays within "
+        "(1 - this share) of its path's span from its final point in the information plane "
+        "(the test of claim iv; also the loss-drop share).",
     ),
 ) -> Any:
     """1 to 6 hidden layers (widths 12-10-8-6-4-2): time to convergence and information planes."""

@@ -3,10 +3,13 @@
 Each function runs a few settings with :func:`~infoplane.run.engine.run_experiment` and writes a
 table, the per-layer phases and a figure into its output directory:
 
-- :func:`depth_experiment`: 1 to 6 hidden layers, time to convergence (our definition).
+- :func:`depth_experiment`: 1 to 6 hidden layers, time to convergence (claim iv: the
+  information-plane convergence of :mod:`infoplane.analysis.events`).
 - :func:`train_size_experiment`: 5%, 45%, 85% of the data.
 - :func:`activation_experiment`: tanh, ReLU, linear (Saxe et al. 2018).
 - :func:`batch_experiment`: full-batch against mini-batch training.
+- :func:`run_claims`: the four claims of the 2017 paper, each with a verdict and intervals
+  (``infoplane claims``).
 
 They share one runner (:mod:`infoplane.experiments.runner`: :class:`ExperimentOptions`, an
 :class:`Experiment` spec, :func:`run_experiment_spec`), one set of summaries
@@ -15,6 +18,7 @@ They share one runner (:mod:`infoplane.experiments.runner`: :class:`ExperimentOp
 
 from infoplane.experiments.activation import activation_experiment
 from infoplane.experiments.batch import batch_experiment
+from infoplane.experiments.claims import run_claims, verdict_table
 from infoplane.experiments.depth import depth_experiment
 from infoplane.experiments.results import ExperimentResult, SettingRun
 from infoplane.experiments.runner import Experiment, ExperimentOptions, run_experiment_spec
@@ -31,6 +35,8 @@ __all__ = [
     "convergence_epoch",
     "depth_experiment",
     "layer_summary",
+    "run_claims",
     "run_experiment_spec",
     "train_size_experiment",
+    "verdict_table",
 ]

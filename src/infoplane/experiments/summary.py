@@ -61,7 +61,7 @@ def mean_history(history: Any) -> Any:
 
 
 def convergence_epoch(history: Any, *, fraction: float = 0.95) -> float:
-    """Time to convergence (ours): when the mean training loss has made ``fraction`` of its drop.
+    """Loss-based convergence of the mean training loss (not the test of claim iv).
 
     .. math:: e^* = \\min\\{e : \\bar L(e) \\le L_{end} + (1 - f)(L_0 - L_{end})\\}
 
@@ -85,23 +85,25 @@ def convergence_epoch(history: Any, *, fraction: float = 0.95) -> float:
         3.0
 
     Notes:
-        The paper (Shwartz-Ziv & Tishby 2017, Sec. 3.5) states that more hidden layers reach good
-        generalisation in fewer epochs without defining the moment; this rule is ours,
-        scale-free and insensitive to noise after convergence.
+        The rule is :func:`~infoplane.analysis.events.loss_convergence_epoch` applied to the
+        repetition-averaged loss. It depends on the final loss, so a deeper network that keeps
+        lowering its loss counts as slow: claim iv is tested with the paper's measure,
+        :func:`~infoplane.analysis.events.information_convergence_epoch` (see
+        :func:`~infoplane.experiments.depth.depth_experiment`).
 
     Shapes: ``history`` has one row per (repeat, epoch).
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.5.
     """
+    from infoplane.analysis.events import loss_convergence_epoch
+
     if not 0.0 < fraction < 1.0:
         raise InfoplaneError(f"fraction must be in (0, 1); got {fraction!r}.")
     if history is None or len(history) == 0:
         return float("nan")
     loss = mean_history(history)["train_loss"]
-    values = loss.to_numpy()
-    level = values.min() + (1.0 - fraction) * (values[0] - values.min())
-    return float(loss.index.to_numpy()[np.argmax(values <= level)])
+    return loss_convergence_epoch(loss.index.to_numpy(), loss.to_numpy(), fraction)
 
 
 def epochs_to_accuracy(history: Any, threshold: float) -> float:
@@ -133,11 +135,12 @@ def epochs_to_accuracy(history: Any, threshold: float) -> float:
         Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
         Information. arXiv:1703.00810.
     """
+    from infoplane.analysis.events import accuracy_epoch
+
     if not 0.0 <= threshold <= 1.0:
         raise InfoplaneError(f"threshold must be an accuracy in [0, 1]; got {threshold!r}.")
     acc = mean_history(history)["train_acc"]
-    hit = np.flatnonzero(acc.to_numpy() >= threshold)
-    return float(acc.index[hit[0]]) if hit.size else float("nan")
+    return accuracy_epoch(acc.index.to_numpy(), acc.to_numpy(), threshold)
 
 
 def final_metrics(history: Any) -> dict[str, float]:
@@ -180,27 +183,30 @@ def layer_summary(run: SettingRun, *, estimator: str | None = None) -> Any:
         estimator: which estimator's rows to use (``None``: the first one in the table).
 
     Returns:
-        ``pandas.DataFrame``, one row per layer: layer, peak_i_xt (max over epochs of the mean
-        I(X;T)), final_i_xt, compression_bits (= peak - final, >= 0), final_i_ty (all in the
-        table's unit, bits by default), transition_epoch, compression_epoch (see
-        :func:`~infoplane.analysis.phases.detect_phases`), unit.
+        ``pandas.DataFrame``, one row per layer: layer, peak_i_xt and final_i_xt (smoothed,
+        means over networks), compression_bits (mean amount over networks, >= 0),
+        compression_ci_low, compression_ci_high (95% over networks), error (the estimator's
+        error), compresses (lower bound > error), final_i_ty (all in the table's unit, bits by
+        default), transition_epoch, compression_epoch (NaN unless the layer compresses; see
+        :func:`~infoplane.analysis.events.compression_summary`), unit.
 
     Raises:
         InfoplaneError: if the rows used hold several units.
 
     Example:
         >>> import pandas as pd
-        >>> plane = pd.DataFrame({"repeat": 0, "epoch": [1, 2, 3], "layer": 1,
+        >>> plane = pd.DataFrame({"repeat": 0, "epoch": [1, 10, 100], "layer": 1,
         ...     "estimator": "binning", "i_xt": [2.0, 3.0, 2.5], "i_ty": [0.1, 0.5, 0.9],
         ...     "unit": "bits"})
         >>> row = layer_summary(SettingRun("demo", None, plane, None, None)).iloc[0]
-        >>> float(row["peak_i_xt"]), float(row["compression_bits"]), row["unit"]
+        >>> round(float(row["peak_i_xt"]), 6), round(float(row["compression_bits"]), 6), row["unit"]
         (3.0, 0.5, 'bits')
 
     Notes:
         ``compression_bits`` is named for the default unit; the ``unit`` column says which unit
-        the values carry. Averaging over repeats before the max biases peak_i_xt low compared
-        with a per-network max.
+        the values carry. Compression is measured per network and averaged
+        (:func:`~infoplane.analysis.events.compression_summary`), the one definition shared by
+        every table and the report.
 
     Shapes: ``run.plane`` has one row per (repeat, epoch, layer, estimator); the result one
     row per layer.
@@ -208,6 +214,7 @@ def layer_summary(run: SettingRun, *, estimator: str | None = None) -> Any:
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.3 (compression phase).
     """
+    from infoplane.analysis.events import compression_summary
     from infoplane.analysis.phases import detect_phases
 
     plane = run.plane
@@ -219,13 +226,16 @@ def layer_summary(run: SettingRun, *, estimator: str | None = None) -> Any:
     units = sorted(set(plane["unit"])) if "unit" in plane else ["bits"]
     if len(units) != 1:
         raise InfoplaneError(f"the plane table of {run.label!r} mixes units {units}; use one.")
-    mean = plane.groupby(["layer", "epoch"])[["i_xt", "i_ty"]].mean()
-    g = mean.groupby(level="layer")
-    out = g["i_xt"].max().rename("peak_i_xt").to_frame()
-    out["final_i_xt"] = g["i_xt"].last()
-    out["compression_bits"] = (out["peak_i_xt"] - out["final_i_xt"]).clip(lower=0.0)
-    out["final_i_ty"] = g["i_ty"].last()
-    out = out.reset_index()
+    comp = compression_summary(plane)
+    out = comp[["layer"]].copy()
+    out["peak_i_xt"] = comp["peak_i_xt"].to_numpy()
+    out["final_i_xt"] = comp["final_i_xt"].to_numpy()
+    out["compression_bits"] = comp["compression"].to_numpy()
+    for col in ("compression_ci_low", "compression_ci_high", "error", "compresses"):
+        out[col] = comp[col].to_numpy()
+    out["final_i_ty"] = out["layer"].map(
+        plane.groupby(["layer", "epoch"])["i_ty"].mean().groupby(level="layer").last()
+    )
     phases = detect_phases(plane, run.gradients)
     return out.merge(phases, on="layer", how="left").assign(unit=units[0])
 

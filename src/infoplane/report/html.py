@@ -209,14 +209,14 @@ def geometry_summary(run: RunData, correlations: Any | None, estimator: str) -> 
         InfoplaneError: for an estimator not in the plane, or a plane that mixes units.
 
     Notes:
-        Compression is peak minus final I(X;T) (see
-        :func:`infoplane.analysis.generalization.compression_amount`); geometry is taken at the
-        last captured epoch.
+        Compression and its onset come from
+        :func:`infoplane.analysis.events.compression_summary` (the same numbers as
+        ``phases.csv``); geometry is taken at the last captured epoch.
 
     Example:
         >>> import pandas as pd
         >>> from pathlib import Path
-        >>> plane = pd.DataFrame({"repeat": 0, "epoch": [0, 5, 9], "layer": 1, "layer_name": "h",
+        >>> plane = pd.DataFrame({"repeat": 0, "epoch": [0, 10, 100], "layer": 1, "layer_name": "h",
         ...                       "estimator": "binning", "i_xt": [4.0, 6.0, 5.5],
         ...                       "i_ty": 0.5})
         >>> run = RunData(Path("."), {}, "", plane)
@@ -225,7 +225,8 @@ def geometry_summary(run: RunData, correlations: Any | None, estimator: str) -> 
 
     Returns:
         ``pandas.DataFrame`` with one row per layer: layer, layer_name, compression (plane unit, mean
-        over repeats), peak_epoch (median over repeats), final_i_xt, and when diagnostics exist
+        over repeats), peak_epoch (the compression onset, NaN unless the layer compresses beyond
+        the estimator's error), final_i_xt, and when diagnostics exist
         final_saturation, corr_saturation, final_n_states, corr_n_states, final_top_pc_share,
         final_class_separation.
 
@@ -235,13 +236,13 @@ def geometry_summary(run: RunData, correlations: Any | None, estimator: str) -> 
         2. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
            Review. IEEE TNNLS, arXiv 2003.09671.
     """
-    from infoplane.analysis.generalization import compression_amount
+    from infoplane.analysis.events import compression_summary
 
-    comp = compression_amount(run.plane, estimator=estimator)
-    out = comp.groupby(["layer", "layer_name"], as_index=False).agg(
-        compression=("compression", "mean"),
-        peak_epoch=("peak_epoch", "median"),
-        final_i_xt=("final_i_xt", "mean"),
+    comp = compression_summary(run.plane, estimator=estimator)  # the one definition
+    if "layer_name" not in comp.columns:
+        comp["layer_name"] = comp["layer"].map(lambda n: f"layer {n}")
+    out = comp[["layer", "layer_name", "compression", "onset_epoch", "final_i_xt"]].rename(
+        columns={"onset_epoch": "peak_epoch"}
     )
     d = run.diagnostics
     if d is not None and len(d):
@@ -454,7 +455,9 @@ def build_report_html(
         corr = diagnostic_correlations(run.diagnostics, run.plane)
     summary = geometry_summary(run, corr, main_est)
     text = (
-        f"Compression = peak minus final I(X;T) ({main_est}, {unit}, mean over repetitions). "
+        f"Compression = fall of I(X;T) after its fitting peak ({main_est}, {unit}, mean over "
+        "repetitions; docs/definitions.md); peak_epoch = its onset, shown only when the "
+        "compression exceeds the estimator's error with its 95% interval. "
         "Geiger (2021) finds that compression in binned planes often follows the geometry of the "
         "representation rather than a loss of information: compare it with the final saturation "
         "and number of distinct binned states, and with their Spearman correlation with I(X;T) "

@@ -10,9 +10,10 @@ name. A run directory holds (every file written atomically)::
     gradients.parquet           gradient statistics per repeat, epoch, layer (if enabled)
     diagnostics.parquet         geometric diagnostics per repeat, epoch, layer (with the store)
     phases.csv                  drift-to-diffusion and compression-onset epochs per layer
-    layer_check.csv             IB beta fitted to each layer (12-bit task)
+    layer_check.csv             distance from the IB bound and self-consistency (12-bit task)
     information_plane.png, snr.png, training_curves.png, layer_check.png
     activations.zarr/           the activation store (``storage.activations: zarr``)
+    tensorboard/                TensorBoard event files (``tensorboard: true``)
     state/                      checkpoint.pt, status.json, estimates/, extra_estimates/, lock
 
 The marker that makes a directory an infoplane run is ``state/status.json`` or ``config.yaml``
@@ -47,6 +48,7 @@ STATUS = "state/status.json"
 ESTIMATES = "state/estimates"
 EXTRA_ESTIMATES = "state/extra_estimates"
 LOCK = "state/lock"
+TENSORBOARD = "tensorboard"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class RunLayout:
         doc="Rows added by ``infoplane estimate`` (kept by a resume).",
     )
     lock = property(lambda self: self._p(LOCK), doc="Lock file held while a process writes.")
+    tensorboard = property(lambda self: self._p(TENSORBOARD), doc="TensorBoard event files.")
 
     def estimate_cache(self, estimator_index: int, layer: int) -> Path:
         """The cached table of one (estimator, layer) estimate: ``state/estimates/KK-LLL.parquet``.
