@@ -35,7 +35,7 @@ from infoplane.interface import InfoplaneError, MIEstimator, MIResult
 pytestmark = pytest.mark.filterwarnings("ignore::infoplane.estimators.binning.BinningRangeWarning")
 
 ALL = available_estimators()
-VARIATIONAL = ("infonce", "mine", "nwj")
+VARIATIONAL = ("infonce", "mine", "nwj", "smile")
 #: fast settings for the conformance checks (the variational critics train for a few steps only)
 FAST: dict[str, dict] = {name: {"n_steps": 10, "hidden": 8} for name in VARIATIONAL}
 #: settings under which the plane is a deterministic function of the sample set (no subsampling,
@@ -96,7 +96,7 @@ def _h_bits(labels: np.ndarray) -> float:
 
 
 def test_every_estimator_is_listed_and_has_a_parameter_model() -> None:
-    assert ALL == sorted(ALL) and len(ALL) == 13
+    assert ALL == sorted(ALL) and len(ALL) == 17
     for name in ALL:
         cls = estimator_class(name)
         assert parameter_model(name) is cls.Params
@@ -395,7 +395,9 @@ def test_variational_negative_estimates_are_clipped_and_flagged(name: str) -> No
         r = make_estimator(name, n_steps=20, seed=seed).estimate(x, y)
         assert r.value >= 0 and math.isfinite(r.value)
         if r.flags:
-            assert r.flags == ("clipped_negative",) and r.value == 0.0
+            # 20 steps: the bound may still be rising ("not_converged", issue 12)
+            assert r.flags[0] == "clipped_negative" and r.value == 0.0
+            assert set(r.flags) <= {"clipped_negative", "not_converged"}
             raw_negative += 1
     assert raw_negative >= 1  # the raw bound does go negative on independent data
 
@@ -489,6 +491,7 @@ def test_infonce_flags_values_at_its_ln_k_ceiling(monkeypatch: pytest.MonkeyPatc
             "_pair_eval",
             lambda self, *a, below=below: math.log(64) - below,
         )
-        r = make_estimator("infonce", n_steps=1).estimate(x, x)
+        # no validation part: the critic trains on the other 64 (training cap ln 64 as well)
+        r = make_estimator("infonce", n_steps=1, validation_fraction=0).estimate(x, x)
         assert r.flags == flags
         assert r.value == pytest.approx((math.log(64) - below) / math.log(2))

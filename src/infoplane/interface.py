@@ -182,6 +182,15 @@ FLAGS: dict[str, str] = {
         "input by input (I(X;T) >= 90% of log2 n): the true I(X;T) is log2 n or infinite "
         "(Geiger 2021), the value shows the estimator's resolution"
     ),
+    "not_converged": (
+        "variational bounds (mine, nwj, infonce, smile): the critic's held-out bound was still "
+        "rising by more than 0.02 nats in the last quarter of n_steps, or it is below -0.1 nats "
+        "(worse than a constant critic): the value is not the bound of a trained critic"
+    ),
+    "ratio_clipped": (
+        "smile: clipping the density ratios e^f to [e^-tau, e^tau] moved the held-out partition "
+        "term by more than 0.05 nats: the value carries the clip's bias (raise clip)"
+    ),
     "dpi_violation": (
         "plane: I(X;T) or I(T;Y) of a layer exceeds the layer before's by more than the "
         "estimator's tolerance, breaking the data-processing inequality"

@@ -19,10 +19,14 @@ name                    estimator                                               
 ``gaussian_dropout``    I(X;T) of a Gaussian-dropout layer (Adilova et al. 2023)      dropout
 ``ksg``                 KSG 1/2, Ross's mixed estimator (Kraskov et al. 2004)         ksg
 ``gaussian``            Gaussian / CCA MI, -1/2 sum log(1 - rho_i^2)                  gaussian
+``copula``              Gaussian-copula MI (normal scores, CCA, bias removed)         copula
+``auto``                chooses from the data; records why (``extra["auto"]``)        auto
 ``renyi``               matrix-based Renyi alpha (Sanchez Giraldo et al. 2015)        renyi
 ``edge``                hashing dependence graph (Noshad et al. 2019)                 edge
 ``mine``, ``nwj``,      variational lower bounds (Belghazi 2018; Nguyen 2010;         variational
 ``infonce``             van den Oord 2018)
+``smile``               clipped DV estimate, JS critic (Song & Ermon 2020)            variational
+``ksg_compressed``      KSG after a copula + canonical compression (Butakov 2024)     compressed
 ======================  ==========================================================  =============
 
 :func:`bootstrap_estimate` adds a confidence interval to any of them;

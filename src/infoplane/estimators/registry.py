@@ -29,6 +29,9 @@ _ESTIMATOR_MODULES: tuple[str, ...] = (
     "infoplane.estimators.edge",
     "infoplane.estimators.gaussian",
     "infoplane.estimators.variational",
+    "infoplane.estimators.compressed",
+    "infoplane.estimators.copula",
+    "infoplane.estimators.auto",
 )
 
 _REGISTRY: dict[str, type] = {}
