@@ -39,6 +39,7 @@ PACKAGES: tuple[str, ...] = (
     "infoplane.benchmark",
     "infoplane.report",
     "infoplane.experiments",
+    "infoplane.integrations",
     "infoplane",
 )
 

@@ -4,7 +4,7 @@ Layers, bottom to top (a module may import only from its own package or from low
 
     interface, _validation
     data -> models -> training -> capture -> storage -> estimators
-         -> analysis, bottleneck, ntk -> plots -> report -> run -> experiments -> cli
+         -> analysis, bottleneck, ntk -> plots -> report -> run -> experiments, integrations -> cli
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ LAYERS: dict[str, float] = {
     "report": 8.5,
     "run": 9,
     "experiments": 10,
+    "integrations": 10,
     "cli": 11,
     "__main__": 12,
     "__init__": 12,

@@ -58,7 +58,7 @@ def test_chunked_estimation_with_data_range_equals_one_chunk(tmp_path: Path) -> 
     assert np.allclose(got, i_xt.ravel(), atol=1e-12, rtol=0)
 
 
-def test_online_only_keeps_no_activations_and_refuses_whole_run_ranges(tmp_path: Path) -> None:
+def test_online_only_keeps_no_activations_and_refuses_whole_run_pools(tmp_path: Path) -> None:
     cfg = tiny(
         storage={"online": True, "activations": "none"},
         estimators=[{"name": "binning", "params": {"bin_width": 0.1, "n_bins": None}}],
@@ -66,14 +66,13 @@ def test_online_only_keeps_no_activations_and_refuses_whole_run_ranges(tmp_path:
     res = run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)
     assert not (tmp_path / "run" / "activations.zarr").exists()
     assert len(res.plane) == 2 * res.plane["epoch"].nunique() * 6
+    adaptive = [{"name": "binning_adaptive", "params": {"scope": "global"}}]
     with pytest.raises(InfoplaneError, match="whole run"):  # refused before any file is written
-        tiny(
-            storage={"online": True}, estimators=[{"name": "binning", "params": {"range": "data"}}]
-        )
+        tiny(storage={"online": True}, estimators=adaptive)
     from infoplane.run.estimation import OnlineEstimates
 
     with pytest.raises(InfoplaneError, match="whole run"):
-        OnlineEstimates([EstimatorConfig(name="binning", params={"range": "data"})], np.zeros(3))
+        OnlineEstimates([EstimatorConfig(**adaptive[0])], np.zeros(3))
     with pytest.raises(InfoplaneError, match="online"):
         tiny(storage={"activations": "none", "online": False})
 
@@ -155,3 +154,18 @@ def test_any_torch_dataset_from_a_config(tmp_path: Path) -> None:
     res = run_experiment(cfg, tmp_path / "t", progress=False, make_figures=False)
     assert open_store(tmp_path / "t").n_samples == 15
     assert res.plane["i_xt"].max() <= np.log2(15) + 1e-9
+
+
+def test_a_run_store_is_self_described_in_xarray(tmp_path: Path) -> None:
+    import xarray as xr
+
+    cfg = tiny(repeats=1, training={"epochs": 4}, capture={"n_points": 3, "batch_size": 1000})
+    run_experiment(cfg, tmp_path / "run", progress=False, make_figures=False)  # 5 batches
+    ds = xr.open_zarr(tmp_path / "run" / "activations.zarr")
+    assert "label" in ds.coords and ds["label"].dims == ("sample",)
+    a = ds["layers.0.act"].attrs
+    assert a["module"] == "layers.0.act" and "n_points=3" in a["capture_epochs"]
+    assert ds.attrs["run"] == cfg.name and ds["epoch"].attrs["units"] == "epochs"
+    store = open_store(tmp_path / "run")
+    t = ds["layers.0.act"].sel(epoch=int(store.completed_epochs[-1])).values
+    assert np.array_equal(t, store.read("layers.0.act", store.completed_epochs[-1:])[:, 0])

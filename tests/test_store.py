@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +109,67 @@ def test_store_errors_name_the_problem(tmp_path: Path) -> None:
     assert (tmp_path / "mine" / "notes.txt").is_file()
     with pytest.raises(FileNotFoundError, match="no activation store"):
         open_store(tmp_path / "nothing")
+
+
+def test_store_opens_self_described_in_xarray(tmp_path: Path) -> None:
+    import xarray as xr
+
+    layers = {"features.1#0": 4, "features.1#1": 4, "out": 2}
+    st = ActivationStore.create(
+        tmp_path / "a.zarr",
+        layers,
+        n_repeats=2,
+        labels=np.array([1, 0, 1]),
+        epochs=[0, 4],
+        sample_index=np.array([7, 8, 9]),
+        capture_rule="every 4 epochs",
+    )
+    st.write_epoch(0, {k: np.zeros((2, 3, u), np.float32) for k, u in layers.items()})
+    ds = xr.open_zarr(tmp_path / "a.zarr")
+    assert "label" in ds.coords and "label" not in ds.data_vars  # a coordinate on "sample"
+    assert ds["label"].dims == ("sample",) and ds["label"].values.tolist() == [1, 0, 1]
+    assert ds["sample"].values.tolist() == [7, 8, 9]
+    assert int(ds.sel(sample=8)["label"].values) == 0
+    assert set(ds.data_vars) == set(layers)
+    for name in layers:
+        a = ds[name].attrs
+        assert a["module"] == name.split("#")[0] and a["capture_epochs"] == "every 4 epochs"
+        assert a["units"] == "1" and "representation" in a["description"]
+    assert ds["features.1#1"].attrs["call"] == 1 and ds["out"].attrs["call"] == 0
+    assert ds["epoch"].attrs["units"] == "epochs" and ds.attrs["capture_epochs"] == "every 4 epochs"
+    for coord in ("epoch", "repeat", "sample", "label"):
+        assert ds[coord].attrs["description"]
+
+
+def test_a_store_without_attributes_is_still_read(tmp_path: Path) -> None:
+    import zarr
+
+    st, data = make(tmp_path)
+    st.write_epoch(1, data[1])
+    g = zarr.open_group(str(tmp_path / "activations.zarr"), mode="r+")
+    for key in ("layers.0.act", "out", "epoch", "repeat", "sample", "label"):
+        g[key].attrs.clear()  # as written before the arrays had attributes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zarr: manifest.json is not a zarr node
+        zarr.consolidate_metadata(str(tmp_path / "activations.zarr"))
+    old = open_store(tmp_path)
+    assert np.array_equal(old.read("out")[:, 0], data[1]["out"])
+    assert old.labels.tolist() == (np.arange(11) % 2).tolist()
+
+
+def test_an_epoch_written_in_batches_of_rows_equals_one_write(tmp_path: Path) -> None:
+    st, data = make(tmp_path)
+    ref, _ = make(tmp_path / "ref")
+    ref.write_epoch(3, data[3])
+    for start in (8, 0, 4):  # any order, uneven batches
+        st.write_rows(3, start, {k: v[:, start : start + 4] for k, v in data[3].items()})
+    assert st.completed_epochs.tolist() == []  # not complete until finished
+    st.finish_epoch(3)
+    assert np.array_equal(st.read("out"), ref.read("out"))
+    assert st.value_range("out") == ref.value_range("out")
+    assert np.array_equal(st.read_rows("layers.0.act", 3, 2, 9), data[3]["layers.0.act"][:, 2:9])
+    st.write_rows(7, 0, {k: v[:, :5] for k, v in data[7].items()})
+    with pytest.raises(InfoplaneError, match="not written"):
+        st.finish_epoch(7)
+    with pytest.raises(InfoplaneError, match="within its 11 samples"):
+        st.write_rows(7, 9, {k: v[:, :5] for k, v in data[7].items()})

@@ -41,6 +41,7 @@ def _overrides(
     layer_check: bool | None = None,
     diagnostics: bool | None = None,
     gradient_stats: bool | None = None,
+    tensorboard: str | None = None,
 ) -> dict[str, Any]:
     from infoplane.interface import InfoplaneError
 
@@ -91,6 +92,7 @@ def _overrides(
     put("analysis", "layer_check", layer_check)
     put("analysis", "diagnostics", diagnostics)
     put("analysis", "gradient_stats", gradient_stats)
+    put(None, "tensorboard", tensorboard)
     est_params: dict[str, dict[str, Any]] = {}
     for key, value in parse_params(params).items():
         if "." not in key:
@@ -252,6 +254,14 @@ def run(
             help="Gradient mean, std and SNR per layer, and phases (default: on).",
         ),
     ] = None,
+    tensorboard: Annotated[
+        Path | None,
+        typer.Option(
+            "--tensorboard",
+            help="Log I(X;T), I(T;Y), flags, gradient SNR and the plane figure of every captured "
+            "epoch to TensorBoard, in DIR/<run directory name> (needs the tensorboard extra).",
+        ),
+    ] = None,
 ) -> None:
     """Train R networks, capture every layer over training and write the information plane.
 
@@ -306,6 +316,7 @@ def run(
             layer_check=layer_check,
             diagnostics=diagnostics,
             gradient_stats=gradient_stats,
+            tensorboard=None if tensorboard is None else str(tensorboard.resolve()),
         )
         progress: Any = not quiet  # rich bars: the application selects them (cli/app.py)
         if resume is not None:

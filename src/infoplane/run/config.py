@@ -326,11 +326,20 @@ class StorageConfig(_Strict):
             directory (shape (repeat, epoch, sample, unit) per layer), estimated from there in epoch
             chunks; ``none``: not kept (needs ``online``).
         dtype: ``float32`` (exact) or ``float16`` (half the disk; estimates may change slightly).
-        online: estimate at each capture epoch during training (needs an estimator whose settings
-            do not depend on the whole run, e.g. not ``range: data`` binning).
+        online: estimate at each capture epoch during training, from batches of rows, keeping no
+            epoch (:mod:`infoplane.run.streaming`); ``binning`` with ``range: data`` then follows
+            the streaming range rule (each layer's [min, max] at the first captured epoch, stated
+            in the table's ``params`` column); ``binning_adaptive`` with global scope is refused.
+        subsample: rows of the evaluation set that the estimators other than ``binning`` use,
+            drawn once with ``subsample_seed`` (``null``, the default: all rows). Applies online
+            and from the store alike (the same rows, stated in the table's ``params`` column);
+            bounds their memory and time for large evaluation sets.
+        subsample_seed: seed of that subsample (default 0).
         checkpoint_every: write a checkpoint (model, optimiser, RNG states, history) every this many
             epochs, and after the last; ``infoplane run --resume DIR`` goes on from the latest.
-        chunk_mb: memory budget (MiB of float32) of one chunk of epochs read for estimation.
+        chunk_mb: memory budget (MiB of float32) of one chunk of epochs read for estimation
+            (default 8: peak memory is one such chunk and the estimator's temporaries, about 8x
+            more, whatever the number of captured epochs; ``benchmarks/memory.py``).
 
     Raises:
         pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
@@ -350,8 +359,10 @@ class StorageConfig(_Strict):
     activations: Literal["zarr", "none"] = "zarr"
     dtype: Literal["float32", "float16"] = "float32"
     online: bool = False
+    subsample: int | None = Field(None, ge=2)
+    subsample_seed: int = Field(0, ge=0)
     checkpoint_every: int = Field(100, ge=1)
-    chunk_mb: float = Field(256.0, gt=0.0)
+    chunk_mb: float = Field(8.0, gt=0.0)
 
 
 class EstimatorConfig(_Strict):
@@ -419,11 +430,12 @@ class AnalysisConfig(_Strict):
         gradient_stats: gradient mean, std and SNR per layer at the captured epochs (any model).
         diagnostics: geometric diagnostics per layer and epoch (needs the activation store).
         ib_bound: draw the IB bound of the 12-bit soft rule under the layers (12-bit task only).
-        layer_check: fit the IB encoder's beta to each layer of repeat 0 (12-bit task; needs the
-            activation store). Off by default: it costs ~20 s of CPU per layer
-            (``infoplane run --layer-check`` turns it on).
+        layer_check: each layer's distance from the IB bound under the soft rule of ``all.mat``
+            (every network) and the IB self-consistency check (network 0); 12-bit task, needs the
+            activation store. Off by default (a few seconds per run; ``infoplane run
+            --layer-check`` turns it on); see :mod:`infoplane.bottleneck.layer_check`.
         layer_check_epochs: at most this many captured epochs (log-spaced, first and last included)
-            enter the layer check; each fit costs up to ~0.5 s for a layer with thousands of states.
+            enter the self-consistency check.
 
     Raises:
         pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
@@ -456,6 +468,10 @@ class RunConfig(_Strict):
             ``runs/<name>-<time>``), never a path.
         seed: member r of the ensemble is initialised and shuffled with seed ``seed + r``.
         repeats: number of networks R (trained together as one batched computation).
+        tensorboard: log the plane (I(X;T), I(T;Y) per layer, flags), the gradient SNR and the
+            plane figure of every captured epoch to TensorBoard: ``true`` (``<run>/tensorboard``)
+            or a folder DIR (``DIR/<run directory name>``); default ``null``: no logging (see
+            :mod:`infoplane.run.tensorboard`; needs ``pip install 'infoplane[tensorboard]'``).
 
     Raises:
         pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
@@ -487,6 +503,21 @@ class RunConfig(_Strict):
     estimators: list[EstimatorConfig] = Field(default_factory=lambda: [EstimatorConfig()])
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    tensorboard: bool | str | None = None
+
+    @model_validator(mode="after")
+    def _tensorboard_usable(self) -> RunConfig:
+        if isinstance(self.tensorboard, str) and not self.tensorboard.strip():
+            raise ValueError("tensorboard must be true, false/null or a folder, not ''")
+        if self.tensorboard:
+            import importlib.util
+
+            if importlib.util.find_spec("tensorboard") is None:
+                raise ValueError(
+                    "tensorboard logging needs the tensorboard package: pip install "
+                    "'infoplane[tensorboard]', or set tensorboard: null"
+                )
+        return self
 
     @model_validator(mode="after")
     def _storage_usable(self) -> RunConfig:
@@ -496,14 +527,12 @@ class RunConfig(_Strict):
                 "estimate during training, or keep activations='zarr'"
             )
         if self.storage.online:
-            from infoplane.run.estimation import needs_whole_run
-
             for est in self.estimators:
-                if needs_whole_run(est.name, est.params):
+                if est.name == "binning_adaptive" and est.params.get("scope") == "global":
                     raise ValueError(
-                        f"storage.online=true cannot use {est.name} with range='data' or global "
-                        "scope (the range over the whole run is unknown during training); use "
-                        "bin_width, a fixed range, scope='layer', or storage.online=false"
+                        "storage.online=true cannot use binning_adaptive with global scope (its "
+                        "equal-mass bins pool the whole run, unknown during training); use "
+                        "scope='layer' or 'neuron', or storage.online=false"
                     )
         if self.model.arch == "factory" and not self.model.factory:
             raise ValueError("model.arch='factory' needs model.factory='package.module:function'")

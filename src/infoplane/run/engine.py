@@ -110,34 +110,68 @@ def _saved_config(layout: RunLayout) -> RunConfig:
 
 
 class _Capture:
-    """The capture callback of the training loop: store and/or online estimates, per epoch."""
+    """The capture callback of the training loop: store and/or online estimates, per epoch.
+
+    The evaluation set runs through the network in batches of ``capture.batch_size`` rows (2048
+    for module ensembles, all rows for the MLP, when unset): each batch is written to the store
+    and fed to the online streams, so peak memory is one batch plus what the estimators keep,
+    whatever the number of captured epochs or the size of the evaluation set.
+    """
 
     def __init__(self, inputs: RunInputs, layout: RunLayout, store: Any, online: Any) -> None:
         import torch
 
         self.inputs, self.layout, self.store, self.online = inputs, layout, store, online
         self.x_eval = torch.as_tensor(inputs.network.x[inputs.eval_idx])
+        cfg = inputs.config
+        n = len(self.x_eval)
+        self.rows = cfg.capture.batch_size or (n if cfg.model.arch == "mlp" else 2048)
 
     def __call__(self, epoch: int, model: Any) -> None:
+        from infoplane.run.streaming import batched
         from infoplane.storage.activations import ActivationStore
 
         cfg, net = self.inputs.config, self.inputs.network
-        acts = net.capture(self.x_eval.to(next(model.parameters()).device))
+        device = next(model.parameters()).device
+        n = len(self.x_eval)
+        batches = batched(self.rows, n, lambda a, b: net.capture(self.x_eval[a:b].to(device)))
+        sink = None
         if cfg.storage.activations == "zarr":
-            if self.store is None:
-                self.store = ActivationStore.create(
-                    self.layout.store,
-                    {k: v.shape[-1] for k, v in acts.items()},
-                    n_repeats=cfg.repeats,
-                    labels=self.inputs.labels,
-                    epochs=self.inputs.capture_epochs,
-                    sample_index=self.inputs.eval_idx,
-                    dtype=cfg.storage.dtype,
-                    attrs={"run": cfg.name, "layers": net.layers},
-                )
-            self.store.write_epoch(epoch, acts)
+
+            def sink(start: int, acts: dict[str, Any]) -> None:
+                if self.store is None:  # created at the first batch: the layers' widths are known
+                    self.store = ActivationStore.create(
+                        self.layout.store,
+                        {k: v.shape[-1] for k, v in acts.items()},
+                        n_repeats=cfg.repeats,
+                        labels=self.inputs.labels,
+                        epochs=self.inputs.capture_epochs,
+                        sample_index=self.inputs.eval_idx,
+                        dtype=cfg.storage.dtype,
+                        attrs={"run": cfg.name, "layers": net.layers},
+                        capture_rule=_capture_rule(cfg),
+                    )
+                if self.rows >= n:  # one batch: the whole epoch, written and completed at once
+                    self.store.write_epoch(epoch, acts)
+                else:
+                    self.store.write_rows(epoch, start, acts)
+
         if self.online is not None:
-            self.online.update(epoch, acts)
+            self.online.update_batches(epoch, list(net.layers), batches, sink=sink)
+        elif sink is not None:
+            for start, acts in batches():
+                sink(start, acts)
+        if sink is not None and self.rows < n:
+            self.store.finish_epoch(epoch)
+
+
+def _capture_rule(cfg: RunConfig) -> str:
+    """The capture-epoch rule of a run, in words (stored with the activations)."""
+    return (
+        f"IDNNs log-spaced grid: capture.n_points={cfg.capture.n_points} points over "
+        f"training.epochs={cfg.training.epochs} epochs, de-duplicated, epoch 0 and the last "
+        "epoch always included (infoplane.training.schedule)"
+    )
 
 
 def _open_store_for_resume(layout: RunLayout, ckpt: dict[str, Any] | None, keep: bool) -> Any:
@@ -232,12 +266,19 @@ def _train(
     store = _open_store_for_resume(layout, ckpt, keep=st.activations == "zarr")
     done_epoch = -1 if ckpt is None else int(ckpt["loop"]["epoch"])
     online = (
-        OnlineEstimates(cfg.estimators, inputs.labels, complete_inputs=complete_inputs(cfg))
+        OnlineEstimates(
+            cfg.estimators,
+            inputs.labels,
+            complete_inputs=complete_inputs(cfg),
+            subsample=st.subsample,
+            subsample_seed=st.subsample_seed,
+        )
         if st.online
         else None
     )
     if online is not None and ckpt is not None:
         online.load_state_dict(ckpt["online"])
+        online.load_ranges(ckpt.get("online_ranges"))
         online.forget_after(done_epoch)
     grads = _resumed_gradients(_gradient_statistics(inputs), ckpt, done_epoch)
     capture = _Capture(inputs, layout, store, online)
@@ -252,6 +293,7 @@ def _train(
                 "loop": state.state_dict(),
                 "torch_rng": torch.get_rng_state(),
                 "online": online.state_dict() if online is not None else None,
+                "online_ranges": online.ranges_state() if online is not None else None,
                 "gradients": grads.state_dict() if grads is not None else None,
             },
         )
@@ -353,7 +395,9 @@ def run_experiment(
     try:
         if resume:
             saved = _saved_config(layout)
-            if saved.model_dump() != resolve_config(config).model_dump():
+            # where TensorBoard events go does not change the science (resume may redirect it)
+            keep = {"tensorboard"}
+            if saved.model_dump(exclude=keep) != resolve_config(config).model_dump(exclude=keep):
                 raise InfoplaneError(
                     f"the config differs from the one saved in {str(layout.config)!r}; resume "
                     "with that config (infoplane run --resume DIR takes it from there)."
@@ -419,10 +463,15 @@ def _run(
             progress=bar,
             cache=layout.estimate_cache,
             complete_inputs=complete_inputs(cfg),
+            subsample=cfg.storage.subsample,
+            subsample_seed=cfg.storage.subsample_seed,
         )
     plane = with_extra_estimates(layout, plane)
     timings["estimation"] = time.perf_counter() - t0
     write_table(layout.plane, plane)
+    from infoplane.run.tensorboard import log_run_to_tensorboard  # no-op unless configured
+
+    log_run_to_tensorboard(cfg, layout.root, plane, gradients_df, inputs.labels)
     if cfg.analysis.diagnostics and store is not None:
         from infoplane.analysis.diagnostics import binning_grid_from_config, diagnostics_from_store
 
@@ -505,6 +554,20 @@ def resume_experiment(
     layout = RunLayout(run_dir)
     config = _saved_config(layout)
     check_trusted_factories(config, allow_factories, str(layout.config))
+    if isinstance(config.tensorboard, str):
+        # a run directory is untrusted: its config.yaml may not make us write outside it
+        root = layout.root.resolve()
+        target = Path(config.tensorboard).expanduser().resolve()
+        if not target.is_relative_to(root):
+            import warnings
+
+            warnings.warn(
+                f"{layout.config} names the TensorBoard folder {target}, outside the run; the "
+                f"resumed run logs to {layout.tensorboard} instead (a run directory never "
+                "chooses where infoplane writes).",
+                stacklevel=2,
+            )
+            config = config.model_copy(update={"tensorboard": True})
     return run_experiment(
         config, layout.root, progress=progress, make_figures=make_figures, resume=True
     )

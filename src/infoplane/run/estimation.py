@@ -7,7 +7,9 @@ repeat, epoch, layer and estimator, values in the ``unit`` column's unit, bits b
 - :func:`estimate_from_store`: read back from the zarr store in chunks of epochs, so peak memory does
   not grow with the number of epochs; each (estimator, layer) result can be cached on disk, which
   makes estimation resumable;
-- :class:`OnlineEstimates`: at each capture epoch during training, keeping no activations.
+- :class:`OnlineEstimates`: at each capture epoch during training, keeping no activations (the
+  streams of :mod:`infoplane.run.streaming`, fed batches of rows; ``estimate_from_store`` with
+  ``subsample`` runs the same streams on the store, so the two give equal tables).
 
 Settings that pool every epoch of a layer (``binning`` with ``range="data"`` and global scope;
 ``binning_adaptive`` with global scope) get the layer's range over the whole run from the store's
@@ -88,8 +90,10 @@ def needs_whole_run(name: str, params: dict[str, Any]) -> bool:
         Nothing.
 
     Notes:
-        Such settings cannot be estimated online (the range over the whole run is not known while
-        training) and, from the store, need the layer's range over all epochs first.
+        Online, the range over the whole run is not known while training: ``binning`` then
+        follows the streaming range rule (:mod:`infoplane.run.streaming`) and ``binning_adaptive``
+        with global scope is refused. From the store, they need the layer's range over all epochs
+        first.
 
     References:
         Saxe, A. M. et al. (2018). ICLR (bins over the range of the whole run).
@@ -266,6 +270,9 @@ def estimate_from_store(
     cache: Callable[[int, int], Path] | None = None,
     labels_for: dict[int, str] | None = None,
     complete_inputs: bool = False,
+    subsample: int | None = None,
+    subsample_seed: int = 0,
+    batch_rows: int | None = None,
 ) -> Any:
     """Estimate every estimator on every layer of a store and return the tidy table.
 
@@ -281,11 +288,19 @@ def estimate_from_store(
         labels_for: estimator index -> the value of the ``estimator`` column (default: its name).
         complete_inputs: the store's samples are the whole input space (the 12-bit task on all
             4096 inputs): no ``sparse_bins`` flag (default False).
+        subsample: ``None`` (default): each chunk of epochs is estimated at once. An int: the
+            streaming route of :mod:`infoplane.run.streaming`, as online -- each epoch read in
+            batches of rows, ``binning`` (global scope) on every row by bin keys, every other
+            estimator on this many rows drawn with ``subsample_seed``; the table gains a
+            ``params`` column stating them. A run estimated online with the same subsample gives
+            the same values.
+        subsample_seed: seed of the subsample (default 0).
+        batch_rows: rows read at once by the streaming route (default: ``max_bytes`` of float32).
 
     Returns:
         pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`,
         estimator-major, then layer, repeat, epoch; ``flags`` from
-        :mod:`infoplane.analysis.validity`.
+        :mod:`infoplane.analysis.validity`; with ``subsample``, a ``params`` column (JSON).
 
     Raises:
         InfoplaneError: for a bad estimator or an empty store.
@@ -318,6 +333,19 @@ def estimate_from_store(
         for k, e in enumerate(estimators)
         for i, name in enumerate(store.layers, start=1)
     ]
+    if subsample is not None:
+        return _stream_from_store(
+            store,
+            estimators,
+            progress=progress,
+            cache=cache,
+            labels_for=labels_for,
+            complete_inputs=complete_inputs,
+            subsample=subsample,
+            subsample_seed=subsample_seed,
+            batch_rows=batch_rows,
+            max_bytes=max_bytes,
+        )
     iterator = progress(jobs, desc="estimating", unit="layer") if progress else jobs
     frames = []
     for k, est_cfg, layer, name in iterator:
@@ -344,29 +372,144 @@ def estimate_from_store(
     return add_dpi_flags(pd.concat(frames, ignore_index=True))
 
 
+def _stream_from_store(
+    store: Any,
+    estimators: Sequence[Any],
+    *,
+    progress: Callable[..., Any] | None,
+    cache: Callable[[int, int], Path] | None,
+    labels_for: dict[int, str] | None,
+    complete_inputs: bool,
+    subsample: int,
+    subsample_seed: int,
+    batch_rows: int | None,
+    max_bytes: int,
+) -> Any:
+    """The streaming route of :func:`estimate_from_store` (the online estimation, from the store)."""
+    import pandas as pd
+
+    from infoplane.run.streaming import LayerStream, batched, params_text, run_streams
+    from infoplane.storage import write_table
+
+    epochs = store.completed_epochs
+    if len(epochs) == 0:
+        raise InfoplaneError(
+            f"the activation store at {str(store.path)!r} holds no complete epoch."
+        )
+    labels, n = store.labels, store.n_samples
+    layers = list(store.layers)
+    iterator = progress(layers, desc="estimating", unit="layer") if progress else layers
+    frames: dict[tuple[int, int], Any] = {}
+    for name in iterator:
+        layer = layers.index(name) + 1
+        todo = []
+        for k, cfg in enumerate(estimators):
+            path = None if cache is None else Path(cache(k, layer))
+            if path is not None and path.is_file():
+                cached = read_table(
+                    path, columns=[*_CACHED_COLUMNS, "flags"], what="cached estimate"
+                )
+                frames[(k, layer)] = cached.assign(flags=cached["flags"].fillna(""))
+            elif needs_whole_run(cfg.name, cfg.params) and cfg.name != "binning":
+                # equal-mass bins over the whole run cannot be streamed: the chunked route
+                eps, i_xt, i_ty, unit, fl = estimate_layer_from_store(
+                    store,
+                    name,
+                    cfg.name,
+                    cfg.params,
+                    max_bytes=max_bytes,
+                    flags=True,
+                    complete_inputs=complete_inputs,
+                )
+                frame = plane_frame(
+                    i_xt, i_ty, eps, layer, name, (labels_for or {}).get(k, cfg.name), unit, fl
+                )
+                frame["params"] = params_text({"n_samples": int(n), "n_eval": int(n)})
+                frames[(k, layer)] = frame
+                if path is not None:
+                    write_table(path, frame)
+            else:
+                value_range = None
+                if cfg.name == "binning" and cfg.params.get("range") == "data":
+                    value_range = store.value_range(name)
+                stream = LayerStream(
+                    cfg,
+                    labels,
+                    subsample=subsample,
+                    subsample_seed=subsample_seed,
+                    online=False,
+                    value_range=value_range
+                    if cfg.params.get("scope", "global") == "global"
+                    else None,
+                    complete_inputs=complete_inputs,
+                )
+                todo.append((k, cfg, stream, path))
+        if not todo:
+            continue
+        d = store.n_units[name]
+        rows = batch_rows or max(1, max_bytes // (4 * store.n_repeats * d))
+        out: list[list[Any]] = [[] for _ in todo]
+        for e in epochs:
+            src = batched(
+                rows, n, lambda a, b, e=e, nm=name: {nm: store.read_rows(nm, int(e), a, b)}
+            )
+            res = run_streams([[t[2]] for t in todo], [name], src)
+            for j, row in enumerate(res):
+                out[j].append(row[0])
+        for j, (k, cfg, stream, path) in enumerate(todo):
+            i_xt, i_ty, fl = (np.stack([v[m] for v in out[j]], axis=1) for m in range(3))
+            frame = plane_frame(
+                i_xt,
+                i_ty,
+                epochs,
+                layer,
+                name,
+                (labels_for or {}).get(k, cfg.name),
+                stream.unit,
+                fl,
+            )
+            frame["params"] = params_text(stream.described())
+            frames[(k, layer)] = frame
+            if path is not None:
+                write_table(path, frame)
+    ordered = [frames[(k, i)] for k in range(len(estimators)) for i in range(1, len(layers) + 1)]
+    return add_dpi_flags(pd.concat(ordered, ignore_index=True))
+
+
 class OnlineEstimates:
     """Estimates computed at each capture epoch during training (no activations kept).
+
+    Each (estimator, layer) is a :class:`~infoplane.run.streaming.LayerStream`: fed the epoch's
+    rows in batches as the capture produces them, it keeps only per-row bin keys (``binning``) or
+    a fixed seeded subsample of the rows (every other estimator; all rows when ``subsample`` is
+    ``None``), so peak memory grows neither with the number of captured epochs nor, beyond what
+    the estimator keeps, with the evaluation set.
 
     Args:
         estimators: :class:`~infoplane.run.config.EstimatorConfig` items.
         labels: labels of the evaluated samples, shape (n_samples,).
         complete_inputs: the samples are the whole input space (no ``sparse_bins``; default
             False).
+        subsample: rows of the evaluation set the non-binning estimators use (``None``, the
+            default: all); drawn by :func:`~infoplane.run.streaming.subsample_rows`.
+        subsample_seed: seed of that subsample (default 0).
 
     Attributes:
         values: (estimator index, layer index) -> {epoch: (i_xt (R,), i_ty (R,), flags (R,))},
             values in each estimator's unit (bits by default), flags int64 masks of
             :data:`~infoplane.analysis.validity.FLAG_BITS`.
+        ranges: (estimator index, layer index) -> (low, high) set by the streaming range rule.
 
     Raises:
-        InfoplaneError: for an estimator setting that needs the whole run (binning with
-            ``range="data"`` and ``scope="global"``): use ``bin_width``, a fixed ``range``,
-            ``scope="layer"`` or keep the activation store.
+        InfoplaneError: for ``binning_adaptive`` with ``scope="global"`` (equal-mass bins over the
+            whole run): use ``scope="layer"``/``"neuron"`` or keep the activation store.
 
     Notes:
-        Estimates equal those from the store for every setting accepted here (each epoch is
-        estimated on its own), and so do their flags: each epoch's are computed while its
-        activations are in memory.
+        ``binning`` with ``range="data"`` (global scope) follows the streaming range rule
+        (:data:`~infoplane.run.streaming.RANGE_RULE`): each layer's range is its [min, max] at
+        the first captured epoch, then fixed; the table's ``params`` column states it. With the
+        same ``subsample`` the values equal those of
+        :func:`estimate_from_store` on the run's store; flags are computed on the same rows.
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
@@ -380,40 +523,90 @@ class OnlineEstimates:
     """
 
     def __init__(
-        self, estimators: Sequence[Any], labels: np.ndarray, *, complete_inputs: bool = False
+        self,
+        estimators: Sequence[Any],
+        labels: np.ndarray,
+        *,
+        complete_inputs: bool = False,
+        subsample: int | None = None,
+        subsample_seed: int = 0,
     ) -> None:
         for e in estimators:
-            if needs_whole_run(e.name, e.params):
+            if e.name == "binning_adaptive" and e.params.get("scope") == "global":
                 raise InfoplaneError(
-                    f"estimator {e.name!r} with range='data' needs the range over the whole run, "
-                    "which online estimation does not know; use bin_width=..., a fixed range, "
-                    "scope='layer', "
-                    "or storage.online=false (estimate from the activation store)."
+                    "estimator 'binning_adaptive' with scope='global' pools the whole run, which "
+                    "online estimation does not know; use scope='layer' or 'neuron', or "
+                    "storage.online=false (estimate from the activation store)."
                 )
         self.configs = list(estimators)
         self.estimators = [make_configured_estimator(e.name, e.params) for e in estimators]
-        self.labels = labels
+        self.labels = np.asarray(labels)
         self.complete_inputs = bool(complete_inputs)
+        self.subsample = subsample
+        self.subsample_seed = int(subsample_seed)
         self.values: dict[tuple[int, int], dict[int, tuple[np.ndarray, ...]]] = {}
+        self.ranges: dict[tuple[int, int], tuple[float, float]] = {}
+        self._streams: list[list[Any]] | None = None
+        self._layers: list[str] | None = None
+
+    def _make_streams(self, layers: list[str]) -> list[list[Any]]:
+        from infoplane.run.streaming import LayerStream
+
+        if self._streams is None or self._layers != list(layers):
+            self._layers = list(layers)
+            self._streams = [
+                [
+                    LayerStream(
+                        cfg,
+                        self.labels,
+                        subsample=self.subsample,
+                        subsample_seed=self.subsample_seed,
+                        online=True,
+                        complete_inputs=self.complete_inputs,
+                    )
+                    for _ in layers
+                ]
+                for cfg in self.configs
+            ]
+            for (k, i), rng in self.ranges.items():
+                self._streams[k][i - 1].fix_range(*rng)
+        return self._streams
 
     def update(self, epoch: int, acts: dict[str, np.ndarray]) -> None:
-        """Estimate every layer of one epoch.
+        """Estimate every layer of one epoch from its whole activations.
 
         Args:
             epoch: the captured epoch.
             acts: layer -> activations (n_repeats, n_samples, n_units), in network order.
         """
-        for k, est in enumerate(self.estimators):
-            for i, a in enumerate(acts.values(), start=1):
-                i_xt, i_ty = est.information_plane(a[:, None], self.labels)
-                flags = representation_flags(
-                    est, a[:, None], self.labels, i_xt, complete_inputs=self.complete_inputs
-                )
-                self.values.setdefault((k, i), {})[int(epoch)] = (
-                    np.asarray(i_xt, float)[:, 0],
-                    np.asarray(i_ty, float)[:, 0],
-                    np.asarray(flags, np.int64)[:, 0],
-                )
+        self.update_batches(epoch, list(acts), lambda: iter([(0, acts)]))
+
+    def update_batches(
+        self,
+        epoch: int,
+        layers: list[str],
+        batches: Callable[[], Any],
+        sink: Callable[[int, dict[str, Any]], None] | None = None,
+    ) -> None:
+        """Estimate every layer of one epoch from batches of rows.
+
+        Args:
+            epoch: the captured epoch.
+            layers: the layer names, in network order.
+            batches: a function returning an iterator of ``(start, {layer: (R, b, d)})``; called
+                twice at the first epoch when a stream follows the streaming range rule.
+            sink: also called with each batch (e.g. to write it to the store), or ``None``.
+        """
+        from infoplane.run.streaming import run_streams
+
+        streams = self._make_streams(layers)
+        out = run_streams(streams, layers, batches, sink=sink)
+        for k, row in enumerate(out):
+            for i, vals in enumerate(row, start=1):
+                self.values.setdefault((k, i), {})[int(epoch)] = vals
+                s = streams[k][i - 1]
+                if s.range_rule is not None:
+                    self.ranges[(k, i)] = tuple(s.params["range"])  # type: ignore[assignment]
 
     def forget_after(self, epoch: int) -> None:
         """Drop estimates of epochs after ``epoch`` (resume from a checkpoint)."""
@@ -435,6 +628,19 @@ class OnlineEstimates:
             for (k, i), per_epoch in sorted(self.values.items())
             for e, vals in sorted(per_epoch.items())
         ]
+
+    def ranges_state(self) -> list[list[float]]:
+        """The ranges fixed by the streaming range rule, as plain data (for a checkpoint).
+
+        Returns:
+            A list of ``[estimator index, layer index, low, high]``.
+        """
+        return [[k, i, float(lo), float(hi)] for (k, i), (lo, hi) in sorted(self.ranges.items())]
+
+    def load_ranges(self, state: list[list[float]] | None) -> None:
+        """Restore ranges saved by :meth:`ranges_state` (``None``: none were fixed)."""
+        self.ranges = {(int(k), int(i)): (float(lo), float(hi)) for k, i, lo, hi in state or []}
+        self._streams = None
 
     def load_state_dict(self, state: list[list[Any]]) -> None:
         """Restore estimates saved by :meth:`state_dict`.
@@ -465,10 +671,15 @@ class OnlineEstimates:
 
         Returns:
             pandas DataFrame with the columns of :data:`~infoplane.storage.tables.PLANE_COLUMNS`
-            (values in each estimator's unit, bits by default; ``flags`` filled in).
+            (values in each estimator's unit, bits by default; ``flags`` filled in), plus a
+            ``params`` column (JSON: rows used, subsample seed, streaming range) when a subsample
+            or the streaming range rule was used.
         """
         import pandas as pd
 
+        from infoplane.run.streaming import params_text
+
+        streams = self._make_streams(layers)
         frames = []
         for k, est_cfg in enumerate(self.configs):
             for i, name in enumerate(layers, start=1):
@@ -478,5 +689,8 @@ class OnlineEstimates:
                 i_ty = np.stack([per_epoch[e][1] for e in epochs], axis=1)
                 flags = np.stack([per_epoch[e][2] for e in epochs], axis=1)
                 unit = getattr(self.estimators[k], "unit", "bits")
-                frames.append(plane_frame(i_xt, i_ty, epochs, i, name, est_cfg.name, unit, flags))
+                frame = plane_frame(i_xt, i_ty, epochs, i, name, est_cfg.name, unit, flags)
+                if self.subsample is not None or self.ranges:
+                    frame["params"] = params_text(streams[k][i - 1].described())
+                frames.append(frame)
         return add_dpi_flags(pd.concat(frames, ignore_index=True))

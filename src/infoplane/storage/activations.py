@@ -8,8 +8,15 @@ Layout of a store (a zarr v3 group, a folder ``activations.zarr`` in the run dir
     epoch            int64 (epoch,): the training epoch of each slot (-1 while unwritten)
     repeat           int64 (repeat,): member index r (seed = base seed + r)
     sample           int64 (sample,): row of the data set each sample is
-    label            int64 (sample,): the integer label of each sample
+    label            int64 (sample,): the integer label of each sample (a coordinate)
     manifest.json    which epochs are complete, with each layer's min and max per epoch
+
+Every array carries attributes in the CF/xarray conventions (:data:`LAYER_ATTRS` and friends):
+``units``, ``long_name``, ``description``; each layer array also ``module`` (the module's name in
+the network, without the ``#k`` call suffix), ``call`` (k of ``name#k``, 0 otherwise),
+``capture_epochs`` (the rule that chose the captured epochs) and ``coordinates: "label"``, so that
+``xarray.open_zarr(path)`` gives a self-described dataset with ``label`` as a (non-index)
+coordinate on ``sample``. Stores written before these attributes open as before.
 
 Writes are crash-safe: the chunks of one epoch are written first, then ``manifest.json`` is replaced
 atomically (:func:`~infoplane.storage.atomic.write_json`). Readers only trust epochs listed in the
@@ -39,6 +46,39 @@ MANIFEST_NAME = "manifest.json"
 DTYPES = ("float32", "float16")
 _COORDS = ("epoch", "repeat", "sample", "label")
 _CHUNK_BYTES = 8 * 2**20
+#: attributes of the coordinate arrays (CF conventions: ``units``, ``long_name``, ``description``)
+COORD_ATTRS: dict[str, dict[str, str]] = {
+    "epoch": {
+        "units": "epochs",
+        "long_name": "training epoch",
+        "description": "the training epoch each slot of the epoch axis holds (-1: not written yet; "
+        "manifest.json lists the complete epochs)",
+    },
+    "repeat": {
+        "units": "1",
+        "long_name": "repeat",
+        "description": "index r of the network (member seed = the run's seed + r)",
+    },
+    "sample": {
+        "units": "1",
+        "long_name": "data-set row",
+        "description": "row of the data set that each evaluated sample is",
+    },
+    "label": {
+        "units": "1",
+        "long_name": "class label",
+        "description": "integer class label Y of each evaluated sample",
+    },
+}
+#: attributes every layer array carries (plus ``module``, ``call`` and ``capture_epochs``)
+LAYER_ATTRS: dict[str, str] = {
+    "units": "1",
+    "long_name": "activation",
+    "description": "representation T of the layer: the module's output (or input, when captured "
+    "with a pre-hook) for each repeat, captured epoch, evaluated sample and unit; values in the "
+    "layer's own (unitless) activation scale; NaN where not written",
+    "coordinates": "label",
+}
 
 
 def _zarr() -> Any:
@@ -137,6 +177,8 @@ class ActivationStore:
                 f"{exc}); it cannot be read: run the experiment again into a new directory."
             ) from None
         self.mode = mode
+        #: epoch -> ({layer: (min, max)}, rows written) of epochs written by rows, not complete yet
+        self._pending: dict[int, tuple[dict[str, tuple[float, float]], np.ndarray]] = {}
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -151,6 +193,7 @@ class ActivationStore:
         sample_index: np.ndarray | None = None,
         dtype: str = "float32",
         attrs: Mapping[str, Any] | None = None,
+        capture_rule: str | None = None,
     ) -> ActivationStore:
         """Create an empty store (replacing an activation store already at ``path``).
 
@@ -165,6 +208,9 @@ class ActivationStore:
             dtype: ``"float32"`` (default, exact) or ``"float16"`` (half the disk; activations are
                 rounded to 11 significant bits, which changes binned estimates slightly).
             attrs: JSON-serialisable metadata stored on the group (e.g. the run name).
+            capture_rule: how the captured epochs were chosen, in words (stored as the
+                ``capture_epochs`` attribute of every layer array and of ``epoch``); default: "the
+                epochs passed to write_epoch".
 
         Returns:
             The store, open for writing.
@@ -201,13 +247,23 @@ class ActivationStore:
         n = len(labels)
         sample_index = np.arange(n) if sample_index is None else np.asarray(sample_index, np.int64)
         cap = 0 if epochs is None else len(epochs)
+        rule = capture_rule or "the epochs passed to write_epoch"
         group = zarr.open_group(str(path), mode="w")
-        group.attrs.update(dict(attrs or {}))
+        group.attrs.update(
+            {
+                "title": "infoplane activation store",
+                "description": "captured layer representations (repeat, epoch, sample, unit); "
+                "epochs listed complete in manifest.json are the ones to trust",
+                "capture_epochs": rule,
+                **dict(attrs or {}),
+            }
+        )
         itemsize = np.dtype(dtype).itemsize
         for name, units in layers.items():
             if name in _COORDS:
                 raise InfoplaneError(f"layer name {name!r} clashes with a coordinate of the store.")
-            group.create_array(
+            module, _, call = name.partition("#")
+            arr = group.create_array(
                 name,
                 shape=(n_repeats, cap, n, int(units)),
                 chunks=_chunks(n_repeats, n, int(units), itemsize),
@@ -215,6 +271,14 @@ class ActivationStore:
                 fill_value=np.nan,
                 dimension_names=("repeat", "epoch", "sample", f"{name}.unit"),
                 compressors=None,
+            )
+            arr.attrs.update(
+                {
+                    **LAYER_ATTRS,
+                    "module": module,
+                    "call": int(call) if call.isdigit() else 0,
+                    "capture_epochs": rule,
+                }
             )
         ep = group.create_array(
             "epoch",
@@ -224,7 +288,7 @@ class ActivationStore:
             fill_value=-1,
             dimension_names=("epoch",),
         )
-        del ep
+        ep.attrs.update({**COORD_ATTRS["epoch"], "capture_epochs": rule})
         for key, values in (
             ("repeat", np.arange(n_repeats)),
             ("sample", sample_index),
@@ -236,6 +300,7 @@ class ActivationStore:
                 dtype="int64",
                 dimension_names=("sample" if key == "label" else key,),
             )
+            arr.attrs.update(COORD_ATTRS[key])
             arr[:] = values
         _consolidate(path)
         manifest = {
@@ -339,6 +404,27 @@ class ActivationStore:
         Raises:
             InfoplaneError: for a read-only store, a missing layer or a shape mismatch.
         """
+        self.write_rows(epoch, 0, activations, _whole=True)
+        self.finish_epoch(epoch)
+
+    def write_rows(
+        self, epoch: int, start: int, activations: Mapping[str, Any], *, _whole: bool = False
+    ) -> None:
+        """Write rows ``start .. start + b`` of every layer of one epoch (not complete yet).
+
+        A capture that runs the evaluation set in batches writes each batch with this, then
+        calls :meth:`finish_epoch`; peak memory is then one batch, not one epoch.
+
+        Args:
+            epoch: the training epoch.
+            start: index of the first sample (row) of the batch.
+            activations: layer name -> array (n_repeats, b, n_units) (numpy or torch; a plain
+                (b, n_units) array is taken as R = 1).
+
+        Raises:
+            InfoplaneError: for a read-only store, a missing layer, a shape mismatch or rows past
+                the end of the sample axis.
+        """
         if self.mode == "r":
             raise InfoplaneError(
                 f"the store at {str(self.path)!r} was opened read only; use mode='a'."
@@ -349,27 +435,50 @@ class ActivationStore:
                 f"activations lack layer(s) {', '.join(missing)} for epoch {epoch}."
             )
         slot = self._ensure_slot(epoch)
-        stats: dict[str, list[float]] = {}
         r, n = self.n_repeats, int(self._manifest["n_samples"])
+        stats, written = self._pending.setdefault(int(epoch), ({}, np.zeros(n, dtype=bool)))
+        b = None
         for name in self.layers:
             value = activations[name]
             a = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
             if a.ndim == 2:
                 a = a[None]
-            want = (r, n, self.n_units[name])
-            if a.shape != want:
+            rows = n if _whole else a.shape[1] if a.ndim == 3 else -1
+            want = (r, rows, self.n_units[name])
+            if a.shape != want or start < 0 or start + rows > n or b not in (None, rows):
                 raise InfoplaneError(
-                    f"layer {name!r} at epoch {epoch} has shape {a.shape}; the store expects "
-                    f"{want} "
-                    "(repeat, sample, unit)."
+                    f"layer {name!r} at epoch {epoch} has shape {a.shape} at row {start}; the "
+                    f"store expects {(r, n, self.n_units[name]) if _whole else want} (repeat, "
+                    f"sample, unit) within its {n} samples."
                 )
+            b = rows
             a = a.astype(self._manifest["dtype"], copy=False)
-            self._group[name][:, slot] = a
-            finite = np.isfinite(a)
-            lo, hi = (float(a.min()), float(a.max())) if finite.all() else (math.nan, math.nan)
-            stats[name] = [lo, hi]
-        self._group["epoch"][slot] = int(epoch)
-        self._manifest["complete"][str(int(epoch))] = stats
+            self._group[name][:, slot, start : start + rows] = a
+            lo, hi = stats.get(name, (math.inf, -math.inf))
+            if np.isfinite(a).all():
+                lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
+            else:
+                lo = hi = math.nan
+            stats[name] = (lo, hi)
+        written[start : start + (b or 0)] = True
+
+    def finish_epoch(self, epoch: int) -> None:
+        """Mark an epoch whose rows were all written complete (the manifest, atomically).
+
+        Raises:
+            InfoplaneError: if some rows of the epoch were not written.
+        """
+        stats, written = self._pending.get(int(epoch), ({}, np.zeros(1, dtype=bool)))
+        if not written.all():
+            raise InfoplaneError(
+                f"epoch {epoch}: rows {np.flatnonzero(~written)[:6].tolist()}... of the store were "
+                "not written; write every row (write_rows) before finish_epoch."
+            )
+        del self._pending[int(epoch)]
+        self._group["epoch"][self._slot(epoch)] = int(epoch)
+        self._manifest["complete"][str(int(epoch))] = {
+            name: [float(v) for v in stats[name]] for name in self.layers
+        }
         write_json(self.path / MANIFEST_NAME, self._manifest)
 
     def forget_after(self, epoch: int) -> None:
@@ -447,6 +556,38 @@ class ActivationStore:
         for start in range(0, len(eps), k):
             chunk = eps[start : start + k]
             yield chunk, self.read(layer, chunk).astype(np.float32, copy=False)
+
+    def read_rows(self, layer: str, epoch: int, start: int, stop: int) -> np.ndarray:
+        """Read samples ``start .. stop`` of one layer at one complete epoch, as float32.
+
+        Args:
+            layer: layer name.
+            epoch: a complete epoch.
+            start: first sample (row).
+            stop: one past the last sample.
+
+        Returns:
+            float32 array (n_repeats, stop - start, n_units).
+
+        Raises:
+            InfoplaneError: for an unknown layer or an epoch that is not complete.
+            InfoplaneRuntimeError: for a damaged chunk (naming the store and the layer).
+        """
+        if layer not in self._manifest["layers"]:
+            raise InfoplaneError(
+                f"layer {layer!r} is not in the store; layers: {', '.join(self.layers)}."
+            )
+        if str(int(epoch)) not in self._manifest["complete"]:
+            raise InfoplaneError(f"epoch {int(epoch)} of the store is not complete.")
+        try:
+            a = self._group[layer][:, self._slot(epoch), int(start) : int(stop)]
+        except Exception as exc:  # a damaged chunk: zarr/numcodecs raise many types
+            raise InfoplaneRuntimeError(
+                f"layer {layer!r} of the activation store {str(self.path)!r} cannot be read "
+                f"({type(exc).__name__}: {exc}); a chunk file is damaged: run the experiment "
+                "again into a new directory."
+            ) from None
+        return np.asarray(a).astype(np.float32, copy=False)
 
 
 def open_store(run_dir: str | Path, mode: str = "r") -> ActivationStore:
