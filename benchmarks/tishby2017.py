@@ -2,32 +2,35 @@
 
 Shwartz-Ziv & Tishby (2017), arXiv 1703.00810, average the information plane over 50 networks
 trained for 8000 epochs, with activations of all 4096 inputs captured at ~275 log-spaced epochs.
-infoplane trains the 50 networks as one batched ensemble; this script reports the wall time, the
-CPU time, the peak memory, and the ratio to training the networks one after another.
+infoplane trains the 50 networks as one batched ensemble with a hand-written stacked step
+(``TrainSettings(fast=True)``, :mod:`infoplane.training._stacked_step`). This script prints one
+table: the new path (at ``--epochs``) and, in the same run, the old autograd path
+(``fast=False``) at ``--old-epochs`` (extrapolated to 8000 epochs, labelled), each with wall,
+training and estimation seconds, CPU seconds, the full-scale wall time, the peak memory of the new
+run, and the ratio of the training time to a compute limit (the training's matmul FLOPs at the
+rate of one large float32 matmul on one thread, measured in the same run).
 
 Usage::
 
-    python benchmarks/tishby2017.py                       # full scale
+    python benchmarks/tishby2017.py                       # full scale (+ old path at 100 epochs)
     python benchmarks/tishby2017.py --epochs 400          # quick: extrapolated to 8000 epochs
-    python benchmarks/tishby2017.py --mode store --epochs 300
+    python benchmarks/tishby2017.py --mode store --epochs 300 --old-epochs 0
 
 Modes (all train the 50 networks as one ensemble with gradient statistics at the capture epochs):
 
 - ``online`` (default): :func:`infoplane.run.engine.run_experiment` with ``storage.online`` (each
   captured epoch is estimated at once; no activation store) -- the lightest full run.
 - ``store``: :func:`infoplane.run.engine.run_experiment` as configured by the preset: activations go
-  to the zarr store as captured (float32: n_captured x R x 4096 x 31 x 4 bytes, about 7 GB on
-  disk at full scale) and are estimated afterwards in chunks.
+  to the zarr store as captured and are estimated afterwards in chunks.
 - ``bare``: ``train_ensemble`` with the binning estimate inside the capture callback and no run
   directory -- the cost of the computation alone, without the pipeline's I/O.
 
-Sequential reference: ``--sequential K`` times K single networks (R = 1, same epochs, same
-pipeline) and extrapolates linearly to R networks (said so in the output). Reduced runs
-(``--epochs`` < 8000) are extrapolated linearly in epochs for training and in the number of
-captured epochs for estimation; every extrapolated number is labelled.
-
-Peak memory is the process's maximum resident set size (``ru_maxrss``), baseline included; the
-batched run is measured before the sequential ones.
+``--sequential K`` also times K single networks (R = 1) and extrapolates linearly to R networks.
+Reduced runs (``--epochs`` < 8000) are extrapolated linearly in epochs for training and in the
+number of captured epochs for estimation; every extrapolated number is marked ``(x)``. On a shared
+machine the CPU seconds are the steadier number (one training thread: CPU time = wall time on an
+idle core). Peak memory is the process's maximum resident set size (``ru_maxrss``), measured
+after the new run and before the old one.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def bare_run(config, progress: bool) -> dict[str, float]:
+def bare_run(config, progress: bool, fast: bool = True) -> dict[str, float]:
     """Train the ensemble, estimating binning MI at each capture epoch; return timings (s)."""
     from infoplane.estimators import make_estimator
     from infoplane.models.ensemble import EnsembleMLP
@@ -99,7 +102,7 @@ def bare_run(config, progress: bool) -> dict[str, float]:
         est_seconds[0] += time.perf_counter() - t0
 
     grads = GradientStatistics(model, epochs) if config.analysis.gradient_stats else None
-    settings = TrainSettings(**config.training.model_dump())
+    settings = TrainSettings(**config.training.model_dump(), fast=fast)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -129,39 +132,53 @@ def bare_run(config, progress: bool) -> dict[str, float]:
     }
 
 
-def pipeline_run(config, out: Path) -> dict[str, float]:
+def pipeline_run(config, out: Path, fast: bool = True) -> dict[str, float]:
     """Run :func:`infoplane.run.engine.run_experiment` (no figures); return its timings (s).
 
-    The capture callback is timed (by wrapping ``infoplane.training.train_ensemble`` for this
-    call), so that capture and online estimation are counted as estimation, not training.
+    ``infoplane.training.train_ensemble`` is wrapped for this call: the training loop and the
+    capture callback inside it are timed (wall and CPU), so that capture and online estimation
+    count as estimation, not training; the wrapper also sets ``TrainSettings.fast`` (the stacked
+    step, or autograd: the old path).
     """
+    import dataclasses
+
     import infoplane.training as training
     from infoplane.run.engine import run_experiment
 
     original = training.train_ensemble
-    spent = [0.0]
+    loop = [0.0, 0.0]  # wall, cpu of the training loop (capture included)
+    capt = [0.0, 0.0]  # wall, cpu of the capture callbacks
 
     def timed_train(*args, capture_fn=None, **kwargs):
         def timed_capture(epoch, model):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu_seconds()
             capture_fn(epoch, model)
-            spent[0] += time.perf_counter() - t0
+            capt[0] += time.perf_counter() - t0
+            capt[1] += cpu_seconds() - c0
 
-        return original(*args, capture_fn=timed_capture if capture_fn else None, **kwargs)
+        args = list(args)
+        args[5] = dataclasses.replace(args[5], fast=fast)
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        try:
+            return original(*args, capture_fn=timed_capture if capture_fn else None, **kwargs)
+        finally:
+            loop[0] += time.perf_counter() - t0
+            loop[1] += cpu_seconds() - c0
 
     training.train_ensemble = timed_train
     try:
-        t0 = time.perf_counter()
-        result = run_experiment(config, out, overwrite=True, progress=False, make_figures=False)
-        total = time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        run_experiment(config, out, overwrite=True, progress=False, make_figures=False)
+        total, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     finally:
         training.train_ensemble = original
     n_capt = len(log_spaced_epochs(config.training.epochs, config.capture.n_points))
-    train = float(result.seconds.get("training", total)) - spent[0]
     return {
         "total": total,
-        "training": train,
-        "estimation": total - train,
+        "training": loop[0] - capt[0],
+        "estimation": total - (loop[0] - capt[0]),
+        "training_cpu": loop[1] - capt[1],
+        "cpu": cpu,
         "n_captured": float(n_capt),
     }
 
@@ -172,88 +189,181 @@ def extrapolate(t: dict[str, float], epochs: int, n_points: int) -> float:
     return t["training"] * FULL_EPOCHS / epochs + t["estimation"] * full_capt / t["n_captured"]
 
 
+def matmul_tflop(repeats: int, n_train: int, n_eval: int, epochs: int) -> float:
+    """Matmul TFLOP of training: forward 263, weight gradients 263, input gradients 143
+    multiply-adds per sample and member and step, plus the forward pass of the evaluated rows."""
+    return 2.0 * repeats * epochs * (n_train * (263 + 263 + 143) + n_eval * 263) / 1e12
+
+
+def dense_peak_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """CPU-time rate of one large float32 matmul on one thread (the machine's dense peak)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        c0 = time.process_time()
+        a @ b
+        best = min(best, time.process_time() - c0)
+    torch.set_num_threads(old)
+    return 2.0 * size**3 / best / 1e9
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=FULL_EPOCHS)
     parser.add_argument("--repeats", type=int, default=FULL_REPEATS)
     parser.add_argument("--n-points", type=int, default=400, help="capture grid (IDNNs: 400)")
     parser.add_argument("--mode", choices=("online", "store", "bare"), default="online")
-    parser.add_argument("--sequential", type=int, default=2, help="single networks to time")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads while training")
+    parser.add_argument(
+        "--old-epochs",
+        type=int,
+        default=100,
+        help="epochs of the old (autograd) path timed in the same run, extrapolated (0: skip)",
+    )
+    parser.add_argument("--sequential", type=int, default=0, help="single networks to time")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads while training")
     parser.add_argument("--out", type=Path, default=None, help="run directory (online, store)")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
 
-    over: dict[str, object] = {
-        "repeats": args.repeats,
-        "training": {"epochs": args.epochs, "device": "cpu", "threads": args.threads},
-        "capture": {"n_points": args.n_points},
-        "analysis": {"gradient_stats": True, "ib_bound": False, "layer_check": False},
-    }
-    if args.mode == "online":
-        over["storage"] = {"online": True, "activations": "none"}
-    config = load_config("tishby2017", overrides=over)
+    def overrides(epochs: int) -> dict[str, object]:
+        over: dict[str, object] = {
+            "repeats": args.repeats,
+            "training": {"epochs": epochs, "device": "cpu", "threads": args.threads},
+            "capture": {"n_points": args.n_points},
+            "analysis": {"gradient_stats": True, "ib_bound": False, "layer_check": False},
+        }
+        if args.mode == "online":
+            over["storage"] = {"online": True, "activations": "none"}
+        return over
+
+    config = load_config("tishby2017", overrides=overrides(args.epochs))
     tmp = Path(tempfile.mkdtemp(prefix="infoplane-bench-"))
     out = args.out or tmp / "batched"
 
-    def run(cfg, where: Path) -> dict[str, float]:
+    def run(cfg, where: Path, fast: bool = True) -> dict[str, float]:
         c0 = cpu_seconds()
         if args.mode == "bare":
-            t = bare_run(cfg, args.progress)
+            t = bare_run(cfg, args.progress, fast)
+            t["training_cpu"] = float("nan")
         else:
-            t = pipeline_run(cfg, where)
+            t = pipeline_run(cfg, where, fast)
         t["cpu"] = cpu_seconds() - c0
         return t
 
-    batched = run(config, out)
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # one-off import (torch._dynamo)
+    load0 = os.getloadavg()[0]
+    new = run(config, out)
     peak = peak_rss_mb()
+    old = None
+    if args.old_epochs:
+        old_cfg = load_config("tishby2017", overrides=overrides(args.old_epochs))
+        old = run(old_cfg, tmp / "old", fast=False)
     seq = []
     for k in range(args.sequential):
-        single = load_config("tishby2017", overrides={**over, "repeats": 1, "seed": k})
+        single = load_config(
+            "tishby2017", overrides={**overrides(args.epochs), "repeats": 1, "seed": k}
+        )
         seq.append(run(single, tmp / f"single{k}"))
+
+    from infoplane.run.setup import load_dataset
+
+    ds = load_dataset(config)
+    running = config.training.history == "running"
+    n_eval = len(ds.test_idx) if running else len(ds.y)
+    tflop = matmul_tflop(args.repeats, len(ds.train_idx), n_eval, FULL_EPOCHS)
+    peak_gflops = dense_peak_gflops()
+    limit = tflop * 1e3 / peak_gflops  # seconds of training matmuls at the dense peak, 1 thread
     reduced = args.epochs < FULL_EPOCHS
+    scale = FULL_EPOCHS / args.epochs
+    full_capt = len(log_spaced_epochs(FULL_EPOCHS, args.n_points))
+    est_scale = full_capt / new["n_captured"]
+
+    print(
+        f"tishby2017, mode {args.mode}: {args.repeats} networks, {args.epochs} epochs "
+        f"({int(new['n_captured'])} captured), binning + gradient statistics; "
+        f"{os.cpu_count()} cores, load average {load0:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end; training threads {args.threads}"
+    )
+    head = (
+        f"{'path':>22} {'epochs':>6} {'wall s':>8} {'training':>9} {'estimation':>10} "
+        f"{'cpu s':>8} {'train cpu':>9} {'full wall s':>11} {'full train cpu':>14}"
+    )
+    print(head)
+
+    def row(label: str, t: dict[str, float], epochs: int, full_wall: str, full_cpu: str) -> None:
+        print(
+            f"{label:>22} {epochs:>6} {t['total']:8.1f} {t['training']:9.1f} "
+            f"{t['estimation']:10.1f} {t['cpu']:8.1f} {t.get('training_cpu', np.nan):9.1f} "
+            f"{full_wall:>11} {full_cpu:>14}"
+        )
+
+    if reduced:
+        full_new = new["training"] * scale + new["estimation"] * est_scale
+        row(
+            "stacked step (new)",
+            new,
+            args.epochs,
+            f"~{full_new:.0f} (x)",
+            f"~{new['training_cpu'] * scale:.0f} (x)",
+        )
+    else:
+        full_new = new["total"]
+        row("stacked step (new)", new, args.epochs, f"{full_new:.0f}", f"{new['training_cpu']:.0f}")
+    if old is not None:
+        o_scale = FULL_EPOCHS / args.old_epochs
+        full_old = old["training"] * o_scale + new["estimation"] * est_scale
+        row(
+            "autograd (old)",
+            old,
+            args.old_epochs,
+            f"~{full_old:.0f} (x)",
+            f"~{old['training_cpu'] * o_scale:.0f} (x)",
+        )
+        print(
+            f"speed-up of training (CPU s per epoch, old / new): "
+            f"{old['training_cpu'] / args.old_epochs / (new['training_cpu'] / args.epochs):.1f}x; "
+            f"of the full run (wall, extrapolated): {full_old / full_new:.1f}x"
+        )
+    train_cpu_full = new["training_cpu"] * scale
+    print(
+        f"peak RSS (new run): {peak:.0f} MiB; training matmuls {tflop:.2f} TFLOP at full scale; "
+        f"dense float32 matmul peak {peak_gflops:.0f} GFLOP/s (1 thread) -> compute limit "
+        f"{limit:.0f} s; training CPU {train_cpu_full:.0f} s = {train_cpu_full / limit:.1f}x the "
+        f"limit ({tflop * 1e3 / train_cpu_full:.1f} GFLOP/s achieved)"
+    )
+    print(
+        "(x) = extrapolated: training linearly in epochs, estimation in captured epochs (the old "
+        "path's estimation is the new run's: the same code). 'training' excludes the capture "
+        "callbacks (capture + online estimation), which count as estimation."
+    )
     report: dict[str, object] = {
         "mode": args.mode,
         "epochs": args.epochs,
         "repeats": args.repeats,
-        "n_captured": int(batched["n_captured"]),
-        "batched_seconds": round(batched["total"], 2),
-        "batched_training_seconds": round(batched["training"], 2),
-        "batched_estimation_seconds": round(batched["estimation"], 2),
-        "batched_cpu_seconds": round(batched["cpu"], 2),
+        "n_captured": int(new["n_captured"]),
+        "new": new,
+        "old": old,
+        "old_epochs": args.old_epochs,
+        "full_scale_wall_new": full_new,
         "peak_rss_mib": round(peak, 1),
-        "cpu_count": os.cpu_count(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        "compute_limit_s": limit,
+        "dense_peak_gflops": peak_gflops,
+        "load_average_start": load0,
         "torch_threads": args.threads,
     }
     if seq:
         mean_single = float(np.mean([s["total"] for s in seq]))
-        report["single_network_seconds"] = round(mean_single, 2)
-        report["single_network_cpu_seconds"] = round(float(np.mean([s["cpu"] for s in seq])), 2)
-        report["sequential_seconds_extrapolated"] = round(mean_single * args.repeats, 1)
-        report["speedup_vs_sequential"] = round(mean_single * args.repeats / batched["total"], 1)
-        report["sequential_note"] = (
-            f"{len(seq)} single network(s) timed, x{args.repeats} extrapolated linearly"
+        print(
+            f"single network: {mean_single:.1f} s; x{args.repeats} sequentially (extrapolated): "
+            f"{mean_single * args.repeats:.0f} s = "
+            f"{mean_single * args.repeats / new['total']:.1f}x "
+            "the batched run"
         )
-    if reduced:
-        full = extrapolate(batched, args.epochs, args.n_points)
-        report["full_scale_seconds_extrapolated"] = round(full, 1)
-        cpu_share = batched["cpu"] / batched["total"]
-        report["full_scale_cpu_seconds_extrapolated"] = round(full * cpu_share, 1)
-        if seq:
-            singles = [extrapolate(s, args.epochs, args.n_points) for s in seq]
-            report["full_scale_speedup_vs_sequential_extrapolated"] = round(
-                float(np.mean(singles)) * args.repeats / full, 1
-            )
-        report["full_scale_note"] = (
-            f"extrapolated from {args.epochs} epochs: training x{FULL_EPOCHS / args.epochs:g}, "
-            "estimation x (captured epochs at 8000 / captured here)"
-        )
-        if args.repeats != FULL_REPEATS:
-            report["full_scale_note"] += f"; at R={args.repeats}, not {FULL_REPEATS}"
-    for key, value in report.items():
-        print(f"{key:>34}: {value}")
+        report["single_network_seconds"] = mean_single
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
 

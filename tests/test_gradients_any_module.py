@@ -254,7 +254,7 @@ def test_factory_run_writes_gradients_for_its_capture_layers(tmp_path: Path) -> 
         overrides={
             "repeats": 2,
             "training": {"epochs": 3},
-            "capture": {"n_points": 3, "layers": ["0", "2", "3"]},
+            "capture": {"n_points": 4, "layers": ["0", "2", "3"]},  # epochs 0, 1, 2, 3
             "model": {"arch": "factory", "factory": "test_gradients_any_module:factory"},
             "analysis": {"diagnostics": False},
         },
@@ -282,7 +282,7 @@ def test_cnn_run_writes_gradients_snr_figure_and_phases(tmp_path: Path) -> None:
         overrides={
             "repeats": 2,
             "training": {"epochs": 3},
-            "capture": {"n_points": 3},
+            "capture": {"n_points": 4},  # epochs 0, 1, 2, 3 (3 points give 0, 1, 3)
             "data": {"mi_n": 100},
             "model": {"channels": [2, 3], "hidden": [8]},
             "analysis": {"diagnostics": False},

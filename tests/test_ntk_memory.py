@@ -103,8 +103,8 @@ def test_bounds_do_not_depend_on_the_row_chunk(monkeypatch):
     whole = info.mixture_mi_bounds(mean, var, n_samples=3, seed=4)
     monkeypatch.setattr(info, "_ROW_CHUNK", 7)
     chunked = info.mixture_mi_bounds(mean, var, n_samples=3, seed=4)
-    assert chunked.lower == pytest.approx(whole.lower, rel=1e-12)
-    assert chunked.upper == pytest.approx(whole.upper, rel=1e-12)
+    assert chunked.lower == pytest.approx(whole.lower, rel=1e-10)
+    assert chunked.upper == pytest.approx(whole.upper, rel=1e-10)
     assert whole.upper > whole.lower > 0
 
 

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from infoplane.interface import InfoplaneError
+from infoplane.training import _stacked_step
 
 #: ``capture_fn(epoch, model)`` is called at epoch 0 (before training) and after each capture epoch.
 CaptureFn = Callable[[int, nn.Module], None]
@@ -70,10 +71,11 @@ class LoopState:
         """Return the loop state as tensors and plain Python data (safe to load).
 
         Returns:
-            dict with ``epoch`` (int), ``model`` and ``optimizer`` (torch state dicts, CPU
-            tensors), ``rngs`` (each member's numpy bit-generator state: dicts of str and int) and
-            ``history`` (float64 tensors (epoch, R) of the epochs done). Nothing in it needs
-            pickle beyond what ``torch.load(..., weights_only=True)`` accepts. Load it with
+            dict with ``epoch`` (int), ``model`` and ``optimizer`` (torch state dicts, copies
+            that further training leaves unchanged), ``rngs`` (each member's numpy
+            bit-generator state: dicts of str and int) and ``history`` (float64 tensors
+            (epoch, R) of the epochs done). Nothing in it needs pickle beyond what
+            ``torch.load(..., weights_only=True)`` accepts. Load it with
             ``train_ensemble(..., resume=state_dict)``.
 
         Example:
@@ -95,13 +97,24 @@ class LoopState:
         return {
             "epoch": int(self.epoch),
             "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
-            "optimizer": self.optimizer.state_dict(),
+            "optimizer": _detached(self.optimizer.state_dict()),
             "rngs": [plain(rng.bit_generator.state) for rng in self.rngs],
             "history": {
                 k: torch.from_numpy(np.array(v[: self.epoch], dtype=np.float64))
                 for k, v in self.history.items()
             },
         }
+
+
+def _detached(obj: Any) -> Any:
+    """A copy of a (nested) state dict whose tensors no longer change with training."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().clone()
+    if isinstance(obj, dict):
+        return {k: _detached(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_detached(v) for v in obj]
+    return obj
 
 
 #: ``epoch_end_fn(state)`` is called after each epoch's metrics and capture (e.g. to checkpoint).
@@ -129,14 +142,22 @@ class TrainSettings:
         batch_size: mini-batch size (default 512); ``None`` for full-batch gradient descent.
         momentum: SGD momentum (ignored by Adam).
         device: ``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available).
-        threads: torch intra-op threads while training on the CPU (default 1: the per-step matmuls
-            of these small networks are so small that extra threads only add synchronisation cost,
-            several-fold on a loaded 2-core machine); ``None`` leaves torch's setting alone.
+        threads: CPU threads while training (default 1: the per-step matmuls of these small
+            networks are so small that torch's intra-op threads only add synchronisation cost,
+            several-fold on a loaded 2-core machine); ``None`` leaves torch's setting alone. With
+            the stacked step (``fast``) and ``threads`` = k > 1, the members are split into k
+            groups stepped by k Python threads with single-threaded kernels instead.
         history: ``"exact"`` (default): after each epoch, evaluate every training and test row;
             ``"running"``: train loss and accuracy are the averages over the epoch's mini-batches
             (from the logits the training step computed anyway, with the weights changing along the
             epoch, as Keras reports them) and only the test rows are evaluated -- about 30% less
             work per epoch for large ensembles of these small networks.
+        fast: train an :class:`~infoplane.models.ensemble.EnsembleMLP` with the hand-written
+            stacked step (default True): forward and backward on (R, units, batch) activations
+            without autograd, Adam on one flat buffer; the same trajectories as the autograd path
+            to float32 rounding, several times faster. Used only where it gives the same result
+            (tanh, ReLU, sigmoid or linear units, no quantisation, no hooks on the model, plain
+            Adam or SGD); ``False`` always uses autograd.
     """
 
     epochs: int
@@ -147,6 +168,7 @@ class TrainSettings:
     device: str = "auto"
     threads: int | None = 1
     history: str = "exact"
+    fast: bool = True
 
 
 def resolve_device(device: str, *, check: bool = False) -> torch.device:
@@ -238,11 +260,22 @@ def _make_optimizer(params: list[torch.nn.Parameter], s: TrainSettings) -> torch
     raise InfoplaneError(f"optimizer={s.optimizer!r} is unknown; use 'adam' or 'sgd'.")
 
 
+def _predicted_class(logits: torch.Tensor, dim: int) -> torch.Tensor:
+    """``logits.argmax(dim)`` (the first maximum), without torch's slow strided argmax."""
+    if logits.shape[dim] == 2:
+        z0, z1 = logits.unbind(dim)
+        return ((z1 > z0) | (z1.isnan() & ~z0.isnan())).long()
+    return logits.max(dim).indices
+
+
 def _member_loss_acc(logits: torch.Tensor, y: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy (nats) and accuracy per member; logits (R, n, C), y (n,)."""
     r, n, c = logits.shape
-    ce = F.cross_entropy(logits.reshape(r * n, c), y.repeat(r), reduction="none").view(r, n)
-    acc = (logits.argmax(-1) == y).float().mean(1)
+    if c == 2:  # CE = softplus((z1 - z0)(1 - 2y)): no log-softmax over a 2-wide axis
+        ce = F.softplus((logits[..., 1] - logits[..., 0]) * (1 - 2 * y).to(logits.dtype))
+    else:
+        ce = F.cross_entropy(logits.reshape(r * n, c), y.repeat(r), reduction="none").view(r, n)
+    acc = (_predicted_class(logits, -1) == y).float().mean(1)
     return ce.mean(1).cpu().numpy(), acc.cpu().numpy()
 
 
@@ -315,6 +348,9 @@ def train_ensemble(
         Member r shuffles with ``numpy.random.default_rng(seeds[r])``, so it follows the same
         trajectory alone or in a larger ensemble; with ``resume`` the run is bit-identical to an
         uninterrupted one on the CPU. The loss is the sum of the members' mean cross-entropies.
+        An :class:`~infoplane.models.ensemble.EnsembleMLP` is trained by the hand-written stacked
+        step (``settings.fast``, :mod:`infoplane.training._stacked_step`): the autograd path's
+        trajectories to float32 rounding, about 3x (R = 50) to 4.5x (R = 4) less CPU time.
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -406,50 +442,145 @@ def _train_loop(
 
     if s.history not in ("exact", "running"):
         raise InfoplaneError(f"history={s.history!r} is unknown; use 'exact' or 'running'.")
-    running = s.history == "running"
+    fast = None
+    if s.fast and _stacked_step.supports(model, optimizer):
+        workers = 1
+        if device.type == "cpu" and s.threads is not None and s.threads > 1:
+            # one Python thread per group of members, each kernel single-threaded: no OpenMP
+            # barriers, which spin for long on a loaded machine
+            workers = int(s.threads)
+            torch.set_num_threads(1)  # train_ensemble restores the caller's setting
+        fast = _stacked_step.StackedStep(model, optimizer, workers=workers)
     epochs = np.arange(start_epoch + 1, s.epochs + 1)
     more = {"initial": start_epoch, "total": s.epochs} if start_epoch else {}
     iterator = progress(epochs, desc="training", unit="epoch", **more) if progress else epochs
-    for epoch in iterator:  # type: ignore[attr-defined]
-        i = int(epoch) - 1
-        perms = torch.as_tensor(np.stack([rng.permutation(n_train) for rng in rngs]), device=device)
-        order = tr[perms]  # (R, n_train)
-        ce_sum = torch.zeros(r, dtype=torch.float64, device=device)
-        n_correct = torch.zeros(r, dtype=torch.float64, device=device)
-        for step, start in enumerate(range(0, n_train, batch)):
-            idx = order[:, start : start + batch]
-            logits = model(xt[idx])
+    loop = _Loop(model, optimizer, xt, yt, tr, te, batch, s.history == "running", fast)
+    try:
+        for epoch in iterator:  # type: ignore[attr-defined]
+            i = int(epoch) - 1
+            perms = np.stack([rng.permutation(n_train) for rng in rngs])
+            loop.epoch(int(epoch), torch.as_tensor(perms, device=device), step_fn, hist, i)
+            if capture_fn is not None and int(epoch) in capture_set:
+                capture_fn(int(epoch), model)
+            if epoch_end_fn is not None:
+                state.epoch = int(epoch)
+                epoch_end_fn(state)
+    finally:
+        if fast is not None:
+            fast.release()
+    return {"epoch": np.arange(first + 1, s.epochs + 1), **{k: v[first:] for k, v in hist.items()}}
+
+
+class _Loop:
+    """One epoch of mini-batch steps and the epoch's metrics (autograd or the stacked step)."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        xt: torch.Tensor,
+        yt: torch.Tensor,
+        tr: torch.Tensor,
+        te: torch.Tensor,
+        batch: int,
+        running: bool,
+        fast: _stacked_step.StackedStep | None,
+    ) -> None:
+        self.model, self.optimizer, self.fast = model, optimizer, fast
+        self.xt, self.yt, self.tr, self.te = xt, yt, tr, te
+        self.batch, self.running, self.r = batch, running, model.n_models
+        if fast is not None:  # inputs as (n_features, n_samples): the batch is the long axis
+            self.x_rows = xt.reshape(xt.shape[0], -1)
+            self.x_cols = self.x_rows.T.contiguous()
+            self.x_cols_te = self.x_cols[:, te].contiguous()
+
+    def epoch(
+        self,
+        epoch: int,
+        perms: torch.Tensor,
+        step_fn: StepFn | None,
+        hist: dict[str, np.ndarray],
+        i: int,
+    ) -> None:
+        """Train one epoch with the members' row orders ``perms`` (R, n_train); fill hist row i."""
+        r, n_train, dev = self.r, self.tr.shape[0], self.xt.device
+        order = torch.index_select(self.tr, 0, perms.reshape(-1)).view(r, n_train)
+        ce_sum = torch.zeros(r, dtype=torch.float64, device=dev)
+        n_correct = torch.zeros(r, dtype=torch.float64, device=dev)
+        fast = self.fast
+        if fast is not None:
+            flat = order.reshape(-1)
+            x_epoch = torch.index_select(self.x_rows, 0, flat).view(r, n_train, -1)
+            x_epoch = x_epoch.transpose(1, 2)  # (R, n_features, n_train), a view
+            y_epoch = torch.index_select(self.yt, 0, flat).view(r, n_train)
+            sign_epoch = torch.sub(1.0, y_epoch, alpha=2.0).to(torch.float32)
+        for step, start in enumerate(range(0, n_train, self.batch)):
+            stop = start + self.batch
+            if fast is not None:
+                yb = y_epoch[:, start:stop]
+                logits, per_sample = fast.forward_backward(
+                    x_epoch[:, :, start:stop], yb, sign_epoch[:, start:stop]
+                )
+                if self.running:
+                    ce_sum += per_sample.sum(1)
+                    if logits.shape[1] == 2:  # argmax without the NaN rule (NaN shows in the loss)
+                        n_correct += (torch.gt(logits[:, 1], logits[:, 0]) == yb).sum(1)
+                    else:
+                        n_correct += (logits.max(1).indices == yb).sum(1)
+                if step_fn is not None:
+                    step_fn(epoch, step, self.model)
+                fast.optimizer_step()
+                continue
+            idx = order[:, start:stop]
+            logits = self.model(self.xt[idx])
             per_sample = F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), yt[idx].reshape(-1), reduction="none"
+                logits.reshape(-1, logits.shape[-1]), self.yt[idx].reshape(-1), reduction="none"
             ).view(r, -1)
             loss = per_sample.mean(1).sum()
-            if running:
+            if self.running:
                 with torch.no_grad():
                     ce_sum += per_sample.sum(1)
-                    n_correct += (logits.argmax(-1) == yt[idx]).sum(1)
-            optimizer.zero_grad(set_to_none=False)
+                    n_correct += (logits.argmax(-1) == self.yt[idx]).sum(1)
+            self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
             if step_fn is not None:
-                step_fn(int(epoch), step, model)
-            optimizer.step()
-        with torch.no_grad():
-            if running:
-                hist["train_loss"][i] = (ce_sum / n_train).cpu().numpy()
-                hist["train_acc"][i] = (n_correct / n_train).cpu().numpy()
-                logits_te = _predict(model, xt[te], EVAL_BATCH) if len(te) else None
-            else:
-                logits_all = _predict(model, xt, EVAL_BATCH)
-                hist["train_loss"][i], hist["train_acc"][i] = _member_loss_acc(
-                    logits_all[:, tr], yt[tr]
-                )
-                logits_te = logits_all[:, te] if len(te) else None
-            if logits_te is not None:
-                hist["test_loss"][i], hist["test_acc"][i] = _member_loss_acc(logits_te, yt[te])
-            else:
-                hist["test_loss"][i] = hist["test_acc"][i] = np.nan
-        if capture_fn is not None and int(epoch) in capture_set:
-            capture_fn(int(epoch), model)
-        if epoch_end_fn is not None:
-            state.epoch = int(epoch)
-            epoch_end_fn(state)
-    return {"epoch": np.arange(first + 1, s.epochs + 1), **{k: v[first:] for k, v in hist.items()}}
+                step_fn(epoch, step, self.model)
+            self.optimizer.step()
+        self._metrics(hist, i, ce_sum, n_correct, n_train)
+
+    def _predict(self, rows: torch.Tensor | None) -> torch.Tensor:
+        """Logits (R, n, C) of ``rows`` (``None``: every row)."""
+        if self.fast is None:
+            x = self.xt if rows is None else self.xt[rows]
+            return _predict(self.model, x, EVAL_BATCH)
+        cols = self.x_cols if rows is None else self.x_cols_te
+        n = cols.shape[1]
+        if n <= EVAL_BATCH:
+            return self.fast.logits(cols)
+        parts = [self.fast.logits(cols[:, j : j + EVAL_BATCH]) for j in range(0, n, EVAL_BATCH)]
+        return torch.cat(parts, dim=1)
+
+    @torch.no_grad()
+    def _metrics(
+        self,
+        hist: dict[str, np.ndarray],
+        i: int,
+        ce_sum: torch.Tensor,
+        n_correct: torch.Tensor,
+        n_train: int,
+    ) -> None:
+        te, tr, yt = self.te, self.tr, self.yt
+        if self.running:
+            hist["train_loss"][i] = (ce_sum / n_train).cpu().numpy()
+            hist["train_acc"][i] = (n_correct / n_train).cpu().numpy()
+            logits_te = self._predict(te) if len(te) else None
+        else:
+            logits_all = self._predict(None)
+            hist["train_loss"][i], hist["train_acc"][i] = _member_loss_acc(
+                logits_all[:, tr], yt[tr]
+            )
+            logits_te = logits_all[:, te] if len(te) else None
+        if logits_te is not None:
+            hist["test_loss"][i], hist["test_acc"][i] = _member_loss_acc(logits_te, yt[te])
+        else:
+            hist["test_loss"][i] = hist["test_acc"][i] = np.nan
