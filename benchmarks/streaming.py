@@ -179,7 +179,7 @@ def main() -> None:
         return
     n = 2000 if args.quick else args.n_eval
     small = 2 if args.quick else args.epochs_small
-    big = 10 * small
+    big = 10 * (small + 1) - 1  # captured epochs (= epochs + 1) grow exactly 10x
     tmp = Path(tempfile.mkdtemp(prefix="infoplane-streaming-"))
     data = tmp / "data.npz"
     make_data(data, n)
