@@ -168,3 +168,39 @@ def test_two_threads_step_member_groups_with_the_same_result(twelve_bit):
     two = _train(twelve_bit, fast=True, seeds=(0, 1, 2), threads=2)
     _assert_same(one, two, atol=1e-6)
     assert torch.get_num_threads() == before  # the caller's torch setting is restored
+
+
+def test_the_run_config_switches_the_fast_step_and_both_give_the_same_run(tmp_path, monkeypatch):
+    from infoplane.run.config import load_config
+    from infoplane.run.engine import run_experiment
+
+    def run(fast: bool, name: str = ""):
+        cfg = load_config(
+            "default",
+            overrides={
+                "training": {"epochs": 5, "fast": fast},
+                "repeats": 2,
+                "capture": {"n_points": 3},
+                "model": {"hidden": [6, 4]},
+                "analysis": {"layer_check": False, "diagnostics": False},
+            },
+        )
+        return run_experiment(
+            cfg, tmp_path / f"fast-{fast}{name}", progress=False, make_figures=False
+        )
+
+    class Used(Exception):
+        pass
+
+    def refuse(*args, **kwargs):
+        raise Used
+
+    with monkeypatch.context() as m:  # training.fast: false never builds the stacked step
+        m.setattr(_stacked_step, "StackedStep", refuse)
+        run(False, "-probe")
+        with pytest.raises(Used):
+            run(True, "-probe")
+    a, b = run(True), run(False)
+    assert a.plane[["repeat", "epoch", "layer"]].equals(b.plane[["repeat", "epoch", "layer"]])
+    np.testing.assert_allclose(a.plane["i_xt"], b.plane["i_xt"], atol=0.02)
+    np.testing.assert_allclose(a.history["train_loss"], b.history["train_loss"], rtol=1e-4)

@@ -256,6 +256,8 @@ class TrainingConfig(_Strict):
             networks; ``None`` keeps torch's default).
         history: ``exact`` evaluates all rows after each epoch; ``running`` averages the training
             mini-batches (cheaper; see :class:`~infoplane.training.TrainSettings`).
+        fast: train the stacked MLP with the hand-written step (default ``True``; equal to the
+            autograd path to float32 rounding, tested); ``false`` uses autograd (the reference).
 
     Raises:
         pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
@@ -280,6 +282,7 @@ class TrainingConfig(_Strict):
     device: str = "auto"
     threads: int | None = Field(1, ge=1)
     history: Literal["exact", "running"] = "exact"
+    fast: bool = True
 
     @field_validator("batch_size", mode="before")
     @classmethod
