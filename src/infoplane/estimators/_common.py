@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import re
 import sys
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
+from pydantic import AfterValidator
 
 from infoplane._validation import as_labels, check_finite, check_real
 from infoplane.interface import InfoplaneError
@@ -276,3 +277,60 @@ def resolve_device(requested: str | None, found: str | None) -> str | None:
                 "pass an index below that."
             )
     return device
+
+
+#: The type of an estimator's ``device`` parameter: ``None``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+DeviceName = Annotated[str | None, AfterValidator(check_device)]
+
+
+class FollowsInputDevice:
+    """Mixin of the estimators that run on the device of their input tensors (CUDA when there).
+
+    ``estimate`` and ``information_plane`` note the device of the first accelerator tensor among
+    the inputs, hand the estimator's validated core host (numpy) copies, and clear the note when
+    they return; :meth:`_torch_device` combines it with the ``device`` parameter. Put it before
+    the estimator base class (``class E(FollowsInputDevice, BaseEstimator)``).
+    """
+
+    _input_device: str | None = None
+
+    def _torch_device(self) -> str | None:
+        """The device to compute on: the ``device`` parameter, else the inputs' (None: CPU)."""
+        return resolve_device(self.params.device, self._input_device)  # type: ignore[attr-defined]
+
+    def estimate(self, x: Any, y: Any) -> Any:
+        """Estimate I(X;Y) (see the estimator's class); CUDA tensors are computed on CUDA.
+
+        Args:
+            x: (n_samples,) or (n_samples, d_x), numpy array or torch tensor.
+            y: (n_samples,) or (n_samples, d_y), numpy array or torch tensor.
+
+        Returns:
+            An :class:`~infoplane.interface.MIResult` in ``unit``.
+        """
+        self._input_device = input_device(x, y)
+        try:
+            return super().estimate(to_host(x), to_host(y))  # type: ignore[misc]
+        finally:
+            self._input_device = None
+
+    def information_plane(
+        self, t: Any, labels: Any, *, x: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(I(X;T), I(T;Y)) per representation (see the estimator's class); CUDA runs on CUDA.
+
+        Args:
+            t: activations (..., n_samples, n_units), numpy array or torch tensor.
+            labels: integer labels (n_samples,).
+            x: inputs with repeated rows (n_samples, d_x), or ``None`` (every sample distinct).
+
+        Returns:
+            (i_xt, i_ty), arrays of shape ``t.shape[:-2]`` in ``unit``.
+        """
+        self._input_device = input_device(t, labels, x)
+        try:
+            return super().information_plane(  # type: ignore[misc]
+                to_host(t), to_host(labels), x=to_host(x)
+            )
+        finally:
+            self._input_device = None

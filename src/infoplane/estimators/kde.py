@@ -52,22 +52,20 @@ import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from infoplane._validation import as_samples
 from infoplane.estimators._common import (
+    DeviceName,
+    FollowsInputDevice,
     check_choice,
-    check_device,
     check_float,
-    input_device,
     is_discrete,
     mixture_groups,
     pow2_scale,
     relative_variance,
-    resolve_device,
     row_codes,
     sq_dists,
-    to_host,
     torch_dtype,
 )
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
@@ -243,17 +241,12 @@ class NoisyLayerParams(EstimatorParams):
         "float32",
         description='precision of the pairwise computation, ``"float32"`` or ``"float64"``',
     )
-    device: str | None = Field(
+    device: DeviceName = Field(
         None,
         description="torch device of the pairwise terms: ``None`` (default) = where the input "
         'tensors are (numpy arrays and CPU tensors: the CPU), ``"cpu"``, ``"cuda"`` or '
         '``"cuda:N"``',
     )
-
-    @field_validator("device")
-    @classmethod
-    def _device_name(cls, value: Any) -> Any:
-        return check_device(value)
 
 
 class _GroupedMixtureEstimator(BaseEstimator):
@@ -297,7 +290,7 @@ class _GroupedMixtureEstimator(BaseEstimator):
         return i_xt, i_ty
 
 
-class _NoisyLayerEstimator(_GroupedMixtureEstimator):
+class _NoisyLayerEstimator(FollowsInputDevice, _GroupedMixtureEstimator):
     """Estimators of the noisy layer T + Z: the core groups samples by the discrete variable."""
 
     bound: ClassVar[str] = "upper"
@@ -314,7 +307,7 @@ class _NoisyLayerEstimator(_GroupedMixtureEstimator):
             dtype=self.dtype,
             n_mc=getattr(self.params, "n_mc", 0),
             relative_noise=self.relative_noise,
-            device=resolve_device(self.params.device, getattr(self, "_input_device", None)),
+            device=self._torch_device(),
         )
         #: the absolute noise variance of each representation of the last call, shape (B,)
         self.noise_variance_used_ = used
@@ -332,32 +325,9 @@ class _NoisyLayerEstimator(_GroupedMixtureEstimator):
             An :class:`~infoplane.interface.MIResult` in ``unit``, with the absolute noise
             variance used (in the noisy variable's units squared) in ``extra``.
         """
-        self._input_device = input_device(x, y)
-        try:
-            result = super().estimate(to_host(x), to_host(y))
-        finally:
-            self._input_device = None
+        result = super().estimate(x, y)  # FollowsInputDevice: the device of tensors, host copies
         used = float(self.noise_variance_used_[0])
         return dataclasses.replace(result, extra={**result.extra, "noise_variance": used})
-
-    def information_plane(
-        self, t: Any, labels: Any, *, x: Any = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(I(X;T), I(T;Y)) per representation (see the class); CUDA tensors run on CUDA.
-
-        Args:
-            t: activations (..., n_samples, n_units), numpy array or torch tensor.
-            labels: integer labels (n_samples,).
-            x: inputs with repeated rows (n_samples, d_x), or ``None``.
-
-        Returns:
-            (i_xt, i_ty), arrays of shape ``t.shape[:-2]`` in ``unit``.
-        """
-        self._input_device = input_device(t, labels, x)
-        try:
-            return super().information_plane(to_host(t), to_host(labels), x=to_host(x))
-        finally:
-            self._input_device = None
 
 
 _KDE_DOC = """Kolchinsky-Tracey {which} bound on the information of the noisy layer T + N(0, sigma^2 I).

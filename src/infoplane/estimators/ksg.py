@@ -47,14 +47,13 @@ from scipy.special import digamma, gammaln
 
 from infoplane._validation import as_samples, check_same_length
 from infoplane.estimators._common import (
+    DeviceName,
+    FollowsInputDevice,
     check_choice,
-    check_device,
     check_int,
-    input_device,
     is_discrete,
     pow2_scale,
     relative_variance,
-    resolve_device,
     row_codes,
     stratified_subset,
     to_host,
@@ -551,7 +550,7 @@ def _ksg_plane_nats(
 
 
 @register
-class KSGEstimator(BaseEstimator):
+class KSGEstimator(FollowsInputDevice, BaseEstimator):
     """KSG / Ross k-nearest-neighbour mutual information (Kraskov et al. 2004; Ross 2014).
 
     .. math::
@@ -707,18 +706,13 @@ class KSGEstimator(BaseEstimator):
             description="plane only: query points (class-stratified) per representation; "
             "``None`` = all n inputs",
         )
-        device: str | None = Field(
+        device: DeviceName = Field(
             None,
             description="torch device of the neighbour search: ``None`` (default) = where the "
             'input tensors are (numpy arrays and CPU tensors: the CPU route), ``"cpu"``, '
             '``"cuda"`` or ``"cuda:N"``; on CUDA, ``backend="auto"`` uses the chunked torch '
             "search and the plane runs there",
         )
-
-        @field_validator("device")
-        @classmethod
-        def _device_name(cls, value: Any) -> Any:
-            return check_device(value)
 
         @field_validator("k")
         @classmethod
@@ -733,48 +727,9 @@ class KSGEstimator(BaseEstimator):
         k = self.params.k
         return tuple(k) if isinstance(k, tuple) else (k,)
 
-    def _device(self) -> str | None:
-        """The torch device: the ``device`` parameter, else the inputs' (None: CPU route)."""
-        return resolve_device(self.params.device, getattr(self, "_input_device", None))
-
-    def estimate(self, x: Any, y: Any) -> MIResult:
-        """Estimate I(X;Y) (see the class); torch tensors on CUDA are searched on CUDA.
-
-        Args:
-            x: (n_samples,) or (n_samples, d_x), numpy array or torch tensor.
-            y: (n_samples,) or (n_samples, d_y), numpy array or torch tensor.
-
-        Returns:
-            An :class:`~infoplane.interface.MIResult` in ``unit``.
-        """
-        self._input_device = input_device(x, y)
-        try:
-            return super().estimate(to_host(x), to_host(y))
-        finally:
-            self._input_device = None
-
-    def information_plane(
-        self, t: Any, labels: Any, *, x: Any = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(I(X;T), I(T;Y)) per representation (see the class); CUDA tensors run on CUDA.
-
-        Args:
-            t: activations (..., n_samples, n_units), numpy array or torch tensor.
-            labels: integer labels (n_samples,).
-            x: must be ``None`` (every sample a distinct input).
-
-        Returns:
-            (i_xt, i_ty), arrays of shape ``t.shape[:-2]`` in ``unit``.
-        """
-        self._input_device = input_device(t, labels)
-        try:
-            return super().information_plane(to_host(t), to_host(labels), x=to_host(x))
-        finally:
-            self._input_device = None
-
     def _mi_nats(self, x: np.ndarray, y: np.ndarray) -> tuple[float, tuple[str, ...]]:
         ks = self.orders
-        device = self._device()
+        device = self._torch_device()
         if x.shape[0] <= max(ks):
             raise InfoplaneError(
                 f"x has {x.shape[0]} samples; KSG with k={self.k} needs more than k samples "
@@ -803,7 +758,7 @@ class KSGEstimator(BaseEstimator):
     def _plane_nats(
         self, t: np.ndarray, labels: np.ndarray, x: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        device = self._device()
+        device = self._torch_device()
         parts = [
             _ksg_plane_nats(
                 t,

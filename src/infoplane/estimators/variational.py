@@ -46,21 +46,19 @@ import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from infoplane.estimators._common import (
-    check_device,
-    input_device,
+    DeviceName,
+    FollowsInputDevice,
     is_discrete,
     pow2_scale,
-    resolve_device,
     row_codes,
     stratified_subset,
-    to_host,
 )
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, Int, function_forms
 from infoplane.estimators.registry import register
-from infoplane.interface import InfoplaneError, MIResult
+from infoplane.interface import InfoplaneError
 
 _EMA = 0.01  # MINE's moving-average rate for the gradient correction
 #: the most Adam steps (early stopping usually ends training sooner)
@@ -153,7 +151,7 @@ class VariationalParams(EstimatorParams):
         description='``estimate``, continuous columns: ``"rank"`` (normal scores '
         'Phi^-1(rank / (n + 1)), MI-invariant, robust to heavy tails) or ``"standardize"``',
     )
-    device: str | None = Field(
+    device: DeviceName = Field(
         None,
         description="torch device of the critic: ``None`` (default) = where the input tensors "
         'are (numpy arrays and CPU tensors: the CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``',
@@ -161,11 +159,6 @@ class VariationalParams(EstimatorParams):
     seed: Int = Field(
         0, ge=0, description="seed of the subsample, split, initialisation and batches"
     )
-
-    @field_validator("device")
-    @classmethod
-    def _device_name(cls, value: Any) -> Any:
-        return check_device(value)
 
     @model_validator(mode="after")
     def _fractions(self) -> VariationalParams:
@@ -206,7 +199,7 @@ def _critic(d_in: int, hidden: int, gen: Any) -> Any:
     return critic
 
 
-class _VariationalBase(BaseEstimator):
+class _VariationalBase(FollowsInputDevice, BaseEstimator):
     kind: str = "mine"
     Params = VariationalParams
     plane_accepts_x = False
@@ -226,43 +219,7 @@ class _VariationalBase(BaseEstimator):
         """The torch device: the ``device`` parameter, else the inputs' (CPU for numpy)."""
         import torch
 
-        found = resolve_device(self.params.device, getattr(self, "_input_device", None))
-        return torch.device(found or "cpu")
-
-    def estimate(self, x: Any, y: Any) -> MIResult:
-        """Estimate I(X;Y) (see the class); torch tensors on CUDA train the critic on CUDA.
-
-        Args:
-            x: (n_samples,) or (n_samples, d_x), numpy array or torch tensor.
-            y: (n_samples,) or (n_samples, d_y), numpy array or torch tensor.
-
-        Returns:
-            An :class:`~infoplane.interface.MIResult` in ``unit``.
-        """
-        self._input_device = input_device(x, y)
-        try:
-            return super().estimate(to_host(x), to_host(y))
-        finally:
-            self._input_device = None
-
-    def information_plane(
-        self, t: Any, labels: Any, *, x: Any = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(NaN, I(T;Y)) per representation (see the class); CUDA tensors train on CUDA.
-
-        Args:
-            t: activations (..., n_samples, n_units), numpy array or torch tensor.
-            labels: integer labels (n_samples,).
-            x: must be ``None`` (every sample a distinct input).
-
-        Returns:
-            (i_xt, i_ty), arrays of shape ``t.shape[:-2]`` in ``unit``.
-        """
-        self._input_device = input_device(t, labels)
-        try:
-            return super().information_plane(to_host(t), to_host(labels), x=to_host(x))
-        finally:
-            self._input_device = None
+        return torch.device(self._torch_device() or "cpu")
 
     @property
     def _tau(self) -> float:
