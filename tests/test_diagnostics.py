@@ -268,3 +268,83 @@ def test_explicit_n_bins_is_never_dropped() -> None:
     width = count_binned_states(t, bin_width=0.5)  # anchored at 0: at most 4 x 4 states
     assert width == len({tuple(r) for r in np.floor(t / 0.5).astype(int)})
     assert count_binned_states(t) == count_binned_states(t, n_bins=30, range=(-1.0, 1.0))
+
+
+# --- issue 15: the one-pass block kernel gives the numbers of the reference functions ---------
+
+
+def _reference_rows(t: np.ndarray, labels: np.ndarray, bounds, grid) -> dict[str, np.ndarray]:
+    """The diagnostics by the public one-quantity functions (the path before issue 15)."""
+    from infoplane.estimators.binning import bin_edges_grid, discretize, row_keys
+
+    x = np.asarray(t, dtype=np.float64)
+    tv, share = variance_profile(x)
+    anchor, width = bin_edges_grid(n_bins=grid["n_bins"], bin_width=None,
+                                   value_range=grid["range"], data=x)  # fmt: skip
+    keys = np.sort(row_keys(discretize(x, anchor, width, upper=anchor + width * grid["n_bins"])))
+    return {
+        "saturation": saturation_fraction(x, bounds) if bounds else np.full(x.shape[:-2], np.nan),
+        "total_variance": tv,
+        "top_pc_share": share,
+        "class_separation": class_separation(x, labels),
+        "n_states": 1 + (keys[..., 1:] != keys[..., :-1]).sum(axis=-1),
+    }
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_block_kernel_equals_the_reference_functions(activation: str) -> None:
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(2, 5, 300, 4)) * np.array([0.5, 2.0, 4.0, 8.0, 30.0])[None, :, None, None]
+    t = {"tanh": np.tanh(z), "sigmoid": 1 / (1 + np.exp(-z)), "relu": np.maximum(z, 0)}[activation]
+    t = t.astype(np.float32)
+    labels = rng.integers(0, 3, size=300)
+    # values exactly at and next to the saturation cuts of float32
+    lo, hi = activation_bounds(activation) or (-1.0, 1.0)
+    for edge in (lo + 0.025 * (hi - lo), hi - 0.025 * (hi - lo)):
+        e = np.float32(edge)
+        t[0, 0, :5, 0] = [
+            np.nextafter(e, np.float32(-9)),
+            e,
+            np.nextafter(e, np.float32(9)),
+            lo,
+            hi,
+        ]
+    rng_grid = (-1.0, 1.0) if activation != "relu" else (0.0, float(t.max()))
+    grid = {"n_bins": 30, "range": rng_grid, "bin_width": None}
+    df = compute_diagnostics({"h": t}, labels, np.arange(5), activation=activation, **grid)
+    ref = _reference_rows(t, labels, activation_bounds(activation), grid)
+    for col in DIAGNOSTIC_COLUMNS:
+        got = df[col].to_numpy(dtype=float).reshape(2, 5)
+        if col in ("saturation", "n_states"):  # counts: exactly the same
+            np.testing.assert_array_equal(got, ref[col].astype(float), err_msg=col)
+        else:
+            np.testing.assert_allclose(got, ref[col], rtol=1e-12, atol=0, err_msg=col)
+
+
+def test_block_kernel_keeps_inf_separation_of_collapsed_classes() -> None:
+    # each class collapses to one point: tr S_W = 0 exactly, so the ratio is inf (not a rounding
+    # residue of tr Cov - tr S_B)
+    labels = np.arange(64) % 2
+    t = np.where(labels[:, None] == 1, 0.3, -0.7) * np.ones((1, 1, 64, 3))
+    df = compute_diagnostics({"h": t.astype(np.float32)}, labels, [0], activation="tanh")
+    assert np.isinf(df["class_separation"].iloc[0])
+    assert df["n_states"].iloc[0] == 2
+
+
+def test_n_states_fast_path_outside_the_grid_falls_back() -> None:
+    # values beyond the fixed range use the extra bins of discretize (not the clipped fast path)
+    t = np.array([[[-1.5], [-1.0], [0.0], [1.0], [1.2], [2.4]]])  # codes -1, 0, 1, 1, 2, 3
+    assert count_binned_states(t, n_bins=2, range=(-1.0, 1.0)).tolist() == [5]
+    assert count_binned_states(t[:, 1:4], n_bins=2, range=(-1.0, 1.0)).tolist() == [2]
+
+
+def test_rank_correlation_matches_scipy() -> None:
+    from scipy.stats import rankdata, spearmanr
+
+    from infoplane.analysis.diagnostics import _correlation, _rank
+
+    rng = np.random.default_rng(2)
+    for a in (rng.normal(size=40), rng.integers(0, 4, size=40).astype(float), np.ones(3)):
+        np.testing.assert_array_equal(_rank(a), rankdata(a))
+    a, b = rng.integers(0, 6, size=50).astype(float), rng.normal(size=50)
+    assert _correlation(a, b, "spearman") == pytest.approx(spearmanr(a, b).statistic, abs=1e-12)

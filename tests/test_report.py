@@ -404,3 +404,49 @@ def test_flagged_points_are_open_in_the_report_with_their_flags(tmp_path: Path) 
         RunData(tmp_path, {}, "", plane.drop(columns="flags")), sensitivity=False
     )
     assert any("no validity flags" in n for n in notes)
+
+
+def test_gif_blitting_draws_the_same_frames_as_full_redraws(tmp_path: Path) -> None:
+    """Issue 15: the GIF redraws only the changing artists; the frames stay those of a redraw."""
+    from PIL import Image
+
+    from infoplane.report.gif import write_plane_gif
+
+    rng = np.random.default_rng(3)
+    epochs = np.array([0, 1, 3, 10, 30, 100, 300])
+    rows = [
+        {"repeat": r, "epoch": e, "layer": lay, "estimator": "binning", "unit": "bits",
+         "i_xt": 6.0 - lay + np.log1p(e) * 0.3 + rng.normal(0, 0.05),
+         "i_ty": min(0.95, 0.1 * np.log1p(e) + 0.05 * lay), "flags": "saturated" if e == 30 else ""}
+        for r in range(2) for e in epochs for lay in (1, 2, 3)
+    ]  # fmt: skip
+    plane = pd.DataFrame(rows)
+    fast = write_plane_gif(plane, tmp_path / "fast.gif", ixy=1.0, dpi=40)
+    slow = write_plane_gif(plane, tmp_path / "slow.gif", ixy=1.0, dpi=40, blit=False)
+    a, b = Image.open(fast), Image.open(slow)
+    assert a.n_frames == b.n_frames == len(epochs)
+    for i in range(a.n_frames):
+        a.seek(i)
+        b.seek(i)
+        np.testing.assert_array_equal(np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB")))
+
+
+def test_sensitivity_one_setting_at_a_time_equals_all_at_once(tmp_path: Path) -> None:
+    """Issue 15: the report re-estimates setting by setting (a progress bar): the same table."""
+    from infoplane.analysis.consistency import parameter_sensitivity
+    from infoplane.report.html import _sensitivity
+    from infoplane.report.run_data import read_store
+    from infoplane.storage.activations import ActivationStore
+
+    run = _make_run(tmp_path / "run")
+    names = ["layers.0.act", "layers.1.act"]
+    store = ActivationStore.create(run / "activations.zarr", dict.fromkeys(names, 3), n_repeats=2,
+                                   labels=np.arange(64) % 2, epochs=EPOCHS)  # fmt: skip
+    z = np.random.default_rng(1).standard_normal((2, 64, 3))
+    for e in EPOCHS:
+        store.write_epoch(int(e), {n: np.tanh(z * (1 + np.log1p(e))) for n in names})
+    settings = [{"n_bins": 4}, {"n_bins": 30}]
+    got = _sensitivity(load_run(run), settings, progress=True)
+    acts, labels, epochs = read_store(run)
+    want = parameter_sensitivity(acts, labels, epochs, settings=settings)
+    pd.testing.assert_frame_equal(got, want)

@@ -233,7 +233,9 @@ def count_binned_states(
 
     Notes:
         log2(n_states) bounds the binned I(X;T) = H(T_b) from above; a layer whose samples share
-        few states has little binned information, whatever the network computes.
+        few states has little binned information, whatever the network computes. When every
+        value lies inside a bounded grid, the rows of codes are encoded exactly as float64 keys
+        (no out-of-range handling needed): the same counts, about 2x faster.
 
     References:
         1. Geiger, B. C. (2021). On Information Plane Analyses of Neural Network Classifiers -- A
@@ -246,11 +248,27 @@ def count_binned_states(
     n_bins, bin_width = resolve_bins(n_bins, bin_width, n_bins_given=n_bins is not None)
     anchor, width = bin_edges_grid(n_bins=n_bins, bin_width=bin_width, value_range=range, data=t)
     upper = anchor + width * int(n_bins) if n_bins is not None else None
+    d = t.shape[-1]
+    if (
+        upper is not None
+        and t.size
+        and d * np.log2(n_bins) < 52
+        and (float(t.min()) >= anchor and float(t.max()) <= upper)
+    ):
+        # every value inside the bounded grid: the codes of discretize() are floor((t - a) / w)
+        # clipped to the grid's bins; encode each row exactly in float64 (< 2^52) and count
+        top = float(round((upper - anchor) / width)) - 1.0
+        codes = np.subtract(t, anchor, dtype=np.float64)
+        codes /= width
+        np.floor(codes, out=codes)
+        np.clip(codes, 0.0, top, out=codes)
+        fkeys = np.sort(codes @ (float(top + 1.0) ** np.arange(d, dtype=np.float64)), axis=-1)
+        return 1 + (fkeys[..., 1:] != fkeys[..., :-1]).sum(axis=-1)
     keys = np.sort(row_keys(discretize(t, anchor, width, upper=upper)), axis=-1)
     return 1 + (keys[..., 1:] != keys[..., :-1]).sum(axis=-1)
 
 
-_CHUNK_BYTES = 32 * 2**20
+_CHUNK_BYTES = 4 * 2**20  # float64 per block: cache-sized blocks run about 2x faster than 32 MiB
 
 
 def _as_batched(name: str, a: Any) -> np.ndarray:
@@ -297,8 +315,9 @@ def compute_diagnostics(
             (default 0.95: |t| > 0.95 for tanh; see :func:`saturation_fraction`).
         top_k: principal components counted in ``top_pc_share`` (default 1).
         chunk_epochs: epochs processed at once (bounds memory; results do not depend on it).
-            ``None`` (default) picks it so that one chunk of a layer holds about 32 MiB of
-            float64 values (peak memory is a few times that).
+            ``None`` (default) picks it so that one chunk of a layer holds about 4 MiB of
+            float64 values (peak memory is a few times that; blocks that fit the CPU's caches
+            run about twice as fast as 32 MiB ones).
 
     Returns:
         ``pandas.DataFrame``, one row per (repeat, epoch, layer), with columns repeat, epoch,
@@ -378,22 +397,23 @@ def compute_diagnostics(
             if chunk_epochs is not None
             else max(1, _CHUNK_BYTES // (8 * r * n * t.shape[-1]))
         )
+        if bounds is not None:
+            _check_threshold(bounds, saturation_threshold)
+        cuts = _saturation_cuts(bounds, saturation_threshold, t.dtype)
+        _, inverse = np.unique(labels, return_inverse=True)
         for s in np.arange(0, e, step):
             sl = slice(int(s), int(s) + step)
-            block = np.asarray(t[:, sl], dtype=np.float64)
-            if bounds is None:
-                out["saturation"][:, sl] = np.nan
-            else:
-                out["saturation"][:, sl] = saturation_fraction(
-                    block, bounds, threshold=saturation_threshold
-                )
-            tv, share = variance_profile(block, top_k=top_k)
-            out["total_variance"][:, sl] = tv
-            out["top_pc_share"][:, sl] = share
-            out["class_separation"][:, sl] = class_separation(block, labels)
-            out["n_states"][:, sl] = count_binned_states(
-                block, n_bins=n_bins, bin_width=bin_width, range=lay_range
+            stats = _block_statistics(
+                t[:, sl],
+                inverse,
+                bounds=bounds,
+                cuts=cuts,
+                threshold=saturation_threshold,
+                top_k=top_k,
+                grid={"n_bins": n_bins, "bin_width": bin_width, "range": lay_range},
             )
+            for key, value in stats.items():
+                out[key][:, sl] = value
         frames.append(
             pd.DataFrame(
                 {
@@ -408,6 +428,108 @@ def compute_diagnostics(
     df = pd.concat(frames, ignore_index=True)
     df["n_states"] = df["n_states"].astype(np.int64)
     return df
+
+
+def _check_threshold(bounds: tuple[float, float], threshold: float) -> None:
+    """The checks of :func:`saturation_fraction`, before any data is touched."""
+    saturation_fraction(np.zeros((1, 1)), bounds, threshold=threshold)
+
+
+def _saturation_cuts(
+    bounds: tuple[float, float] | None, threshold: float, dtype: Any
+) -> tuple[Any, Any] | None:
+    """Values of ``dtype`` at which :func:`saturation_fraction` switches, or ``None``.
+
+    For float32/float16 activations, ``|u(t)| > threshold`` with u computed in float64 exactly as
+    :func:`saturation_fraction` does is equivalent to ``t <= low_cut or t >= high_cut`` (u is
+    monotone in t), so the fraction can be counted on the stored values without a float64 copy,
+    with the same result. The cuts are found by stepping through the representable values next
+    to the analytic cut. ``None`` (use the float64 formula) for other dtypes or unbounded layers.
+    """
+    dtype = np.dtype(dtype)
+    if bounds is None or dtype not in (np.dtype(np.float32), np.dtype(np.float16)):
+        return None
+    lo, hi = (float(b) for b in bounds)
+
+    def u(x: Any) -> float:
+        return float((2.0 / (hi - lo)) * (np.float64(x) - lo) - 1.0)
+
+    def cut(target: float, sign: float) -> Any:
+        # first value (walking inwards from outside) with sign * u(x) > threshold
+        x = dtype.type(lo + (1.0 + sign * target) * (hi - lo) / 2.0)
+        outward, inward = dtype.type(sign * np.inf), dtype.type(-sign * np.inf)
+        for _ in range(256):
+            if sign * u(x) > threshold:
+                step = np.nextafter(x, inward)
+                if not sign * u(step) > threshold:
+                    return x
+                x = step
+            else:
+                x = np.nextafter(x, outward)
+        return None
+
+    low, high = cut(threshold, -1.0), cut(threshold, 1.0)
+    if low is None or high is None:
+        return None
+    return low, high
+
+
+def _block_statistics(
+    block: np.ndarray,
+    inverse: np.ndarray,
+    *,
+    bounds: tuple[float, float] | None,
+    cuts: tuple[Any, Any] | None,
+    threshold: float,
+    top_k: int,
+    grid: dict[str, Any],
+) -> dict[str, np.ndarray]:
+    """Every diagnostic of one block (r, k, n, d), each of shape (r, k), in one pass of moments.
+
+    The same numbers as :func:`saturation_fraction`, :func:`variance_profile`,
+    :func:`class_separation` and :func:`count_binned_states` called one after another, with one
+    float64 copy, one mean and one centred copy shared between them; saturation is counted on the
+    stored float32 values with exact cuts (:func:`_saturation_cuts`); the within-class scatter is
+    tr Cov(T) - tr S_B (computed directly where that difference loses more than 6 digits).
+    """
+    n = block.shape[-2]
+    out: dict[str, np.ndarray] = {}
+    if bounds is None:
+        out["saturation"] = np.full(block.shape[:-2], np.nan)
+    elif cuts is not None:
+        low, high = cuts
+        hits = np.count_nonzero(block <= low, axis=(-2, -1))
+        hits = hits + np.count_nonzero(block >= high, axis=(-2, -1))
+        out["saturation"] = hits / float(n * block.shape[-1])
+    else:
+        out["saturation"] = saturation_fraction(block, bounds, threshold=threshold)
+    x = np.asarray(block, dtype=np.float64)
+    mu = x.mean(axis=-2, keepdims=True)
+    c = x - mu
+    cov = (np.swapaxes(c, -1, -2) @ c) / n
+    eig = np.clip(np.linalg.eigvalsh(cov), 0.0, None)
+    total_eig = eig.sum(axis=-1)
+    top = eig[..., -int(top_k) :].sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total_eig > 0, top / np.where(total_eig > 0, total_eig, 1.0), np.nan)
+    total = np.trace(cov, axis1=-2, axis2=-1)
+    out["total_variance"] = total
+    out["top_pc_share"] = share
+    # class separation: between from the class means, within = total - between where safe
+    onehot = np.eye(int(inverse.max()) + 1)[inverse]  # (n, C)
+    counts = onehot.sum(axis=0)
+    means = (onehot.T @ x) / counts[:, None]  # (..., C, d)
+    p = counts / counts.sum()
+    between = np.einsum("c,...c->...", p, ((means - mu) ** 2).sum(axis=-1))
+    within = total - between
+    exact = ~(within > 1e-6 * total)
+    if exact.any():
+        sub = x[exact]
+        within[exact] = ((sub - means[exact][..., inverse, :]) ** 2).sum(axis=-1).mean(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["class_separation"] = between / within
+    out["n_states"] = count_binned_states(x, **grid)
+    return out
 
 
 def diagnostics_from_store(
@@ -488,6 +610,7 @@ def diagnostics_from_store(
             "at least one (was the run interrupted before its first capture?)."
         )
     frames = []
+    labels = store.labels  # read once, not per chunk
     for index, layer in enumerate(store.layers, start=1):
         layer_grid = {k: grid[k] for k in ("n_bins", "range", "bin_width")}
         if isinstance(layer_grid["range"], str) and layer_grid["bin_width"] is None:
@@ -495,7 +618,7 @@ def diagnostics_from_store(
             layer_grid["range"] = (lo, hi if hi > lo else lo + 1.0)
         for eps, t in store.iter_epoch_chunks(layer, max_bytes=int(max_bytes), epochs=epochs):
             frame = compute_diagnostics(
-                {layer: t}, store.labels, eps, activation=activation, **layer_grid
+                {layer: t}, labels, eps, activation=activation, **layer_grid
             )
             frames.append(frame.assign(layer=index, layer_name=layer))
     return pd.concat(frames, ignore_index=True)
@@ -654,9 +777,22 @@ def diagnostic_correlations(
 
 
 def _rank(a: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
+    """Ranks 1..n with ties given their average rank (as ``scipy.stats.rankdata``).
 
-    return rankdata(a)
+    numpy only: importing ``scipy.stats`` costs about 1.4 s, more than every correlation of a
+    report together.
+    """
+    a = np.asarray(a)
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    new_value = np.ones(len(s), dtype=bool)
+    new_value[1:] = s[1:] != s[:-1]
+    group = np.cumsum(new_value) - 1  # tie group of each sorted position
+    starts = np.flatnonzero(new_value)
+    ends = np.append(starts[1:], len(s))  # one past the last position of each group
+    ranks = np.empty(len(s), dtype=np.float64)
+    ranks[order] = ((starts + 1 + ends) / 2.0)[group]
+    return ranks
 
 
 def _correlation(a: np.ndarray, b: np.ndarray, method: str) -> float:

@@ -392,5 +392,5 @@ def plot_information_plane(
     if path is not None:
         from infoplane.storage import save_figure
 
-        save_figure(path, fig, dpi=150, bbox_inches="tight")
+        save_figure(path, fig, dpi=150)  # the layout engine already fits the labels
     return fig

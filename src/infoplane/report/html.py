@@ -279,8 +279,14 @@ def geometry_summary(run: RunData, correlations: Any | None, estimator: str) -> 
     return out
 
 
-def _sensitivity(run: RunData, settings: list[dict[str, Any]] | None) -> Any | None:
-    """Binning sensitivity from the activation store, or ``None`` when there is no store."""
+def _sensitivity(
+    run: RunData, settings: list[dict[str, Any]] | None, progress: bool = False
+) -> Any | None:
+    """Binning sensitivity from the activation store, or ``None`` when there is no store.
+
+    One re-estimation of every layer per setting (about 3 s each on the default run), with a
+    progress bar over the settings when ``progress`` is true.
+    """
     from infoplane.analysis.consistency import parameter_sensitivity
     from infoplane.analysis.diagnostics import binning_grid_from_config
     from infoplane.report.run_data import read_store
@@ -300,9 +306,21 @@ def _sensitivity(run: RunData, settings: list[dict[str, Any]] | None) -> Any | N
             settings = [{"n_bins": b} for b in (10, 30, 100)]
     import warnings
 
+    import pandas as pd
+
+    from infoplane._progress import progress_bar
+
+    frames = []
+    bar = progress_bar(
+        settings, desc="binning sensitivity", unit="setting", disable=not progress, leave=False
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # out-of-range bins are part of the test
-        return parameter_sensitivity(acts, labels, epochs, settings=settings, base_params=base)
+        for setting in bar:  # one setting at a time: the same rows, in the same order
+            frames.append(
+                parameter_sensitivity(acts, labels, epochs, settings=[setting], base_params=base)
+            )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _flags_section(run: RunData, notes: list[str]) -> str:
@@ -343,6 +361,7 @@ def build_report_html(
     sensitivity: bool = True,
     sensitivity_settings: list[dict[str, Any]] | None = None,
     gif_name: str | None = None,
+    progress: bool = False,
 ) -> tuple[str, list[str], list[str]]:
     """Assemble the HTML page of a loaded run.
 
@@ -354,6 +373,7 @@ def build_report_html(
         sensitivity_settings: estimator settings to try (default: 10, 30, 100 bins on the run's
             range, or 1/4, 1 and 4 times its bin width).
         gif_name: file name of the GIF to mention, or ``None``.
+        progress: show a progress bar over the sensitivity settings (default ``False``).
 
     Returns:
         (page, section titles, notes): the HTML text (plotly.js embedded once), the titles in
@@ -527,7 +547,7 @@ def build_report_html(
     # Sensitivity
     if sensitivity:
         try:
-            sens = _sensitivity(run, sensitivity_settings)
+            sens = _sensitivity(run, sensitivity_settings, progress)
         except (ImportError, ValueError, OSError) as exc:
             sens = None
             notes.append(f"parameter sensitivity failed: {exc}")
@@ -633,6 +653,7 @@ def write_report(
     dpi_tolerance: float = 0.01,
     sensitivity: bool = True,
     sensitivity_settings: list[dict[str, Any]] | None = None,
+    progress: bool = False,
 ) -> ReportResult:
     """Write the HTML report of a run directory (and an animated GIF of its information plane).
 
@@ -654,6 +675,8 @@ def write_report(
         sensitivity: add the estimator-parameter sensitivity section (default ``True``; needs
             the activation store; costs one re-estimation per setting).
         sensitivity_settings: settings to try (see :func:`build_report_html`).
+        progress: progress bars for the steps that take seconds (the sensitivity re-estimation,
+            the GIF frames); default ``False``.
 
     Returns:
         A :class:`ReportResult` (paths written, section titles, notes on missing parts).
@@ -705,6 +728,7 @@ def write_report(
         sensitivity=sensitivity,
         sensitivity_settings=sensitivity_settings,
         gif_name=gif_file.name if gif_file is not None else None,
+        progress=progress,
     )
     write_text(out_path, page)
     if gif_file is not None:
@@ -714,5 +738,6 @@ def write_report(
             gif_file,
             ixy=label_information(run),
             title=f"{model.get('activation', '')} {run.estimators[0]}".strip(),
+            progress=progress,
         )
     return ReportResult(out_path, gif_file, titles, notes)
