@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _util import run_child as _run_child
 
 
 def _child(spec: dict) -> dict:
@@ -42,17 +41,8 @@ def _child(spec: dict) -> dict:
 
 
 def run_child(spec: dict) -> dict:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"child failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    """Run :func:`_child` in a fresh process (its own peak RSS)."""
+    return _run_child(__file__, spec)
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _util import dense_peak_gflops
 
 from infoplane.run.config import load_config
 from infoplane.training.schedule import log_spaced_epochs
@@ -193,21 +194,6 @@ def matmul_tflop(repeats: int, n_train: int, n_eval: int, epochs: int) -> float:
     """Matmul TFLOP of training: forward 263, weight gradients 263, input gradients 143
     multiply-adds per sample and member and step, plus the forward pass of the evaluated rows."""
     return 2.0 * repeats * epochs * (n_train * (263 + 263 + 143) + n_eval * 263) / 1e12
-
-
-def dense_peak_gflops(size: int = 1024, repeats: int = 5) -> float:
-    """CPU-time rate of one large float32 matmul on one thread (the machine's dense peak)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    a @ b
-    best = float("inf")
-    for _ in range(repeats):
-        c0 = time.process_time()
-        a @ b
-        best = min(best, time.process_time() - c0)
-    torch.set_num_threads(old)
-    return 2.0 * size**3 / best / 1e9
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 import torch
+from _util import dense_peak_gflops
 
 from infoplane.data import load_twelve_bit
 from infoplane.models.ensemble import EnsembleMLP
@@ -43,21 +44,6 @@ def matmul_flops(n_members: int, n_train: int, n_eval: int) -> float:
     fwd = sum(i * o for i, o in pairs)
     dx = sum(i * o for i, o in pairs[1:])  # no gradient for the inputs
     return 2.0 * n_members * (n_train * (2 * fwd + dx) + n_eval * fwd)
-
-
-def dense_peak_gflops(size: int = 1024, repeats: int = 8) -> float:
-    """Best CPU-time rate of a (size x size) float32 matmul on one thread, in GFLOP/s."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    a @ b
-    best = float("inf")
-    for _ in range(repeats):
-        c0 = time.process_time()
-        a @ b
-        best = min(best, time.process_time() - c0)
-    torch.set_num_threads(old)
-    return 2.0 * size**3 / best / 1e9
 
 
 def time_training(
