@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from infoplane.bottleneck import information_bottleneck, twelve_bit_bound
 from infoplane.interface import InfoplaneError
-from infoplane.plots.bound import draw_bound, plot_bound, plot_layer_check
+from infoplane.plots.bound import draw_bound, plot_bound, plot_bound_check
 
 
 def test_draw_bound_on_existing_axes() -> None:
@@ -43,24 +43,37 @@ def test_plot_bound_and_layer_check(tmp_path: Path, saved_figures: list) -> None
     assert saved_figures[0].axes[-1].get_ylabel() == r"$\log_{10}\beta$"
     df = pd.DataFrame(
         {
-            "layer": [1, 1, 2, 2],
-            "epoch": [0, 10, 0, 10],
-            "beta": [2.0, 5.0, 1.5, 3.0],
-            "residual": [0.5, 0.2, 0.7, 0.4],
-            "slope": [0.5, 0.2, 0.66, 0.33],
-            "i_xt": [1.0, 2.0, 0.5, 1.0],
+            "layer": [1, 1, 1, 1, 2, 2, 2, 2],
+            "repeat": [0, 1, 0, 1] * 2,
+            "epoch": [0, 0, 9, 9] * 2,
+            "i_xt": [1.0, 1.2, 2.0, 2.2, 0.5, 0.5, 1.0, 1.0],
+            "i_ty": [0.3, 0.5, 0.5, 0.7, 0.2, 0.2, 0.4, 0.4],
+            "distance": [0.2, 0.1, 0.1, 0.05, 0.3, 0.3, 0.2, 0.2],
+            "excess_i_xt": 0.5,
+            "above_bound": False,
+            "inconsistent": [0.4, None, 0.2, None, 0.6, None, 0.5, None],
+            "not_argmin": [0.5, None, 0.3, None, 0.7, None, 0.6, None],
         }
     )
-    assert plot_layer_check(df, tmp_path / "lc.png") == tmp_path / "lc.png"
-    beta_ax, resid_ax, slope_ax = saved_figures[1].axes[:3]
-    assert len(beta_ax.lines) == 2 and len(resid_ax.lines) == 2  # one line per layer
-    np.testing.assert_allclose(beta_ax.lines[1].get_ydata(), [1.5, 3.0])
-    np.testing.assert_allclose(beta_ax.lines[0].get_xdata(), [1.0, 11.0])  # epoch + 1 (log axis)
-    assert beta_ax.get_xscale() == "log" and beta_ax.get_yscale() == "log"
-    assert resid_ax.get_ylabel() == "residual E[KL] [bits]"
-    assert slope_ax.get_xlabel() == "I(X;T) [bits]"
+    bound = pd.DataFrame({"i_xt": [0.0, 1.0, 3.0], "i_ty": [0.0, 0.6, 0.8]})
+    assert plot_bound_check(df, tmp_path / "lc.png", bound=bound, n_boot=50) == tmp_path / "lc.png"
+    dist_ax, eq_ax, plane_ax = saved_figures[1].axes[:3]
+    # panel 1: mean distance over networks per layer, epochs + 1 on a log axis
+    np.testing.assert_allclose(dist_ax.lines[0].get_ydata(), [0.15, 0.075])
+    np.testing.assert_allclose(dist_ax.lines[1].get_ydata(), [0.3, 0.2])
+    np.testing.assert_allclose(dist_ax.lines[0].get_xdata(), [1.0, 10.0])
+    assert dist_ax.get_xscale() == "log" and dist_ax.get_ylabel() == "distance [bits]"
+    # panel 2: inconsistent (solid) and not_argmin (dashed) of network 0, one pair per layer
+    assert len(eq_ax.lines) == 4
+    np.testing.assert_allclose(eq_ax.lines[0].get_ydata(), [0.4, 0.2])
+    np.testing.assert_allclose(eq_ax.lines[3].get_ydata(), [0.7, 0.6])
+    # panel 3: the layers' mean (I(X;T), I(T;Y)) and the bound of the same joint
+    np.testing.assert_allclose(plane_ax.lines[0].get_xdata(), [1.1, 2.1])
+    np.testing.assert_allclose(plane_ax.lines[0].get_ydata(), [0.4, 0.6])
+    drawn = [np.asarray(line.get_ydata(), dtype=float) for line in plane_ax.lines]
+    assert any(y.shape == (3,) and np.allclose(y, [0.0, 0.6, 0.8]) for y in drawn)
     with pytest.raises(InfoplaneError, match="layer"):
-        plot_layer_check(df.drop(columns="layer"), tmp_path / "x.png")
+        plot_bound_check(df.drop(columns="layer"), tmp_path / "x.png")
 
 
 @settings(max_examples=10, deadline=None)

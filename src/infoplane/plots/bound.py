@@ -4,8 +4,7 @@ The IB curve (Tishby, Pereira & Bialek 1999, arXiv physics/0004057) drawn in the
 Shwartz-Ziv & Tishby (2017, arXiv 1703.00810): x = I(X;T), y = I(T;Y), both in bits, with a dotted
 line at I(X;Y); and claim (iii) of the 2017 paper, that layers lie close to the bound and satisfy the
 IB equations (:func:`plot_bound_check`: distance from the bound of the same joint with its interval
-over networks, and the self-consistency of each layer; :func:`plot_layer_check` draws tables of
-fitted betas, residuals and slopes). matplotlib with the Agg backend; PNG files.
+over networks, and the self-consistency of each layer). matplotlib with the Agg backend; PNG files.
 """
 
 from __future__ import annotations
@@ -175,78 +174,6 @@ def plot_bound(
             ax.set_title(title)
         ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3)
-        _save(fig, path)
-    finally:
-        plt.close(fig)
-    return Path(path)
-
-
-def plot_layer_check(df: Any, path: str | Path, *, title: str | None = None) -> Path:
-    """Save one PNG of the layer check for all layers: fitted beta, residual and I(X;T) per epoch.
-
-    Args:
-        df: a table of fitted IB betas with a ``layer`` column (one row per (layer, epoch));
-            columns used: ``layer, epoch, beta, residual`` (bits), ``i_xt`` (bits), ``slope``
-            (and ``bound_slope`` when present). The tables of the current check
-            (:func:`infoplane.bottleneck.layer_check`) are drawn by :func:`plot_bound_check`.
-        path: output PNG path (its folder is created).
-        title: figure title (default none).
-
-    Returns:
-        The path written.
-
-    Raises:
-        InfoplaneError: if a needed column is missing.
-
-    Notes:
-        Epochs are shifted by one on the log axes (epoch 0 is drawn at 1).
-
-    References:
-        Shwartz-Ziv, R., Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
-        Information. arXiv 1703.00810, Sec. 3.5.
-
-    Example:
-        >>> import tempfile, pathlib, pandas as pd
-        >>> df = pd.DataFrame({"layer": [1, 1], "epoch": [0, 10], "beta": [2.0, 5.0],
-        ...                    "residual": [0.5, 0.2], "slope": [0.5, 0.2], "i_xt": [1.0, 2.0]})
-        >>> plot_layer_check(df, pathlib.Path(tempfile.mkdtemp()) / "lc.png").suffix
-        '.png'
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from infoplane.interface import InfoplaneError
-
-    need = {"layer", "epoch", "beta", "residual", "slope"}
-    missing = need - set(df.columns)
-    if missing:
-        raise InfoplaneError(f"df needs columns {sorted(need)}; missing {sorted(missing)}.")
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4), dpi=150)
-    try:
-        layers = list(dict.fromkeys(df["layer"].tolist()))
-        for i, layer in enumerate(layers):
-            sub = df[df["layer"] == layer].sort_values("epoch")
-            color = f"C{i % 10}"
-            ep = sub["epoch"].to_numpy(dtype=float) + 1.0  # log axis; epoch 0 -> 1
-            axes[0].plot(ep, sub["beta"], color=color, label=str(layer))
-            axes[1].plot(ep, sub["residual"], color=color, label=str(layer))
-            if "i_xt" in sub:
-                axes[2].plot(sub["i_xt"], sub["slope"], "o-", ms=2, color=color, label=str(layer))
-                if "bound_slope" in sub:
-                    axes[2].plot(sub["i_xt"], sub["bound_slope"], ":", color=color)
-        axes[0].set(xscale="log", yscale="log", xlabel="Epochs + 1", ylabel=r"fitted $\beta$")
-        axes[0].set_title(r"$\beta$ of the closest IB encoder")
-        axes[1].set(xscale="log", xlabel="Epochs + 1", ylabel="residual E[KL] [bits]")
-        axes[1].set_title("distance from the IB equations")
-        axes[2].set(yscale="log", xlabel=axis_label("I(X;T)", "bits"), ylabel=r"slope $1/\beta$")
-        axes[2].set_title(r"slope $1/\beta$ (dotted: the bound's)")
-        for ax in axes:
-            ax.grid(alpha=0.3)
-        axes[0].legend(title="layer", fontsize=8)
-        if title:
-            fig.suptitle(title)
         _save(fig, path)
     finally:
         plt.close(fig)
