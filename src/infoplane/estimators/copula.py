@@ -21,7 +21,12 @@ from scipy.special import digamma
 
 from infoplane.estimators._common import is_discrete, row_codes
 from infoplane.estimators.base import BaseEstimator, EstimatorParams, Float, function_forms
-from infoplane.estimators.gaussian import _cca_nats, _class_conditional_nats, _normal_scores
+from infoplane.estimators.gaussian import (
+    _cca_nats,
+    _class_conditional_nats,
+    _labelled_nats,
+    _normal_scores,
+)
 from infoplane.estimators.registry import register
 from infoplane.interface import InfoplaneError
 
@@ -187,11 +192,8 @@ class CopulaEstimator(BaseEstimator):
             c = c.astype(np.float64)
             if _tie_fraction(c) > TIE_FRACTION:
                 flags.append("ties")
-            codes = row_codes(lab)
-            value = float(_class_conditional_nats(_normal_scores(c), codes, self.shrinkage))
-            p = np.bincount(codes) / len(codes)
-            cap = float(-(p[p > 0] * np.log(p[p > 0])).sum())
-            if value >= cap - 1e-12:
+            value, saturated = _labelled_nats(_normal_scores(c), lab, self.shrinkage)
+            if saturated:
                 flags.append("saturated")
             return value, tuple(flags)
         x, y = x.astype(np.float64), y.astype(np.float64)

@@ -91,6 +91,16 @@ def _cca_nats(x: np.ndarray, y: np.ndarray, shrinkage: float) -> float:
     return float(-0.5 * np.log1p(-(rho**2)).sum())
 
 
+def _labelled_nats(c: np.ndarray, lab: np.ndarray, shrinkage: float) -> tuple[float, bool]:
+    """I(C; L) in nats of continuous rows ``c`` (n, d) and discrete rows ``lab`` by the
+    class-conditional Gaussian formula, and whether it reaches H(L) (the ``saturated`` flag)."""
+    codes = row_codes(lab)
+    value = float(_class_conditional_nats(c, codes, shrinkage))
+    p = np.bincount(codes) / len(codes)
+    cap = float(-(p[p > 0] * np.log(p[p > 0])).sum())
+    return value, value >= cap - 1e-12
+
+
 def _class_conditional_nats(c: np.ndarray, codes: np.ndarray, shrinkage: float) -> np.ndarray:
     """min(1/2 [ln det S_T - sum_c p_c ln det S_c], H(codes)) in nats for c (..., n, d).
 
@@ -232,11 +242,8 @@ class GaussianEstimator(BaseEstimator):
             c = c.astype(np.float64)
             if self.preprocess == "rank":
                 c = _normal_scores(c)
-            value = float(_class_conditional_nats(c, row_codes(lab), self.shrinkage))
-            codes = row_codes(lab)
-            p = np.bincount(codes) / len(codes)
-            cap = float(-(p[p > 0] * np.log(p[p > 0])).sum())
-            return value, (("saturated",) if value >= cap - 1e-12 else ())
+            value, saturated = _labelled_nats(c, lab, self.shrinkage)
+            return value, (("saturated",) if saturated else ())
         x, y = x.astype(np.float64), y.astype(np.float64)
         if self.preprocess == "rank":
             x, y = _normal_scores(x), _normal_scores(y)
