@@ -55,14 +55,20 @@ FULL_REPEATS = 50
 
 
 def cpu_seconds() -> float:
-    """User + system CPU time of this process so far (all threads), in seconds."""
+    """User + system CPU time of this process and its finished children so far, in seconds."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 
 
 def peak_rss_mb() -> float:
     """Maximum resident set size of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def children_peak_rss_mb() -> float:
+    """Largest maximum resident set size of a finished child process, in MiB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
 
 
 def bare_run(config, progress: bool, fast: bool = True) -> dict[str, float]:
@@ -103,7 +109,7 @@ def bare_run(config, progress: bool, fast: bool = True) -> dict[str, float]:
         est_seconds[0] += time.perf_counter() - t0
 
     grads = GradientStatistics(model, epochs) if config.analysis.gradient_stats else None
-    settings = TrainSettings(**config.training.model_dump(), fast=fast)
+    settings = TrainSettings(**{**config.training.model_dump(exclude={"processes"}), "fast": fast})
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -145,6 +151,23 @@ def pipeline_run(config, out: Path, fast: bool = True) -> dict[str, float]:
 
     import infoplane.training as training
     from infoplane.run.engine import run_experiment
+    from infoplane.run.members import member_processes
+
+    n_capt = len(log_spaced_epochs(config.training.epochs, config.capture.n_points))
+    processes = member_processes(config, torch.device("cpu"))
+    if processes > 1:  # members trained in spawned processes: the wrapper cannot reach them
+        t0 = time.perf_counter()
+        res = run_experiment(config, out, overwrite=True, progress=False, make_figures=False)
+        total = time.perf_counter() - t0
+        return {
+            "total": total,
+            # the largest group's capture + online estimation count as estimation
+            "training": res.seconds["training"] - res.seconds["capture_in_training"],
+            "estimation": total - res.seconds["training"] + res.seconds["capture_in_training"],
+            "training_cpu": float("nan"),
+            "n_captured": float(n_capt),
+            "processes": float(processes),
+        }
 
     original = training.train_ensemble
     loop = [0.0, 0.0]  # wall, cpu of the training loop (capture included)
@@ -173,7 +196,6 @@ def pipeline_run(config, out: Path, fast: bool = True) -> dict[str, float]:
         total, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     finally:
         training.train_ensemble = original
-    n_capt = len(log_spaced_epochs(config.training.epochs, config.capture.n_points))
     return {
         "total": total,
         "training": loop[0] - capt[0],
@@ -181,6 +203,7 @@ def pipeline_run(config, out: Path, fast: bool = True) -> dict[str, float]:
         "training_cpu": loop[1] - capt[1],
         "cpu": cpu,
         "n_captured": float(n_capt),
+        "processes": 1.0,
     }
 
 
@@ -210,15 +233,34 @@ def main() -> None:
     )
     parser.add_argument("--sequential", type=int, default=0, help="single networks to time")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads while training")
+    parser.add_argument(
+        "--processes",
+        default="auto",
+        help="training.processes of the new path (auto: one per core, as the preset)",
+    )
+    parser.add_argument(
+        "--one-epochs",
+        type=int,
+        default=400,
+        help="epochs of the one-process stacked step timed in the same run, extrapolated "
+        "(0: skip; only when the new path uses several processes)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="run directory (online, store)")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
 
-    def overrides(epochs: int) -> dict[str, object]:
+    procs = args.processes if args.processes == "auto" else int(args.processes)
+
+    def overrides(epochs: int, processes: int | str = 1) -> dict[str, object]:
         over: dict[str, object] = {
             "repeats": args.repeats,
-            "training": {"epochs": epochs, "device": "cpu", "threads": args.threads},
+            "training": {
+                "epochs": epochs,
+                "device": "cpu",
+                "threads": args.threads,
+                "processes": processes,
+            },
             "capture": {"n_points": args.n_points},
             "analysis": {"gradient_stats": True, "ib_bound": False, "layer_check": False},
         }
@@ -226,7 +268,7 @@ def main() -> None:
             over["storage"] = {"online": True, "activations": "none"}
         return over
 
-    config = load_config("tishby2017", overrides=overrides(args.epochs))
+    config = load_config("tishby2017", overrides=overrides(args.epochs, procs))
     tmp = Path(tempfile.mkdtemp(prefix="infoplane-bench-"))
     out = args.out or tmp / "batched"
 
@@ -235,6 +277,7 @@ def main() -> None:
         if args.mode == "bare":
             t = bare_run(cfg, args.progress, fast)
             t["training_cpu"] = float("nan")
+            t["processes"] = 1.0
         else:
             t = pipeline_run(cfg, where, fast)
         t["cpu"] = cpu_seconds() - c0
@@ -243,7 +286,11 @@ def main() -> None:
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # one-off import (torch._dynamo)
     load0 = os.getloadavg()[0]
     new = run(config, out)
-    peak = peak_rss_mb()
+    peak = max(peak_rss_mb(), children_peak_rss_mb())
+    one = None
+    if new["processes"] > 1 and args.one_epochs:
+        one_cfg = load_config("tishby2017", overrides=overrides(args.one_epochs))
+        one = run(one_cfg, tmp / "one")
     old = None
     if args.old_epochs:
         old_cfg = load_config("tishby2017", overrides=overrides(args.old_epochs))
@@ -287,21 +334,38 @@ def main() -> None:
             f"{full_wall:>11} {full_cpu:>14}"
         )
 
+    k = int(new["processes"])
+    label = f"stacked, {k} processes" if k > 1 else "stacked step (new)"
     if reduced:
         full_new = new["training"] * scale + new["estimation"] * est_scale
         row(
-            "stacked step (new)",
+            label,
             new,
             args.epochs,
             f"~{full_new:.0f} (x)",
-            f"~{new['training_cpu'] * scale:.0f} (x)",
+            "-" if np.isnan(new["training_cpu"]) else f"~{new['training_cpu'] * scale:.0f} (x)",
         )
     else:
         full_new = new["total"]
         row("stacked step (new)", new, args.epochs, f"{full_new:.0f}", f"{new['training_cpu']:.0f}")
+    base = new
+    if one is not None:
+        base = one
+        one_full = one["training"] * FULL_EPOCHS / args.one_epochs + one["estimation"] * (
+            full_capt / one["n_captured"]
+        )
+        row(
+            "stacked, 1 process",
+            one,
+            args.one_epochs,
+            f"~{one_full:.0f} (x)",
+            f"~{one['training_cpu'] * FULL_EPOCHS / args.one_epochs:.0f} (x)",
+        )
+        print(f"speed-up of the full run, {k} processes vs 1 (wall): {one_full / full_new:.2f}x")
     if old is not None:
         o_scale = FULL_EPOCHS / args.old_epochs
-        full_old = old["training"] * o_scale + new["estimation"] * est_scale
+        base_scale = full_capt / base["n_captured"]
+        full_old = old["training"] * o_scale + base["estimation"] * base_scale
         row(
             "autograd (old)",
             old,
@@ -309,22 +373,28 @@ def main() -> None:
             f"~{full_old:.0f} (x)",
             f"~{old['training_cpu'] * o_scale:.0f} (x)",
         )
+        base_cpu = base["training_cpu"] / (args.one_epochs if one is not None else args.epochs)
         print(
-            f"speed-up of training (CPU s per epoch, old / new): "
-            f"{old['training_cpu'] / args.old_epochs / (new['training_cpu'] / args.epochs):.1f}x; "
+            f"speed-up of training (CPU s per epoch, old / stacked step): "
+            f"{old['training_cpu'] / args.old_epochs / base_cpu:.1f}x; "
             f"of the full run (wall, extrapolated): {full_old / full_new:.1f}x"
         )
-    train_cpu_full = new["training_cpu"] * scale
+    base_epochs = args.one_epochs if one is not None else args.epochs
+    train_cpu_full = base["training_cpu"] * FULL_EPOCHS / base_epochs
     print(
-        f"peak RSS (new run): {peak:.0f} MiB; training matmuls {tflop:.2f} TFLOP at full scale; "
-        f"dense float32 matmul peak {peak_gflops:.0f} GFLOP/s (1 thread) -> compute limit "
-        f"{limit:.0f} s; training CPU {train_cpu_full:.0f} s = {train_cpu_full / limit:.1f}x the "
-        f"limit ({tflop * 1e3 / train_cpu_full:.1f} GFLOP/s achieved)"
+        f"peak RSS (largest process): {peak:.0f} MiB; training matmuls {tflop:.2f} TFLOP at full "
+        f"scale; dense float32 matmul peak {peak_gflops:.0f} GFLOP/s (1 thread) -> compute limit "
+        f"{limit:.0f} s on one core, {limit / k:.0f} s on {k}; stacked-step training CPU "
+        f"{train_cpu_full:.0f} s = {train_cpu_full / limit:.1f}x the limit "
+        f"({tflop * 1e3 / train_cpu_full:.1f} GFLOP/s achieved per core); the full run's wall "
+        f"{full_new:.0f} s = {full_new / (limit / k):.1f}x the {k}-core limit"
     )
     print(
         "(x) = extrapolated: training linearly in epochs, estimation in captured epochs (the old "
-        "path's estimation is the new run's: the same code). 'training' excludes the capture "
-        "callbacks (capture + online estimation), which count as estimation."
+        "path's estimation is the one-process run's: the same code). 'training' excludes the "
+        "capture callbacks (capture + online estimation), which count as estimation. In a run split "
+        "over processes the estimation column is the slowest group's capture callbacks plus "
+        "what follows training (the groups capture at the same time)."
     )
     report: dict[str, object] = {
         "mode": args.mode,

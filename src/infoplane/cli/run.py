@@ -42,6 +42,7 @@ def _overrides(
     diagnostics: bool | None = None,
     gradient_stats: bool | None = None,
     tensorboard: str | None = None,
+    processes: str | None = None,
 ) -> dict[str, Any]:
     from infoplane.interface import InfoplaneError
 
@@ -66,6 +67,10 @@ def _overrides(
     if batch_size is not None:
         put("training", "batch_size", None if batch_size == "full" else batch_size)
     put("training", "device", device)
+    if processes is not None:
+        if processes != "auto" and not processes.isdigit():
+            raise InfoplaneError(f"--processes {processes!r} must be a number >= 1 or 'auto'.")
+        put("training", "processes", processes if processes == "auto" else int(processes))
     put("data", "split", split)
     put("data", "train_fraction", train_fraction)
     put("data", "mi_on", mi_on)
@@ -217,6 +222,14 @@ def run(
     checkpoint_every: Annotated[
         int | None, typer.Option("--checkpoint-every", help="Checkpoint every N epochs.")
     ] = None,
+    processes: Annotated[
+        str | None,
+        typer.Option(
+            "--processes",
+            help="Train the networks in N processes at once, or 'auto' (one per core); needs "
+            "an MLP, --online --store none and fixed binning ranges.",
+        ),
+    ] = None,
     model_factory: Annotated[
         str | None,
         typer.Option("--model-factory", help="Your model: package.module:function (see docs)."),
@@ -310,6 +323,7 @@ def run(
             store_dtype=store_dtype,
             online=online,
             checkpoint_every=checkpoint_every,
+            processes=processes,
             model_factory=model_factory,
             data_factory=data_factory,
             layers=layer,

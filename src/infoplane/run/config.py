@@ -258,6 +258,14 @@ class TrainingConfig(_Strict):
             mini-batches (cheaper; see :class:`~infoplane.training.TrainSettings`).
         fast: train the stacked MLP with the hand-written step (default ``True``; equal to the
             autograd path to float32 rounding, tested); ``false`` uses autograd (the reference).
+        processes: train the members in this many processes at once (default 1), each a
+            contiguous group of members with one torch thread (:mod:`infoplane.run.members`);
+            ``auto``: one per CPU core (at most R; 1 inside a worker process, or where the run
+            cannot be split). Each member's trajectory depends only on its seed, so the tables
+            are those of one process to float32 rounding. Needs an MLP without noise layers on
+            the CPU, online estimation without an activation store (``storage.online: true``,
+            ``storage.activations: none``) and estimators that treat each network on its own
+            (no ``binning`` with ``range: data``); an explicit number > 1 elsewhere is refused.
 
     Raises:
         pydantic.ValidationError: for a bad or unknown key (:func:`validate_config` turns it into
@@ -283,6 +291,14 @@ class TrainingConfig(_Strict):
     threads: int | None = Field(1, ge=1)
     history: Literal["exact", "running"] = "exact"
     fast: bool = True
+    processes: int | Literal["auto"] = Field(1)
+
+    @field_validator("processes")
+    @classmethod
+    def _processes(cls, v: Any) -> Any:
+        if v != "auto" and (isinstance(v, bool) or v < 1):
+            raise ValueError(f"must be an integer >= 1 or 'auto'; got {v!r}")
+        return v
 
     @field_validator("batch_size", mode="before")
     @classmethod

@@ -32,6 +32,13 @@ from infoplane.run.checkpoint import RunLock, read_checkpoint, set_status, write
 from infoplane.run.config import RunConfig
 from infoplane.run.estimation import OnlineEstimates, estimate_from_store
 from infoplane.run.extra import with_extra_estimates
+from infoplane.run.members import (
+    member_groups,
+    member_processes,
+    read_member_groups,
+    train_members,
+    write_member_groups,
+)
 from infoplane.run.setup import (
     RunInputs,
     check_run_dir,
@@ -126,8 +133,16 @@ class _Capture:
         cfg = inputs.config
         n = len(self.x_eval)
         self.rows = cfg.capture.batch_size or (n if cfg.model.arch == "mlp" else 2048)
+        self.seconds = 0.0  # wall time spent capturing (and estimating online)
 
     def __call__(self, epoch: int, model: Any) -> None:
+        t0 = time.perf_counter()
+        try:
+            self._capture(epoch, model)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def _capture(self, epoch: int, model: Any) -> None:
         from infoplane.run.streaming import batched
         from infoplane.storage.activations import ActivationStore
 
@@ -255,8 +270,9 @@ def _train(
     layout: RunLayout,
     ckpt: dict[str, Any] | None,
     bar: Callable[..., Any] | None,
-) -> tuple[dict[str, np.ndarray], Any, Any, Any]:
-    """Train (or go on training) with capture and checkpoints; return history, store, online, grads."""
+) -> tuple[dict[str, np.ndarray], Any, Any, Any, float]:
+    """Train (or go on training) with capture and checkpoints; return history, store, online,
+    grads and the seconds spent in the capture callback (capture and online estimation)."""
     import torch
 
     from infoplane.training import TrainSettings, train_ensemble
@@ -301,7 +317,7 @@ def _train(
     if ckpt is not None and done_epoch >= total:  # training finished before the interruption
         saved = ckpt["loop"]["history"]
         history = {"epoch": np.arange(1, total + 1), **{k: np.asarray(v) for k, v in saved.items()}}
-        return history, capture.store, online, grads
+        return history, capture.store, online, grads, capture.seconds
     if ckpt is not None:
         torch.set_rng_state(ckpt["torch_rng"])
     history = train_ensemble(
@@ -310,7 +326,7 @@ def _train(
         inputs.dataset.y,
         inputs.dataset.train_idx,
         inputs.dataset.test_idx,
-        TrainSettings(**cfg.training.model_dump()),
+        TrainSettings(**cfg.training.model_dump(exclude={"processes"})),
         capture_epochs=inputs.capture_epochs,
         capture_fn=capture,
         step_fn=None if grads is None else grads.step_fn,
@@ -318,7 +334,35 @@ def _train(
         resume=None if ckpt is None else ckpt["loop"],
         epoch_end_fn=checkpoint,
     )
-    return history, capture.store, online, grads
+    return history, capture.store, online, grads, capture.seconds
+
+
+def _train_member_group(
+    config_data: dict[str, Any], root: str, resume: bool, group: int
+) -> dict[str, Any]:
+    """Worker of :func:`~infoplane.run.members.train_members`: train one group of members.
+
+    Runs in a spawned process: builds the group's inputs from its config (plain data), trains
+    with capture, online estimation and checkpoints in ``root`` (a run-directory layout of its
+    own), and returns the history arrays, the plane blocks and the gradient table.
+    """
+    import torch
+
+    from infoplane.run.config import validate_config
+    from infoplane.run.members import worker_progress
+
+    torch.set_num_threads(1)
+    inputs = prepare_inputs(validate_config(config_data, "member group"))
+    layout = RunLayout(root)
+    layout.state.mkdir(parents=True, exist_ok=True)
+    ckpt = read_checkpoint(layout.root) if resume else None
+    history, _store, online, grads, seconds = _train(inputs, layout, ckpt, worker_progress(group))
+    return {
+        "capture_seconds": seconds,
+        "history": history,
+        "plane": online.to_frames(inputs.network.layers),
+        "gradients": None if grads is None else grads.to_frame(),
+    }
 
 
 def run_experiment(
@@ -372,6 +416,10 @@ def run_experiment(
         and the torch RNG are checkpointed). Binning estimates depend on the bins (Saxe et al.
         2018): the table's ``estimator`` column and ``config.yaml`` record them. Rows added later
         by ``infoplane estimate`` are kept by a resume.
+        With ``training.processes`` > 1 (or ``auto`` on a run that can be split, see
+        :mod:`infoplane.run.members`) the members train in spawned processes: a script that calls
+        this must guard its top level with ``if __name__ == "__main__":`` (Python's rule for
+        spawned processes); the command line needs nothing.
 
     References:
         Shwartz-Ziv, R. & Tishby, N. (2017). Opening the Black Box of Deep Neural Networks via
@@ -406,12 +454,19 @@ def run_experiment(
         else:
             check_run_dir(layout.root, overwrite)
         inputs = prepare_inputs(config)  # data, network, device: before the directory is touched
+        processes = member_processes(inputs.config, inputs.device)
+        groups = None
         if resume:
-            ckpt = read_checkpoint(layout.root)
+            groups = read_member_groups(layout.state, inputs.config.repeats)
+            ckpt = None if groups else read_checkpoint(layout.root)
+            if groups is None and ckpt is None and processes > 1:
+                groups = member_groups(inputs.config.repeats, processes)
         else:
             ckpt = None
+            if processes > 1:
+                groups = member_groups(inputs.config.repeats, processes)
             lock = claim_run_dir(layout, overwrite)
-        return _run(inputs, layout, ckpt, bar, make_figures)
+        return _run(inputs, layout, ckpt, bar, make_figures, groups=groups, resume=resume)
     finally:
         if lock is not None:
             lock.release()
@@ -423,8 +478,11 @@ def _run(
     ckpt: dict[str, Any] | None,
     bar: Callable[..., Any] | None,
     make_figures: bool,
+    groups: list[tuple[int, int]] | None = None,
+    resume: bool = False,
 ) -> RunResult:
-    """The run itself, in a claimed and locked directory."""
+    """The run itself, in a claimed and locked directory (``groups``: members split over
+    processes, :mod:`infoplane.run.members`)."""
     import shutil
 
     from infoplane.storage import write_table, write_text
@@ -441,20 +499,29 @@ def _run(
 
     t0 = time.perf_counter()
     set_status(layout.root, "training")
-    history, store, online, grads = _train(inputs, layout, ckpt, bar)
+    plane = gradients_df = None
+    if groups:
+        write_member_groups(layout.state, groups)
+        history, plane, gradients_df, capture_seconds = train_members(
+            _train_member_group, cfg, layout.state, groups, resume=resume, progress=bar
+        )
+        store = online = None
+    else:
+        history, store, online, grads, capture_seconds = _train(inputs, layout, ckpt, bar)
+        if grads is not None:
+            gradients_df = grads.to_frame()
     timings["training"] = time.perf_counter() - t0
+    timings["capture_in_training"] = capture_seconds
     history_df = history_frame(history)
     write_table(layout.history, history_df)
-    gradients_df = None
-    if grads is not None:
-        gradients_df = grads.to_frame()
+    if gradients_df is not None:
         write_table(layout.gradients, gradients_df)
 
     t0 = time.perf_counter()
     set_status(layout.root, "estimating")
     if online is not None:
         plane = online.to_frame(inputs.network.layers)
-    else:
+    elif plane is None:  # a split run has its plane from the groups (online)
         store = ActivationStore.open(layout.store)
         plane = estimate_from_store(
             store,

@@ -677,6 +677,19 @@ class OnlineEstimates:
         """
         import pandas as pd
 
+        return add_dpi_flags(pd.concat(self.to_frames(layers), ignore_index=True))
+
+    def to_frames(self, layers: list[str]) -> list[Any]:
+        """The table of :meth:`to_frame` as one frame per (estimator, layer), before the DPI flags.
+
+        Args:
+            layers: the layer names, in network order.
+
+        Returns:
+            pandas DataFrames in estimator-major, layer-minor order, each repeat-major (the blocks
+            :meth:`to_frame` concatenates; the member groups of
+            :mod:`infoplane.run.members` merge them block by block).
+        """
         from infoplane.run.streaming import params_text
 
         streams = self._make_streams(layers)
@@ -693,4 +706,4 @@ class OnlineEstimates:
                 if self.subsample is not None or self.ranges:
                     frame["params"] = params_text(streams[k][i - 1].described())
                 frames.append(frame)
-        return add_dpi_flags(pd.concat(frames, ignore_index=True))
+        return frames
