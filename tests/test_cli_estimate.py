@@ -112,3 +112,29 @@ def test_estimate_errors(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown estimator" in res.output
     res = runner.invoke(app, ["estimate", str(tmp_path), "-e", "binning", "--label", "x"])
     assert res.exit_code == 2 and "no activation store" in res.output
+
+
+def test_subsample_flags_of_run_and_estimate(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    out = tmp_path / "run"
+    args = ["run", "--epochs", "3", "--repeats", "1", "--n-capture", "3", "--hidden", "4,3"]
+    args += ["-e", "kde_upper", "--subsample", "300", "--no-diagnostics", "--no-gradient-stats"]
+    res = runner.invoke(app, [*args, "-q", "-o", str(out), *no_layer_check(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert yaml.safe_load((out / "config.yaml").read_text())["storage"]["subsample"] == 300
+    plane = pd.read_parquet(out / "information_plane.parquet")
+    assert {json.loads(p)["n_samples"] for p in plane["params"]} == {300}
+    res = runner.invoke(
+        app,
+        ["estimate", str(out), "-e", "kde_lower", "--subsample", "200", "--subsample-seed", "3"],
+    )
+    assert res.exit_code == 0, res.output
+    plane = pd.read_parquet(out / "information_plane.parquet")
+    added = plane[plane["estimator"] == "kde_lower"]
+    assert {json.loads(p)["n_samples"] for p in added["params"]} == {200}
+    assert {json.loads(p)["subsample_seed"] for p in added["params"]} == {3}
+    res = runner.invoke(app, ["estimate", str(out), "-e", "kde_lower", "--subsample", "1"])
+    assert res.exit_code == 2

@@ -160,6 +160,7 @@ def test_overwrite_with_a_bad_device_leaves_the_old_run_untouched(run_dir: Path)
         app, ["run", *TINY_CLI, "--out", str(run_dir), "--overwrite", "--device", "cuda:99"]
     )
     assert res.exit_code == 2 and "device" in res.output
+    assert "infoplane run" not in res.output  # refused before the run's header is printed
     assert tree(run_dir) == before
 
 

@@ -37,6 +37,18 @@ def estimate(
     chunk_mb: Annotated[
         float, typer.Option(help="MiB of activations read per chunk of epochs.")
     ] = 256.0,
+    subsample: Annotated[
+        int | None,
+        typer.Option(
+            "--subsample",
+            min=2,
+            help="Estimate on this many rows drawn once (not binning, which uses all); the "
+            "table's params column records them.",
+        ),
+    ] = None,
+    subsample_seed: Annotated[
+        int, typer.Option("--subsample-seed", min=0, help="Seed of the --subsample rows.")
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help=THREADS_HELP)] = DEFAULT_THREADS,
 ) -> None:
@@ -108,6 +120,8 @@ def estimate(
                 progress=progress,
                 labels_for={0: name},
                 complete_inputs=_complete_inputs(layout),
+                subsample=subsample,
+                subsample_seed=subsample_seed,
             )
             add_extra_estimate(layout, name, new)
             table = new if old is None else pd.concat([old, new], ignore_index=True)

@@ -43,6 +43,7 @@ def _overrides(
     gradient_stats: bool | None = None,
     tensorboard: str | None = None,
     processes: str | None = None,
+    subsample: int | None = None,
 ) -> dict[str, Any]:
     from infoplane.interface import InfoplaneError
 
@@ -86,6 +87,7 @@ def _overrides(
     put("storage", "dtype", store_dtype)
     put("storage", "online", online)
     put("storage", "checkpoint_every", checkpoint_every)
+    put("storage", "subsample", subsample)
     if model_factory is not None:
         put("model", "arch", "factory")
         put("model", "factory", model_factory)
@@ -222,6 +224,14 @@ def run(
     checkpoint_every: Annotated[
         int | None, typer.Option("--checkpoint-every", help="Checkpoint every N epochs.")
     ] = None,
+    subsample: Annotated[
+        int | None,
+        typer.Option(
+            "--subsample",
+            help="Rows of the evaluation set used by the estimators other than binning, drawn "
+            "once (storage.subsample).",
+        ),
+    ] = None,
     processes: Annotated[
         str | None,
         typer.Option(
@@ -324,6 +334,7 @@ def run(
             online=online,
             checkpoint_every=checkpoint_every,
             processes=processes,
+            subsample=subsample,
             model_factory=model_factory,
             data_factory=data_factory,
             layers=layer,
@@ -360,10 +371,17 @@ def run(
                 "[yellow]notice:[/] no MNIST path given (--mnist-dir DIR): running on the "
                 "bundled 8x8 digits instead; config.yaml records it as data.fallback."
             )
+        from infoplane.run.members import member_processes
+        from infoplane.training import resolve_device
+
+        # refused settings (device, processes) fail before the header, as before the directory
+        procs = member_processes(cfg, resolve_device(cfg.training.device, check=True))
         console.print(
             f"[bold]infoplane run[/] {cfg.name}: {cfg.repeats} network(s), {cfg.training.epochs} "
             f"epochs, {_describe_model(cfg)}, estimators "
-            f"{', '.join(e.name for e in cfg.estimators)} -> {out_dir}"
+            f"{', '.join(e.name for e in cfg.estimators)}"
+            + (f", {procs} processes" if procs > 1 else "")
+            + f" -> {out_dir}"
         )
         result = run_experiment(cfg, out_dir, overwrite=overwrite, progress=progress)
     _print_summary(result)
