@@ -132,12 +132,6 @@ def _make(name: str, params: dict[str, Any]) -> Any:
     return make_estimator(name, estimator_params(name, params))
 
 
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """Number of distinct keys in each row of (B, n) -> (B,)."""
-    srt = np.sort(keys, axis=-1)
-    return 1 + (srt[:, 1:] != srt[:, :-1]).sum(axis=-1)
-
-
 class _Levels:
     """Whether a representation's values take at most ``limit`` distinct levels (streamed)."""
 
@@ -146,6 +140,12 @@ class _Levels:
         self.levels: list[np.ndarray | None] = [np.empty(0, np.float64)] * n_repeats
 
     def add(self, a: np.ndarray) -> None:
+        live = [r for r, lv in enumerate(self.levels) if lv is not None]
+        if live:  # one sort settles "continuous" for most repeats: > limit values in a prefix
+            head = np.sort(a.reshape(len(a), -1)[live, :1024].astype(np.float64), axis=1)
+            many = (head[:, 1:] != head[:, :-1]).sum(axis=1) >= self.limit
+            for r in np.asarray(live)[many & ~np.isnan(head).any(axis=1)]:
+                self.levels[r] = None
         for r, lv in enumerate(self.levels):
             if lv is None:
                 continue
@@ -238,6 +238,7 @@ class LayerStream:
         self.complete_inputs = bool(complete_inputs) and len(self.rows) == self.n
         self._buf: np.ndarray | None = None
         self._keys: np.ndarray | None = None
+        self._whole: np.ndarray | None = None  # the epoch's row keys, when it came in one batch
         self._outside = 0
 
     # ----------------------------------------------------------------- range rule
@@ -263,7 +264,7 @@ class LayerStream:
         """Start an epoch (drops what the previous one kept)."""
         if self.needs_range:
             raise InfoplaneError("the stream's range is not fixed yet (fix_range first).")
-        self._buf = self._keys = None
+        self._buf = self._keys = self._whole = None
         self._outside = 0
         self._levels: _Levels | None = None
 
@@ -287,7 +288,7 @@ class LayerStream:
 
     def _add_keys(self, start: int, a: np.ndarray) -> None:
         from infoplane.analysis.validity import LATTICE_LEVELS
-        from infoplane.estimators.binning import bin_edges_grid, discretize
+        from infoplane.estimators.binning import bin_edges_grid, binned_row_keys, discretize
 
         r, b, d = a.shape
         if self._keys is None:
@@ -305,11 +306,29 @@ class LayerStream:
         anchor, step = bin_edges_grid(n_bins=n_bins, bin_width=width, value_range=value_range)
         upper = float(value_range[1]) if n_bins is not None else None
         self._levels.add(a)  # type: ignore[union-attr]
+        if (  # the whole epoch in one batch, inside the range: its keys at once, no codes kept
+            self._keys.ndim == 3
+            and start == 0
+            and b == self.n
+            and upper is not None
+            and a.dtype.kind == "f"
+            and anchor <= float(a.min())
+            and float(a.max()) <= upper
+        ):
+            self._whole = binned_row_keys(a, anchor, step, upper=upper, n_bins=n_bins)
+            return
         rows = max(1, _BLOCK_VALUES // max(1, d * r))
         for s in range(0, b, rows):
-            blk = a[:, s : s + rows].astype(np.float64)  # compared in float64, as the estimator
-            if upper is not None:
-                self._outside += int(((blk < anchor) | (blk > upper)).sum())
+            blk = a[:, s : s + rows]
+            if not (  # a float block inside the range is coded as it is (no copy, no masks)
+                upper is not None
+                and blk.dtype.kind == "f"
+                and anchor <= float(blk.min())
+                and float(blk.max()) <= upper
+            ):
+                blk = blk.astype(np.float64)  # compared in float64, as the estimator
+                if upper is not None:
+                    self._outside += int(((blk < anchor) | (blk > upper)).sum())
             codes = discretize(blk, anchor, step, upper=upper, n_bins=n_bins)
             stop = start + s + blk.shape[1]
             if self._keys.ndim == 3:
@@ -324,6 +343,8 @@ class LayerStream:
 
         keys = self._keys
         assert keys is not None
+        if self._whole is not None:
+            return self._whole
         if keys.ndim == 3:
             return row_keys(keys)
         with np.errstate(over="ignore"):
@@ -357,7 +378,7 @@ class LayerStream:
 
     def _finish_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         from infoplane.analysis.validity import LN2, flag_bits
-        from infoplane.estimators.binning import BinningRangeWarning, entropy_of_keys
+        from infoplane.estimators.binning import BinningRangeWarning, plane_entropies
 
         labels, n = self.labels, self.n
         if self._keys is None:
@@ -375,14 +396,9 @@ class LayerStream:
             if p.get("out_of_range") == "error":
                 raise InfoplaneError(msg)
             warnings.warn(msg, BinningRangeWarning, stacklevel=2)
-        h_t = entropy_of_keys(keys)
-        h_t_y = np.zeros_like(h_t)
-        k_all = _distinct(keys)
-        k_sum = np.zeros(len(keys))
-        for c in np.unique(labels):  # few classes, not samples
-            mask = labels == c
-            h_t_y += mask.mean() * entropy_of_keys(keys[:, mask])
-            k_sum += _distinct(keys[:, mask]) - 1
+        e = plane_entropies(keys, labels)  # one sort: H(T), H(T|Y) and the state counts
+        h_t, h_t_y, k_all = e.h_t, e.h_t_given_y, e.distinct
+        k_sum = (e.distinct_given_y - 1).sum(axis=-1)
         i_xt = np.asarray(convert(h_t, self.unit), dtype=float)
         i_ty = np.asarray(convert(h_t - h_t_y, self.unit), dtype=float)
         stats = {"lattice": self._levels.lattice()}  # type: ignore[union-attr]
@@ -397,7 +413,7 @@ class LayerStream:
             unit=self.unit,
             stats=stats,
         )
-        self._keys = None
+        self._keys = self._whole = None
         return i_xt, i_ty, np.asarray(flags, dtype=np.int64)
 
     def described(self) -> dict[str, Any]:
