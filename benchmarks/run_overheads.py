@@ -18,6 +18,8 @@ Usage::
 
     python benchmarks/run_overheads.py                       # trains the default run first
     python benchmarks/run_overheads.py --run /tmp/defrun --baseline-src /tmp/base/src
+    python benchmarks/run_overheads.py --run /tmp/defrun --baseline-src /tmp/base/src \
+        --steps-only --repeats 5 --run-wall 25.2     # the run's steps only, medians of 5
 
 Run with ``OMP_NUM_THREADS=1`` on a quiet machine; timings on a shared machine are noisy, the
 ratios less so. Prints a table; asserts nothing.
@@ -39,6 +41,7 @@ CHILD = r"""
 import json, shutil, sys, time
 t0 = time.perf_counter()
 import torch  # the run has it imported before its analyses
+import infoplane.estimators  # and its estimators (the diagnostics count states with binning's grid)
 from pathlib import Path
 import numpy as np
 out = {}
@@ -76,6 +79,7 @@ def known(data, model):
 cfg = validate_config(known(read_config_file(lay.config), RunConfig))
 ds = load_dataset(cfg)
 store = ActivationStore.open(lay.store)
+store.read(store.layers[0], store.completed_epochs[:1])  # the run has read its store (zarr warm)
 from infoplane.analysis.diagnostics import binning_grid_from_config, diagnostics_from_store
 t = time.perf_counter()
 diag = diagnostics_from_store(store, activation=cfg.model.activation,
@@ -121,11 +125,16 @@ def _timed_cli(src: Path | None, args: list[str]) -> float:
     return time.perf_counter() - t
 
 
-def _measure(run: Path, src: Path | None) -> dict[str, float]:
+def _measure(run: Path, src: Path | None, steps_only: bool = False) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="infoplane-overheads-") as tmp:
         work = Path(tmp) / "steps"
         work.mkdir()
         times = _child(run, src, CHILD, [str(run), str(work)])
+        import pandas as pd
+
+        if steps_only:
+            times["_diag"] = pd.read_parquet(work / "bench_diagnostics.parquet")  # type: ignore[assignment]
+            return times
         rep = Path(tmp) / "report"
         rep.mkdir()
         for p in run.iterdir():
@@ -136,8 +145,6 @@ def _measure(run: Path, src: Path | None) -> dict[str, float]:
         times["report (CLI, wall)"] = _timed_cli(src, ["report", str(rep)])
         times["report --no-sensitivity"] = _timed_cli(src, ["report", str(rep), "--no-sensitivity"])
         times["`run --help` (start-up)"] = _timed_cli(src, ["run", "--help"])
-        import pandas as pd
-
         times["_diag"] = pd.read_parquet(work / "bench_diagnostics.parquet")  # type: ignore[assignment]
     return times
 
@@ -146,6 +153,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", type=Path, help="a finished default run (default: train one)")
     ap.add_argument("--baseline-src", type=Path, help="src folder of the version to compare with")
+    ap.add_argument(
+        "--repeats", type=int, default=1,
+        help="measure each tree this many times, alternating which goes first; medians printed",
+    )  # fmt: skip
+    ap.add_argument(
+        "--steps-only", action="store_true",
+        help="only the run's own steps (diagnostics, figures, GIF): no report or start-up",
+    )  # fmt: skip
+    ap.add_argument(
+        "--run-wall", type=float,
+        help="wall seconds of the default run (e.g. from `infoplane run -q`), for the share",
+    )  # fmt: skip
     args = ap.parse_args()
     run_wall = None
     tmp = None
@@ -157,16 +176,35 @@ def main() -> None:
             [sys.executable, "-m", "infoplane", "run", "-q", "--out", str(args.run)], check=True
         )
         run_wall = time.perf_counter() - t
+    afters: list[dict[str, float]] = []
+    befores: list[dict[str, float]] = []
     try:
-        after = _measure(args.run, None)
-        before = _measure(args.run, args.baseline_src) if args.baseline_src else None
+        for i in range(max(1, args.repeats)):
+            # alternate the order: a machine whose load drifts favours neither tree
+            order = [None, args.baseline_src] if i % 2 == 0 else [args.baseline_src, None]
+            for src in order:
+                if src is None:
+                    afters.append(_measure(args.run, None, args.steps_only))
+                elif args.baseline_src is not None:
+                    befores.append(_measure(args.run, src, args.steps_only))
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     import numpy as np
 
+    def median(runs: list[dict[str, float]]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for k in runs[0]:
+            out[k] = runs[0][k] if k.startswith("_") else float(np.median([r[k] for r in runs]))
+        return out
+
+    after = median(afters)
+    before = median(befores) if befores else None
+    run_wall = run_wall or args.run_wall
+
     steps = [k for k in after if not k.startswith("_")]
     print(f"\nrun: {args.run}" + (f"  (default run wall {run_wall:.1f} s)" if run_wall else ""))
+    print(f"median of {len(afters)} measurement(s) per tree, in fresh child processes")
     print(f"{'step':<28} {'before [s]':>11} {'after [s]':>10} {'before/after':>13}")
     for k in steps:
         b = f"{before[k]:11.2f}" if before else f"{'-':>11}"
@@ -186,6 +224,9 @@ def main() -> None:
     share = after["diagnostics"] + after["figures"]
     if run_wall:
         print(f"diagnostics + figures = {share:.2f} s = {100 * share / run_wall:.1f}% of the run")
+        if before:
+            old = before["diagnostics"] + before["figures"]
+            print(f"  (before: {old:.2f} s = {100 * old / run_wall:.1f}% of the same wall)")
 
 
 if __name__ == "__main__":

@@ -338,6 +338,50 @@ def test_n_states_fast_path_outside_the_grid_falls_back() -> None:
     assert count_binned_states(t[:, 1:4], n_bins=2, range=(-1.0, 1.0)).tolist() == [2]
 
 
+def _unique_rows(codes: np.ndarray) -> np.ndarray:
+    """Distinct rows per leading index, counted one by one (an independent route)."""
+    lead = codes.shape[:-2]
+    flat = codes.reshape(-1, *codes.shape[-2:])
+    return np.array([len(np.unique(c, axis=0)) for c in flat]).reshape(lead)
+
+
+def test_block_kernel_n_states_outside_the_grid_and_for_wide_layers() -> None:
+    """The kernel's exact-key route hands values outside a fixed grid, and rows too wide for an
+    exact float64 key (12 units x log2(30) bits > 52), to the general route: same counts."""
+    rng = np.random.default_rng(3)
+    labels = np.arange(200) % 2
+    t = rng.normal(scale=1.5, size=(2, 3, 200, 4)).astype(np.float32)  # beyond [-1, 1]
+    df = compute_diagnostics({"h": t}, labels, [0, 1, 2], activation="relu", n_bins=4,
+                             range=(-1.0, 1.0))  # fmt: skip
+    # discretize's extra bins beyond the range: codes floor((t + 1) / 0.5), unclipped below
+    # -1 and above 1 (1.0 itself is in the last bin)
+    x = t.astype(np.float64)
+    codes = np.floor((x + 1.0) / 0.5)
+    codes = np.where(x == 1.0, 3.0, codes)
+    np.testing.assert_array_equal(df["n_states"].to_numpy().reshape(2, 3), _unique_rows(codes))
+    wide = np.tanh(rng.normal(size=(1, 2, 300, 12)) * 0.3).astype(np.float32)
+    df = compute_diagnostics({"h": wide}, np.arange(300) % 2, [0, 1], activation="tanh")
+    codes = np.clip(np.floor((wide.astype(np.float64) + 1.0) / (2.0 / 30)), 0, 29)
+    np.testing.assert_array_equal(df["n_states"].to_numpy(), _unique_rows(codes)[0])
+
+
+def test_read_ahead_keeps_the_order_and_raises_the_readers_error() -> None:
+    from infoplane.analysis.diagnostics import _read_ahead
+    from infoplane.interface import InfoplaneRuntimeError
+
+    assert list(_read_ahead(iter(range(5)))) == [0, 1, 2, 3, 4]
+    assert list(_read_ahead(iter([]))) == []
+
+    def damaged():
+        yield "chunk 0"
+        raise InfoplaneRuntimeError("chunk 1 is damaged")
+
+    items = _read_ahead(damaged())
+    assert next(items) == "chunk 0"
+    with pytest.raises(InfoplaneRuntimeError, match="damaged"):
+        next(items)
+
+
 def test_rank_correlation_matches_scipy() -> None:
     from scipy.stats import rankdata, spearmanr
 

@@ -263,3 +263,137 @@ def test_png_and_report_draw_the_same_colours() -> None:
     )  # fmt: skip
     lines = [t for t in training_figure(history).data if t.mode == "lines"]
     assert [t.line.color for t in lines[:2]] == list(style.SPLIT_COLORS.values())
+
+
+# ------------------------------------------------------------- fixed layout of the run's figures
+def _texts_inside_and_panels_apart(fig) -> None:
+    """Every drawn text lies on the canvas, and no panel's labels reach into another panel."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+
+    def inside(box, what) -> None:
+        assert canvas.x0 - 1 <= box.x0 and box.x1 <= canvas.x1 + 1, what
+        assert canvas.y0 - 1 <= box.y0 and box.y1 <= canvas.y1 + 1, what
+
+    for text in fig.texts:  # the suptitle
+        inside(text.get_window_extent(renderer), text.get_text())
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    for ax in panels:  # drawn tick labels, axis labels, title, legend
+        outer = ax.get_tightbbox(renderer)
+        inside(outer, ax.get_title() or ax.get_label())
+        for other in panels:
+            if other is not ax:
+                assert not outer.overlaps(other.bbox), (ax.get_title(), other.get_title())
+
+
+def _gradients(n_layers: int = 6) -> pd.DataFrame:
+    epochs = np.unique(np.geomspace(1, 2000, 60).astype(int))
+    rows = []
+    for r in range(2):
+        for lay in range(1, n_layers + 1):
+            for e in epochs:
+                rows.append({"repeat": r, "epoch": int(e), "layer": lay,
+                             "grad_mean": 10.0 ** (-lay - r) * (1 + e / 100),
+                             "grad_std": 10.0 ** (-lay) * e ** 0.3})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_snr_figure_has_fixed_margins_and_draws_the_geometric_means(tmp_path) -> None:
+    from infoplane.plots.snr import mean_gradients, plot_snr
+
+    grads = _gradients()
+    fig = plot_snr(grads, tmp_path / "snr.png")
+    assert fig.get_layout_engine() is None  # no layout pass at each draw
+    avg = mean_gradients(grads)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels][-1] == "layer 6 (output)"
+    for lay, ax in enumerate(panels, start=1):
+        sub = avg[avg["layer"] == lay]
+        np.testing.assert_allclose(ax.lines[0].get_xdata(), sub["epoch"])
+        # geometric mean over the two repeats: 10^(-l - 1/2) (1 + e/100)
+        np.testing.assert_allclose(
+            ax.lines[0].get_ydata(), 10.0 ** (-lay - 0.5) * (1 + sub["epoch"] / 100), rtol=1e-12
+        )
+        np.testing.assert_allclose(ax.lines[1].get_ydata(), 10.0 ** (-lay) * sub["epoch"] ** 0.3,
+                                   rtol=1e-12)  # fmt: skip
+    _texts_inside_and_panels_apart(fig)  # gradient norms over 9 decades: long tick labels
+    assert plt.imread(tmp_path / "snr.png").shape[:2] == (990, 1890)  # 150 dpi, 12.6 x 6.6 in
+
+
+@pytest.mark.parametrize("n_estimators", [1, 2, 4])
+def test_plane_figure_fixed_margins_fit_titles_labels_and_colour_bar(n_estimators) -> None:
+    names = ("binning", "kde_upper", "ksg", "renyi")[:n_estimators]
+    table = _plane(estimators=names, unit="nats")
+    table["i_ty"] = table["i_ty"] - 0.45  # negative values: longer tick labels
+    fig = plot_information_plane(table, ixy=0.69, title="12bit: 10-7-5-4-3 tanh, adam lr=0.0004")
+    assert fig.get_layout_engine() is None
+    (cbar,) = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert cbar.get_ylabel() == "Epochs" and cbar.get_yscale() == "log"
+    panels = _panels(fig)
+    assert len(panels) == n_estimators
+    # the colour bar spans the panels' height, right of every panel
+    assert cbar.get_position().x0 > max(ax.get_position().x1 for ax in panels)
+    _texts_inside_and_panels_apart(fig)
+
+
+def test_training_curves_hold_the_repeat_means_and_bands(tmp_path) -> None:
+    from infoplane.plots.training_curves import plot_training_curves
+
+    epochs = np.array([1, 10, 100, 1000])
+    history = pd.DataFrame(
+        {"repeat": np.repeat([0, 1], 4), "epoch": np.tile(epochs, 2),
+         "train_loss": np.r_[0.7, 0.5, 0.3, 0.1, 0.5, 0.3, 0.1, 0.1], "test_loss": np.nan,
+         "train_acc": np.r_[0.5, 0.6, 0.8, 0.9, 0.7, 0.8, 0.8, 0.9], "test_acc": np.nan}
+    )  # fmt: skip
+    fig = plot_training_curves(history, tmp_path / "curves.png")
+    assert fig.get_layout_engine() is None
+    loss, acc = fig.axes
+    assert [ln.get_label() for ln in loss.lines] == ["train"]  # no test split: left out
+    np.testing.assert_allclose(loss.lines[0].get_ydata(), [0.6, 0.4, 0.2, 0.1])
+    np.testing.assert_allclose(acc.lines[0].get_ydata(), [0.6, 0.7, 0.8, 0.9])
+    band = loss.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.1) and band.max() == pytest.approx(0.7)
+    _texts_inside_and_panels_apart(fig)
+    assert plt.imread(tmp_path / "curves.png").shape[:2] == (494, 1300)  # 130 dpi, 10 x 3.8 in
+
+
+def test_save_plot_writes_the_pixels_of_a_default_png(tmp_path) -> None:
+    """zlib level 1 is lossless: the same pixels as matplotlib's default PNG."""
+    fig = plot_information_plane(_plane(), ixy=0.75)
+    style.save_plot(fig, tmp_path / "fast.png", dpi=80)
+    fig.savefig(tmp_path / "default.png", dpi=80)
+    np.testing.assert_array_equal(plt.imread(tmp_path / "fast.png"),
+                                  plt.imread(tmp_path / "default.png"))  # fmt: skip
+    assert style.save_plot(fig, tmp_path / "plane.pdf", dpi=80).read_bytes()[:4] == b"%PDF"
+    with pytest.raises(InfoplaneError, match="no room"):
+        style.fixed_margins(2.0, 2.0, left=1.5, right=1.0, bottom=0.1, top=0.1)
+
+
+def test_trimming_ticks_to_the_view_changes_no_pixel(tmp_path, monkeypatch) -> None:
+    """The in-view locators build fewer tick objects and draw exactly the same image."""
+    import infoplane.plots.snr as snr
+
+    grads = _gradients(n_layers=2)
+
+    def render(path):
+        fig = snr.plot_snr(grads, path)
+        fig.canvas.draw()
+        n_ticks = sum(
+            len(a.majorTicks) + len(a.minorTicks) for a in (fig.axes[0].xaxis, fig.axes[0].yaxis)
+        )
+        return plt.imread(path), n_ticks
+
+    trimmed, n_trimmed = render(tmp_path / "trimmed.png")
+    monkeypatch.setattr(snr, "trim_ticks_to_view", lambda ax: None)
+    full, n_full = render(tmp_path / "full.png")
+    np.testing.assert_array_equal(trimmed, full)
+    assert n_trimmed < n_full
+    # negative and zero limits of a linear axis keep their edge ticks
+    _, ax = plt.subplots()
+    ax.plot([-1.0, 0.0], [0.0, 1.0])
+    ax.set_xlim(-1.0, 0.0)
+    style.trim_ticks_to_view(ax)
+    locs = ax.xaxis.get_major_locator()()
+    assert locs[0] == -1.0 and locs[-1] == 0.0
+    assert locs.min() >= -1.0 and locs.max() <= 0.0
