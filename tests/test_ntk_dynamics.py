@@ -87,7 +87,7 @@ def test_mean_follows_the_gradient_flow_ode(problem: dict) -> None:
     ens, t, h = p["ens"], 5.0, 1e-4
     mu = ens.predict([t - h, t, t + h]).mean
     deriv = (mu[2] - mu[0]) / (2 * h)
-    want = -(ens.learning_rate / ens.n_train) * ens.ntk_train @ (mu[1] - ens.y_train)
+    want = -(ens.learning_rate / ens.n_train) * p["k_tr"].ntk @ (mu[1] - ens.y_train)
     assert torch.allclose(deriv, want, atol=1e-7)
 
 

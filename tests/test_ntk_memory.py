@@ -52,7 +52,17 @@ def _task() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, tr
 
 
-def test_table_equals_the_old_code_on_a_small_task():
+@pytest.fixture
+def two_threads():
+    """``OLD`` was computed on 2 torch threads: at t = inf one test input's two class outputs are
+    tied to rounding, and on 1 thread (old and new code alike) its argmax flips."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(old)
+
+
+def test_table_equals_the_old_code_on_a_small_task(two_threads):
     x, y, tr = _task()
     times = [0.0, 1.0, 30.0, 1e3, math.inf]
     df = ntk_information_plane(x, y, tr, times=times, n_samples=3, depth=2)
@@ -117,3 +127,82 @@ def test_table_does_not_depend_on_the_evaluation_chunk(monkeypatch):
     monkeypatch.setattr(plane, "_CHUNK_BYTES", 17 * 8 * len(tr))  # 96 rows: chunks of 17
     chunked = ntk_information_plane(x, y, tr, times=times, n_samples=2)
     np.testing.assert_allclose(chunked.to_numpy(), whole.to_numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "erf"])
+def test_kernels_in_row_blocks_equal_one_block(monkeypatch, activation):
+    import infoplane.ntk.kernels as kern
+
+    gen = torch.Generator().manual_seed(3)
+    x1 = torch.randn(37, 5, generator=gen, dtype=torch.float64)
+    x2 = torch.randn(23, 5, generator=gen, dtype=torch.float64)
+    kw = {"depth": 2, "activation": activation}
+    whole = [kern.fc_kernels(x1, x2, **kw), kern.fc_kernels(x1, **kw)]
+    monkeypatch.setattr(kern, "_BLOCK_BYTES", 8 * 23 * 4)  # 4 rows a block; 9 x 9 symmetrising
+    blocked = [kern.fc_kernels(x1, x2, **kw), kern.fc_kernels(x1, **kw)]
+    for w, b in zip(whole, blocked, strict=True):
+        torch.testing.assert_close(b.nngp, w.nngp, rtol=1e-14, atol=1e-15)
+        torch.testing.assert_close(b.ntk, w.ntk, rtol=1e-14, atol=1e-15)
+    gram = blocked[1]
+    assert torch.equal(gram.ntk, gram.ntk.T) and torch.equal(gram.nngp, gram.nngp.T)
+    assert torch.equal(gram.ntk.diagonal(), kern.fc_kernels(x1, **kw, diag=True).ntk)
+
+
+def test_symmetrize_in_blocks_gives_the_same_numbers(monkeypatch):
+    import infoplane.ntk.kernels as kern
+
+    m = torch.randn(50, 50, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    want = (m + m.T).mul_(0.5)
+    monkeypatch.setattr(kern, "_BLOCK_BYTES", 8 * 7 * 7)  # blocks of 7: a ragged last block
+    got = kern.symmetrize_(m.clone())
+    assert torch.equal(got, want)
+
+
+def test_ensemble_from_functions_frees_the_ntk_before_computing_k():
+    import weakref
+
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(30, 4, generator=gen, dtype=torch.float64)
+    k = fc_kernels(x[:20], x[:20], depth=1)  # not exactly symmetric: the symmetrising matters
+    y = torch.randn(20, 2, generator=gen, dtype=torch.float64)
+    saved = (k.nngp.clone(), k.ntk.clone())
+    ref = GradientFlowEnsemble(k.nngp, k.ntk, y, diag_reg=1e-3)
+    assert torch.equal(k.nngp, saved[0]) and torch.equal(k.ntk, saved[1])  # caller's kept
+    seen: dict = {}
+
+    def ntk():
+        m = k.ntk.clone()
+        seen["ntk"] = weakref.ref(m)
+        return m
+
+    def nngp():
+        seen["ntk alive when K is made"] = seen["ntk"]() is not None
+        m = k.nngp.clone()
+        seen["nngp"] = weakref.ref(m)
+        return m
+
+    ens = GradientFlowEnsemble(nngp, ntk, y, diag_reg=1e-3)
+    assert seen["ntk alive when K is made"] is False  # never K, Theta and the workspace at once
+    assert seen["nngp"]() is ens.nngp_eig  # V^T K V written into K's buffer
+    torch.testing.assert_close(ens.eigenvalues, ref.eigenvalues, rtol=1e-13, atol=1e-13)
+    torch.testing.assert_close(ens.nngp_eig.abs(), ref.nngp_eig.abs(), rtol=1e-12, atol=1e-13)
+    cross = fc_kernels(x[20:], x[:20], depth=1)
+    diag = fc_kernels(x[20:], depth=1, diag=True).nngp
+    times = [0.0, 2.0, 50.0, math.inf]
+    a = ens.predict(times, cross.nngp, cross.ntk, diag, full_covariance=False)
+    b = ref.predict(times, cross.nngp, cross.ntk, diag, full_covariance=False)
+    torch.testing.assert_close(a.mean, b.mean, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(a.variance, b.variance, rtol=1e-10, atol=1e-12)
+    # The kernels are rebuilt from the eigenbasis on access (not stored).
+    theta = 0.5 * (saved[1] + saved[1].T)
+    theta = theta + 1e-3 * torch.trace(theta) / 20 * torch.eye(20, dtype=torch.float64)
+    torch.testing.assert_close(ens.ntk_train, theta, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(ens.nngp_train, 0.5 * (saved[0] + saved[0].T), atol=1e-10, rtol=0)
+
+
+def test_ensemble_function_of_the_wrong_shape_is_refused():
+    from infoplane.interface import InfoplaneError
+
+    k = fc_kernels(torch.eye(4, dtype=torch.float64), depth=1)
+    with pytest.raises(InfoplaneError, match="nngp_train"):
+        GradientFlowEnsemble(lambda: k.nngp[:3, :3], lambda: k.ntk.clone(), torch.ones(4))

@@ -197,14 +197,8 @@ def ntk(
         import json
         import time
 
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         from infoplane.interface import InfoplaneError, check_unit
         from infoplane.ntk import make_spec, ntk_information_plane
-        from infoplane.plots.ntk import plot_ntk_information_plane
 
         check_unit(unit)
         spec = make_spec(depth, activation, weight_var, bias_var)
@@ -264,6 +258,14 @@ def ntk(
             df.to_csv(tmp, index=False)
         tmp.replace(table_path)
         params_path.write_text(json.dumps(params, indent=2) + "\n")
+        # matplotlib only now: its memory is not added to the (n, n) peak of the computation.
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from infoplane.plots.ntk import plot_ntk_information_plane
+
         title = f"{name}: depth {spec.depth} {spec.activation}, infinite ensemble (NTK)"
         fig = plot_ntk_information_plane(df, fig_path, unit=unit, title=title)
         plt.close(fig)

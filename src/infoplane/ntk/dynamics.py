@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from infoplane.interface import InfoplaneError
+from infoplane.ntk.kernels import symmetrize_
 
 _DTYPE = torch.float64
 
@@ -70,6 +71,33 @@ def _as_matrix(a: Any, name: str) -> torch.Tensor:
     return t
 
 
+def _owned_matrix(a: Any, name: str) -> torch.Tensor:
+    """``a`` as a float64 matrix; a function is called first (its result is then ours to modify)."""
+    return _as_matrix(a() if callable(a) else a, name)
+
+
+def _symmetrized(m: torch.Tensor, *, owned: bool) -> torch.Tensor:
+    """(m + m^T) / 2: in place when ``m`` is ours, else a new matrix (the caller's is kept)."""
+    return symmetrize_(m) if owned else (m + m.T).mul_(0.5)
+
+
+def release_free_heap() -> None:
+    """Give the heap's free pages back to the system (glibc ``malloc_trim``; elsewhere nothing).
+
+    Blocks of a few MB (kernel row blocks, prediction chunks) leave tens of MB free but resident
+    in the heap; returned before the next (n, n) work (the eigendecomposition, the KL), they are
+    not added to the peak RSS (about 30-50 MB each on the 12-bit task).
+    """
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library already loaded in this process
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS, Windows, musl): nothing
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+
+
 def as_times(times: Any) -> torch.Tensor:
     """Return training times as a float64 tensor of shape (T,), checking they are >= 0 (``inf`` ok).
 
@@ -91,8 +119,11 @@ class GradientFlowEnsemble:
     :meth:`predict` gives the mean and covariance of the outputs at any inputs and any times.
 
     Args:
-        nngp_train: K(X, X), shape (n, n).
-        ntk_train: Theta(X, X), shape (n, n).
+        nngp_train: K(X, X), shape (n, n), or a function of no arguments that returns it. A
+            function is called after the eigendecomposition of the NTK (so that K and the
+            eigensolver's workspace are never in memory together) and its matrix is overwritten.
+        ntk_train: Theta(X, X), shape (n, n), or a function of no arguments that returns it (its
+            matrix is then symmetrised in place and freed after the eigendecomposition).
         y_train: regression targets, shape (n, k) or (n,) (e.g. one-hot labels).
         learning_rate: eta > 0 (default 1). Only eta * t matters.
         diag_reg: ridge added to the diagonal of Theta (default 0), relative to its mean
@@ -107,13 +138,18 @@ class GradientFlowEnsemble:
         nngp_eig: V^T K V, the train NNGP kernel in the NTK eigenbasis, shape (n, n).
         y_eig: V^T Y, the targets in the NTK eigenbasis, shape (n, k).
         n_train: n.
+        ntk_train: Theta(X, X) (regularised), shape (n, n), rebuilt from V and lambda on access.
+        nngp_train: K(X, X), shape (n, n), rebuilt from V and ``nngp_eig`` on access.
 
     Raises:
         InfoplaneError: for kernels of mismatched shapes, non-finite values, or bad parameters.
 
     Notes:
         The training loss is normalised by n (the mean over examples), so the relaxation rates are
-        eta lambda / n; Lee et al. (2019) write the same flow with Theta / |D|.
+        eta lambda / n; Lee et al. (2019) write the same flow with Theta / |D|. Memory: V and
+        V^T K V, two (n, n) matrices, are kept; the kernels themselves are not. Building peaks at
+        four (n, n) matrices when both kernels are functions (the NTK, V and the eigensolver's
+        workspace of two), at five when they are passed as matrices (K is then alive as well).
 
     References:
         Lee et al. (2019), NeurIPS, arXiv:1902.06720 (the NTK Gaussian process of the trained
@@ -140,50 +176,77 @@ class GradientFlowEnsemble:
         diag_reg: float = 0.0,
         rcond: float = 1e-10,
     ) -> None:
-        k = _as_matrix(nngp_train, "nngp_train")
-        theta = _as_matrix(ntk_train, "ntk_train")
-        y = _as_matrix(y_train, "y_train")
-        if y.ndim == 1:
-            y = y[:, None]
-        n = theta.shape[0]
-        if theta.shape != (n, n) or k.shape != (n, n):
-            raise InfoplaneError(
-                f"nngp_train and ntk_train must be square and the same shape; got "
-                f"{tuple(k.shape)} and {tuple(theta.shape)}."
-            )
-        if y.ndim != 2 or y.shape[0] != n:
-            raise InfoplaneError(
-                f"y_train must have shape (n_train, k) with n_train={n}; got {tuple(y.shape)}."
-            )
         if not (math.isfinite(learning_rate) and learning_rate > 0):
             raise InfoplaneError(f"learning_rate must be a finite number > 0; got {learning_rate}.")
         if not (math.isfinite(diag_reg) and diag_reg >= 0):
             raise InfoplaneError(f"diag_reg must be a finite number >= 0; got {diag_reg}.")
         if not (0 <= rcond < 1):
             raise InfoplaneError(f"rcond must be in [0, 1); got {rcond}.")
-        # (n, n) matrices dominate the memory: free each as soon as possible (a caller that keeps
-        # no reference to the kernels it passes lets them go here).
-        del nngp_train, ntk_train
-        theta = (theta + theta.T).mul_(0.5)
-        k = (k + k.T).mul_(0.5)
-        if diag_reg > 0:
-            theta = theta + diag_reg * torch.trace(theta) / n * torch.eye(n, dtype=_DTYPE)
+        y = _as_matrix(y_train, "y_train")
+        if y.ndim == 1:
+            y = y[:, None]
+        # (n, n) matrices dominate the memory. A kernel passed as a function is called only when
+        # it is needed and owned here (symmetrised in place, then its buffer reused): the NTK is
+        # freed after the eigendecomposition, before K exists (the 12-bit task's peak).
+        theta_owned = callable(ntk_train)
+        theta = _owned_matrix(ntk_train, "ntk_train")
+        del ntk_train
+        n = theta.shape[0]
+        k = None if callable(nngp_train) else _as_matrix(nngp_train, "nngp_train")
+        if theta.shape != (n, n) or (k is not None and k.shape != (n, n)):
+            raise InfoplaneError(
+                f"nngp_train and ntk_train must be square and the same shape; got "
+                f"{None if k is None else tuple(k.shape)} and {tuple(theta.shape)}."
+            )
+        if y.ndim != 2 or y.shape[0] != n:
+            raise InfoplaneError(
+                f"y_train must have shape (n_train, k) with n_train={n}; got {tuple(y.shape)}."
+            )
+        theta = _symmetrized(theta, owned=theta_owned)
+        if diag_reg > 0:  # Theta + diag_reg tr(Theta) / n I
+            theta.diagonal().add_(diag_reg * torch.trace(theta) / n)
+        release_free_heap()  # the peak comes next: the NTK, V and a workspace of two (n, n)
         lam, v = torch.linalg.eigh(theta)
+        del theta
+        if k is None:
+            k = _owned_matrix(nngp_train, "nngp_train")
+            if k.shape != (n, n):
+                raise InfoplaneError(
+                    f"nngp_train must return a matrix of the NTK's shape {(n, n)}; got "
+                    f"{tuple(k.shape)}."
+                )
+            k = symmetrize_(k)
+        else:
+            k = _symmetrized(k, owned=False)
+        del nngp_train
         self.n_train = n
         self.learning_rate = float(learning_rate)
         self.diag_reg = float(diag_reg)
         self.rcond = float(rcond)
         self.eigenvalues = lam.clamp_min(0.0)
         self.eigenvectors = v
-        self.nngp_train = k
-        self.ntk_train = theta
         self.y_train = y
         # Quantities in the NTK eigenbasis, reused for every t.
         self.y_eig = v.T @ y  # (n, k)
-        nngp_eig = v.T @ k
-        nngp_eig = nngp_eig @ v  # (n, n): V^T K V
-        self.nngp_eig = (nngp_eig + nngp_eig.T).mul_(0.5)
-        del nngp_eig
+        vk = v.T @ k
+        self.nngp_eig = symmetrize_(torch.matmul(vk, v, out=k))  # (n, n): V^T K V, in K's buffer
+        del vk, k
+
+    @property
+    def ntk_train(self) -> torch.Tensor:
+        """Theta(X, X) (regularised), rebuilt as V diag(lambda) V^T, shape (n, n).
+
+        Not stored (memory): each access costs O(n^3); equal to the symmetrised kernel to
+        rounding, with negative round-off eigenvalues clipped at 0.
+        """
+        v = self.eigenvectors
+        return (v * self.eigenvalues) @ v.T
+
+    @property
+    def nngp_train(self) -> torch.Tensor:
+        """K(X, X), rebuilt as V (V^T K V) V^T, shape (n, n); O(n^3) per access, not stored."""
+        v = self.eigenvectors
+        return symmetrize_(v @ self.nngp_eig @ v.T)
 
     def filter_factors(self, times: Any) -> torch.Tensor:
         """Return d_t(lambda) = (1 - exp(-eta t lambda / n)) / lambda, shape (T, n).
@@ -275,12 +338,14 @@ class GradientFlowEnsemble:
             del b
         covs = []
         variances = []
+        ad = torch.empty_like(a)  # buffers reused for every t (no (m, n) allocation per time)
+        adk = torch.empty_like(a)
         for i in range(d.shape[0]):
             if not full_covariance and not bool(d[i].any()):  # t = 0: Sigma = K(x, x) exactly
                 variances.append(kt.clamp_min(0.0))
                 continue
-            ad = a * d[i]  # Theta(x, X) A_t expressed in the eigenbasis
-            adk = ad @ self.nngp_eig
+            torch.mul(a, d[i], out=ad)  # Theta(x, X) A_t expressed in the eigenbasis
+            torch.matmul(ad, self.nngp_eig, out=adk)
             if full_covariance:
                 cross = ad @ b.T
                 cov = kt + adk @ ad.T - cross - cross.T
@@ -290,7 +355,7 @@ class GradientFlowEnsemble:
             else:
                 var = kt + adk.mul_(ad).sum(-1) - 2 * cross_all[:, i]
                 variances.append(var.clamp_min(0.0))
-            del ad, adk
+        del ad, adk
         covariance = torch.stack(covs) if full_covariance else None
         return EnsemblePrediction(t, mean, covariance, torch.stack(variances))
 

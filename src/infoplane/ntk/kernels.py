@@ -67,6 +67,9 @@ DEFAULT_WEIGHT_VAR: dict[str, float] = {"relu": 2.0, "erf": 1.0}
 DEFAULT_BIAS_VAR = 0.05
 
 _DTYPE = torch.float64
+#: Bytes of each row block of an (n1, n2) kernel computed at once: the recursions' temporaries are
+#: O(block) instead of several (n1, n2) matrices (the peak memory of the 12-bit train kernels).
+_BLOCK_BYTES = 4 * 2**20
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,8 @@ def fc_kernels(
     Notes:
         The NTK is that of the NTK parameterisation (Jacot et al. 2018), in which gradient flow on
         all weights and biases with learning rate eta moves the outputs by -eta Theta (f - y) per
-        unit time (Lee et al. 2019). Cost: O(n1 n2 (d + L)) time and O(n1 n2) memory.
+        unit time (Lee et al. 2019). Cost: O(n1 n2 (d + L)) time; memory: the two (n1, n2)
+        outputs plus temporaries of one row block (4 MiB), not several (n1, n2) matrices.
 
     References:
         Jacot et al. (2018), NeurIPS, arXiv:1806.07572; Lee et al. (2019), NeurIPS,
@@ -264,16 +268,51 @@ def fc_kernels(
         )
     d1 = _diag_recursion(a, spec)
     d2 = d1 if x2 is None else _diag_recursion(b, spec)
+    k = torch.empty(a.shape[0], b.shape[0], dtype=_DTYPE)
+    theta = torch.empty_like(k)
+    rows = max(1, _BLOCK_BYTES // (8 * b.shape[0]))
+    for start in range(0, a.shape[0], rows):  # row blocks: O(rows n2) temporaries
+        part = slice(start, start + rows)
+        k[part], theta[part] = _kernel_block(a[part], b, [d[part] for d in d1], d2, spec)
+    if x2 is None:  # exact symmetry of the Gram matrix, and its diagonal as with diag=True
+        symmetrize_(k)
+        symmetrize_(theta)
+        on_diag = fc_kernels(a, **spec.to_dict(), diag=True)
+        k.diagonal().copy_(on_diag.nngp)
+        theta.diagonal().copy_(on_diag.ntk)
+    return KernelPair(nngp=k, ntk=theta)
+
+
+def _kernel_block(
+    a: torch.Tensor,
+    b: torch.Tensor,
+    d1: list[torch.Tensor],
+    d2: list[torch.Tensor],
+    spec: FCKernelSpec,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (K, Theta) between the rows of ``a`` and ``b`` by the layer recursions."""
     k = spec.weight_var * (a @ b.T) / a.shape[1] + spec.bias_var
     theta = k
     for layer in range(spec.depth):
         e_phi, e_dphi = _expectations(d1[layer][:, None], d2[layer][None, :], k, spec.activation)
         k = spec.weight_var * e_phi + spec.bias_var
         theta = k + spec.weight_var * e_dphi * theta
-    if x2 is None:  # exact symmetry of the Gram matrix, and its diagonal as with diag=True
-        k = 0.5 * (k + k.T)
-        theta = 0.5 * (theta + theta.T)
-        on_diag = fc_kernels(a, **spec.to_dict(), diag=True)
-        k.diagonal().copy_(on_diag.nngp)
-        theta.diagonal().copy_(on_diag.ntk)
-    return KernelPair(nngp=k, ntk=theta)
+    return k, theta
+
+
+def symmetrize_(m: torch.Tensor) -> torch.Tensor:
+    """Replace a square matrix by (m + m^T) / 2 in place, in blocks, and return it.
+
+    The same numbers as ``(m + m.T).mul_(0.5)`` with O(block^2) extra memory instead of a second
+    (n, n) matrix.
+    """
+    n = m.shape[0]
+    step = max(1, math.isqrt(_BLOCK_BYTES // 8))
+    for i in range(0, n, step):
+        for j in range(i, n, step):
+            upper = m[i : i + step, j : j + step]
+            lower = m[j : j + step, i : i + step]
+            avg = (upper + lower.T).mul_(0.5)
+            upper.copy_(avg)
+            lower.copy_(avg.T)
+    return m

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from infoplane.interface import InfoplaneError, check_unit
-from infoplane.ntk.dynamics import GradientFlowEnsemble, as_times
+from infoplane.ntk.dynamics import GradientFlowEnsemble, as_times, release_free_heap
 from infoplane.ntk.information import (
     kl_from_initialisation,
     label_information,
@@ -27,9 +27,10 @@ from infoplane.ntk.information import (
 )
 from infoplane.ntk.kernels import fc_kernels, make_spec
 
-#: Bytes of each (rows, n_train) cross-kernel block held at once (evaluation rows in chunks). Above
-#: glibc's largest mmap threshold (32 MiB), so each block goes back to the system when freed
-#: instead of fragmenting the heap (smaller blocks made the peak grow with the number of times).
+#: Largest bytes of each (rows, n_train) cross-kernel block held at once (evaluation rows in
+#: chunks of equal size). The 12-bit task's chunks (34 MiB) are above glibc's largest mmap threshold
+#: (32 MiB), so each block goes back to the system when freed instead of fragmenting the heap
+#: (smaller blocks, or a short last chunk, made the peak grow with the number of times).
 _CHUNK_BYTES = 40 * 2**20
 
 #: Default training times: 0, 16 log-spaced values in [1e-1, 1e5], and inf.
@@ -98,12 +99,15 @@ def ntk_information_plane(
 
     Notes:
         Cost: one O(n^3) eigendecomposition, O(T m n^2) for the variances at m evaluation inputs
-        and O(T S m^2) for the bounds; memory O(m n), independent of T. The 12-bit task (n = 3276,
-        m = 4096, the 18 default times) takes about 1 minute and 1 GB on one thread (the CLI's
-        default, ``benchmarks/ntk.py --task``); more threads are slower on a loaded 2-core
-        machine (the eigendecomposition took 4.3 s on 1 thread, 15 s on 2). I(X;Z) depends on
-        ``noise_var`` wherever the ensemble's variance falls below it (training inputs late in
-        training): report it with the results.
+        and O(T S m^2) for the bounds; memory O(n^2 + m n), independent of T: at most four
+        (n, n) float64 matrices at once (the NTK, its eigenvectors and the eigensolver's
+        workspace; later V, V^T K V and the two of the KL), the cross kernels in row chunks. The
+        12-bit task (n = 3276, m = 4096, the 18 default times) takes about 1 minute on one
+        thread (the CLI's default) and about 750 MiB (0.79 GB) peak RSS for the whole command,
+        imports included (was 1.0-1.2 GiB; ``benchmarks/ntk.py --twelve-bit --cli``); more
+        threads are slower on a loaded 2-core machine (the eigendecomposition took 4.3 s on 1
+        thread, 15 s on 2). I(X;Z) depends on ``noise_var`` wherever the ensemble's variance
+        falls below it (training inputs late in training): report it with the results.
 
     Example:
         >>> import numpy as np
@@ -118,8 +122,6 @@ def ntk_information_plane(
         Shwartz-Ziv & Alemi (2020), AABI, arXiv:1911.09189; Shwartz-Ziv (2022), PhD thesis,
         arXiv:2202.06749; Lee et al. (2019), NeurIPS, arXiv:1902.06720.
     """
-    import pandas as pd
-
     from infoplane._validation import as_labels, as_samples
 
     check_unit(unit)
@@ -140,22 +142,29 @@ def ntk_information_plane(
     kw = spec.to_dict()
     order = np.argsort(ev)
     loc = np.minimum(np.searchsorted(ev[order], tr), len(ev) - 1)
-    if np.array_equal(ev[order][loc], tr):  # the train rows of the cross kernel, computed alone
-        k_train = fc_kernels(xt[tr], xt[tr], **kw)  # GradientFlowEnsemble symmetrises them
-    else:
-        k_train = fc_kernels(xt[tr], **kw)
-    train = [k_train.nngp, k_train.ntk]
-    del k_train  # the ensemble frees the blocks once symmetrised (peak memory: see Notes)
+    alone = np.array_equal(ev[order][loc], tr)  # the train rows of the cross kernel, computed alone
+
+    def train_kernel(which: str) -> Callable[[], torch.Tensor]:
+        def compute() -> torch.Tensor:
+            pair = fc_kernels(xt[tr], xt[tr], **kw) if alone else fc_kernels(xt[tr], **kw)
+            return getattr(pair, which)
+
+        return compute
+
+    # As functions: the ensemble calls each when needed and frees the NTK after its
+    # eigendecomposition, so that K, Theta and the eigensolver's workspace never coexist (the
+    # kernels are computed twice, about 1 s on the 12-bit task; peak memory: see Notes).
     ens = GradientFlowEnsemble(
-        train.pop(0),
-        train.pop(0),
+        train_kernel("nngp"),
+        train_kernel("ntk"),
         targets[tr],
         learning_rate=learning_rate,
         diag_reg=diag_reg,
     )
     k_diag = fc_kernels(xt[ev], **kw, diag=True)
     means, variances = [], []
-    chunk = max(1, -(-_CHUNK_BYTES // (8 * len(tr))))  # rows per chunk
+    chunk = max(1, -(-_CHUNK_BYTES // (8 * len(tr))))  # rows per chunk at most
+    chunk = -(-len(ev) // -(-len(ev) // chunk))  # chunks of equal size
     for start in range(0, len(ev), chunk):  # evaluation rows in chunks: O(chunk n) memory
         part = slice(start, start + chunk)
         k_cross = fc_kernels(xt[ev[part]], xt[tr], **kw)
@@ -165,7 +174,9 @@ def ntk_information_plane(
         means.append(pred.mean)
         variances.append(pred.variance)
     pred_mean, pred_var = torch.cat(means, dim=1), torch.cat(variances, dim=1)  # (T, m, k), (T, m)
+    release_free_heap()  # the KL's two (n, n) matrices come next: the peak (see Notes)
     kl = kl_from_initialisation(ens, t, unit=unit)
+    del ens  # its two (n, n) matrices are not needed for the per-time quantities
     is_train = np.isin(ev, tr)
     y_ev = y[ev]
     rows = []
@@ -214,6 +225,8 @@ def ntk_information_plane(
         )
         if progress is not None:
             progress(i + 1, len(t))
+    import pandas as pd  # imported after the (n, n) work: its ~65 MB are not added to the peak
+
     df = pd.DataFrame(rows)
     df.attrs["params"] = {
         **kw,
