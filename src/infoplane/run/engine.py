@@ -76,8 +76,7 @@ class RunResult:
             column's unit (bits unless an estimator was asked for nats).
         history: per-epoch training curves (one row per repeat and epoch; losses in nats).
         gradients: gradient statistics, or ``None`` when disabled.
-        seconds: wall time of training and estimation, by stage (``capture_in_training`` is
-            part of ``training``; ``diagnostics`` runs beside ``figures``, on a second thread).
+        seconds: wall time of training and estimation, by stage.
         store: the activation store folder (``out_dir/activations.zarr``), or ``None`` when the
             run kept no activations; read it with :func:`infoplane.storage.load_activations`.
     """
@@ -540,45 +539,29 @@ def _run(
     from infoplane.run.tensorboard import log_run_to_tensorboard  # no-op unless configured
 
     log_run_to_tensorboard(cfg, layout.root, plane, gradients_df, inputs.labels)
-    diagnostics = None
     if cfg.analysis.diagnostics and store is not None:
-        # computed on a second thread while the figures are drawn (they do not use it); its
-        # numpy kernels release the GIL, so on two cores the two overlap
-        import concurrent.futures
+        from infoplane.analysis.diagnostics import binning_grid_from_config, diagnostics_from_store
 
-        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="diagnostics")
-        diagnostics = pool.submit(_diagnostics, store, cfg, chunk)
-        pool.shutdown(wait=False)
+        t0 = time.perf_counter()
+        grid = binning_grid_from_config(cfg)
+        diag = diagnostics_from_store(
+            store, activation=cfg.model.activation, grid=grid, max_bytes=chunk
+        )
+        write_table(layout.diagnostics, diag)
+        timings["diagnostics"] = time.perf_counter() - t0
 
     keep = cfg.storage.activations == "zarr"
     result = RunResult(
         layout.root, plane, history_df, gradients_df, timings, layout.store if keep else None
     )
-    try:
-        if make_figures:
-            from infoplane.run.figures import write_run_figures
+    if make_figures:
+        from infoplane.run.figures import write_run_figures
 
-            t0 = time.perf_counter()
-            write_run_figures(result, cfg, inputs.dataset, progress=bar)
-            timings["figures"] = time.perf_counter() - t0
-    finally:
-        if diagnostics is not None:
-            diag, timings["diagnostics"] = diagnostics.result()
-            write_table(layout.diagnostics, diag)
+        t0 = time.perf_counter()
+        write_run_figures(result, cfg, inputs.dataset, progress=bar)
+        timings["figures"] = time.perf_counter() - t0
     set_status(layout.root, "complete")
     return result
-
-
-def _diagnostics(store: Any, cfg: RunConfig, chunk: int) -> tuple[Any, float]:
-    """The geometric diagnostics table of a stored run and the seconds it took."""
-    from infoplane.analysis.diagnostics import binning_grid_from_config, diagnostics_from_store
-
-    t0 = time.perf_counter()
-    grid = binning_grid_from_config(cfg)
-    diag = diagnostics_from_store(
-        store, activation=cfg.model.activation, grid=grid, max_bytes=chunk
-    )
-    return diag, time.perf_counter() - t0
 
 
 def resume_experiment(
