@@ -347,7 +347,8 @@ def main() -> None:
         )
     else:
         full_new = new["total"]
-        row("stacked step (new)", new, args.epochs, f"{full_new:.0f}", f"{new['training_cpu']:.0f}")
+        cpu_text = "-" if np.isnan(new["training_cpu"]) else f"{new['training_cpu']:.0f}"
+        row(label, new, args.epochs, f"{full_new:.0f}", cpu_text)
     base = new
     if one is not None:
         base = one

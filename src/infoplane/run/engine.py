@@ -76,7 +76,8 @@ class RunResult:
             column's unit (bits unless an estimator was asked for nats).
         history: per-epoch training curves (one row per repeat and epoch; losses in nats).
         gradients: gradient statistics, or ``None`` when disabled.
-        seconds: wall time of training and estimation, by stage.
+        seconds: wall time of training and estimation, by stage (``capture_in_training``, the
+            capture and online estimation, is part of ``training``).
         store: the activation store folder (``out_dir/activations.zarr``), or ``None`` when the
             run kept no activations; read it with :func:`infoplane.storage.load_activations`.
     """
