@@ -1,7 +1,9 @@
-"""Thread settings of the commands (issue 15): ``--threads`` (default 1) in estimate, report,
+"""Thread settings of the commands (issue 15): ``--threads`` (default 1; ntk: every core) in estimate, report,
 experiment, sweep and ntk, applied to torch and to numpy's BLAS while the command works."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import torch
@@ -65,7 +67,7 @@ def _params(*path: str) -> dict[str, object]:
     [
         (("estimate",), 1),
         (("report",), 1),
-        (("ntk",), 1),
+        (("ntk",), os.cpu_count() or 1),  # large float64 matmuls: every core
         (("experiment", "depth"), 1),
         (("experiment", "batch"), 1),
         (("sweep",), None),  # None: the sweep file's threads_per_run (1 unless set)
@@ -142,13 +144,17 @@ def test_sweep_runs_and_workers_get_the_threads(tmp_path, monkeypatch, two_threa
     assert seen["per_run"] == want
 
 
-def test_ntk_works_on_one_thread(tmp_path, monkeypatch, two_threads):
+def test_ntk_uses_every_core_by_default(tmp_path, monkeypatch, two_threads):
     import infoplane.ntk as ntk
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(ntk, "ntk_information_plane", _record(seen))
     result = runner.invoke(app, ["ntk", "--out", str(tmp_path), "--task", "digits"])
     assert result.exit_code == 2, result.output
+    assert seen["torch"] == (os.cpu_count() or 1)
+    seen.clear()
+    args = ["ntk", "--out", str(tmp_path), "--task", "digits", "--threads", "1"]
+    assert runner.invoke(app, args).exit_code == 2
     assert seen["torch"] == 1
 
 

@@ -9,12 +9,16 @@ time. Writes ``ntk_table.parquet`` (or ``.csv``), ``ntk_information_plane.png`` 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from infoplane.cli._common import DEFAULT_THREADS, THREADS_HELP, console, cpu_threads, user_errors
+from infoplane.cli._common import console, cpu_threads, user_errors
+
+#: default --threads of ``infoplane ntk``: every core (its float64 matmuls scale with threads)
+NTK_THREADS = os.cpu_count() or 1
 
 TASKS = ("12bit", "digits", "mnist")
 
@@ -186,12 +190,22 @@ def ntk(
     table_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     seed: Annotated[int, typer.Option(help="Seed of the split, subsampling and draws.")] = 0,
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
-    threads: Annotated[int, typer.Option("--threads", min=1, help=THREADS_HELP)] = DEFAULT_THREADS,
+    threads: Annotated[
+        int,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="CPU threads for torch and numpy's BLAS (default: every core; the large "
+            "float64 matmuls of this command scale with threads). Use 1 on a busy machine.",
+        ),
+    ] = NTK_THREADS,
 ) -> None:
     """Information plane of an infinite ensemble of infinitely wide networks (NTK) over time.
 
-    --threads (default 1) sets torch's and numpy's CPU threads: on a shared 2-core machine the
-    eigendecomposition of the 12-bit train NTK took 4.3 s on one thread and 15 s on two.
+    --threads (default: every core) sets torch's and numpy's CPU threads. On a quiet 2-core
+    machine the 12-bit task took 42.6 s wall with two threads and 78 s with one (most of it
+    float64 matmuls of 3276-wide kernels); on a machine busy with other work one thread can be
+    faster (the eigendecomposition then took 4.3 s on one thread and 15 s on two).
     """
     with user_errors(), cpu_threads(threads):
         import json
