@@ -382,14 +382,22 @@ def main() -> None:
         )
     base_epochs = args.one_epochs if one is not None else args.epochs
     train_cpu_full = base["training_cpu"] * FULL_EPOCHS / base_epochs
-    print(
-        f"peak RSS (largest process): {peak:.0f} MiB; training matmuls {tflop:.2f} TFLOP at full "
-        f"scale; dense float32 matmul peak {peak_gflops:.0f} GFLOP/s (1 thread) -> compute limit "
-        f"{limit:.0f} s on one core, {limit / k:.0f} s on {k}; stacked-step training CPU "
-        f"{train_cpu_full:.0f} s = {train_cpu_full / limit:.1f}x the limit "
-        f"({tflop * 1e3 / train_cpu_full:.1f} GFLOP/s achieved per core); the full run's wall "
-        f"{full_new:.0f} s = {full_new / (limit / k):.1f}x the {k}-core limit"
-    )
+    if np.isnan(train_cpu_full):  # a split run alone: its training CPU is in its workers
+        print(
+            f"peak RSS (largest process): {peak:.0f} MiB; compute limit {limit:.0f} s on one "
+            f"core, {limit / k:.0f} s on {k}; the full run's wall {full_new:.0f} s = "
+            f"{full_new / (limit / k):.1f}x the {k}-core limit (--one-epochs N for the CPU "
+            "per core)"
+        )
+    else:
+        print(
+            f"peak RSS (largest process): {peak:.0f} MiB; training matmuls {tflop:.2f} TFLOP at full "
+            f"scale; dense float32 matmul peak {peak_gflops:.0f} GFLOP/s (1 thread) -> compute limit "
+            f"{limit:.0f} s on one core, {limit / k:.0f} s on {k}; stacked-step training CPU "
+            f"{train_cpu_full:.0f} s = {train_cpu_full / limit:.1f}x the limit "
+            f"({tflop * 1e3 / train_cpu_full:.1f} GFLOP/s achieved per core); the full run's wall "
+            f"{full_new:.0f} s = {full_new / (limit / k):.1f}x the {k}-core limit"
+        )
     print(
         "(x) = extrapolated: training linearly in epochs, estimation in captured epochs (the old "
         "path's estimation is the one-process run's: the same code). 'training' excludes the "
