@@ -390,7 +390,7 @@ def train_members(
         Shwartz-Ziv, R. & Tishby, N. (2017). arXiv:1703.00810, Sec. 3.
 
     Example:
-        >>> # history, plane, gradients = train_members(worker, cfg, "run/state", [(0, 25), (25, 50)],
+        >>> # history, plane, grads, secs = train_members(worker, cfg, "run/state", [(0, 25), (25, 50)],
         >>> #                                           resume=False, progress=None)
     """
     import concurrent.futures as cf
