@@ -271,8 +271,9 @@ def load_run(path: str | Path, *, compute_diagnostics_from_store: bool = True) -
     else:
         run.diagnostics_source = (
             f"not available: the run has neither {layout.diagnostics.name} nor an activation "
-            f"store ({layout.store.name}); re-run with a version of `infoplane run` that writes "
-            "them."
+            f"store ({layout.store.name}): the diagnostics need the activations, which a run "
+            "estimated online without a store (storage.activations: none) does not keep; run "
+            "with the store (the default) to have them."
         )
     return run
 
