@@ -338,9 +338,7 @@ def _train(
     return history, capture.store, online, grads, capture.seconds
 
 
-def _train_member_group(
-    config_data: dict[str, Any], root: str, resume: bool, group: int
-) -> dict[str, Any]:
+def _train_member_group(config_data: dict[str, Any], root: str, resume: bool) -> dict[str, Any]:
     """Worker of :func:`~infoplane.run.members.train_members`: train one group of members.
 
     Runs in a spawned process: builds the group's inputs from its config (plain data), trains
@@ -357,7 +355,7 @@ def _train_member_group(
     layout = RunLayout(root)
     layout.state.mkdir(parents=True, exist_ok=True)
     ckpt = read_checkpoint(layout.root) if resume else None
-    history, _store, online, grads, seconds = _train(inputs, layout, ckpt, worker_progress(group))
+    history, _store, online, grads, seconds = _train(inputs, layout, ckpt, worker_progress())
     return {
         "capture_seconds": seconds,
         "history": history,

@@ -37,7 +37,7 @@ MEMBERS_FILE = "members.json"
 #: the folder under ``state/`` that holds one sub-directory (checkpoint) per member group
 MEMBERS_DIR = "members"
 
-_QUEUE: dict[str, Any] = {"queue": None, "group": None}
+_QUEUE: dict[str, Any] = {"queue": None}
 
 
 def unsplittable_reasons(config: RunConfig, device: Any) -> list[str]:
@@ -303,30 +303,27 @@ def group_root(state_dir: str | Path, lo: int, hi: int) -> Path:
 class _QueueProgress:
     """A progress factory for a worker: reports each epoch to the parent's queue."""
 
-    def __init__(self, q: Any, group: int) -> None:
-        self.q, self.group = q, group
+    def __init__(self, q: Any) -> None:
+        self.q = q
 
     def __call__(self, iterable: Iterable[Any], **kwargs: Any) -> Iterator[Any]:
         parent = multiprocessing.parent_process()
-        self.q.put((self.group, int(kwargs.get("initial", 0))))
+        self.q.put(int(kwargs.get("initial", 0)))
         for item in iterable:
             if parent is not None and not parent.is_alive():
                 # the run was killed: end this worker now (nobody is left to report to; the last
                 # checkpoint, written atomically, stays for --resume)
                 os._exit(3)
             yield item
-            self.q.put((self.group, 1))
+            self.q.put(1)
 
 
 def _init_worker(q: Any) -> None:
     _QUEUE["queue"] = q
 
 
-def worker_progress(group: int) -> Callable[..., Any] | None:
+def worker_progress() -> Callable[..., Any] | None:
     """Inside a worker process: the progress factory that reports to the parent (or ``None``).
-
-    Args:
-        group: the group's index.
 
     Returns:
         A tqdm-like factory wrapping the epoch iterator, or ``None`` outside a worker.
@@ -335,17 +332,17 @@ def worker_progress(group: int) -> Callable[..., Any] | None:
         Nothing.
 
     Notes:
-        Each epoch puts one small tuple on a ``multiprocessing`` queue; the parent draws one bar.
+        Each epoch puts one integer on a ``multiprocessing`` queue; the parent draws one bar.
 
     References:
         None (bookkeeping).
 
     Example:
-        >>> worker_progress(0) is None
+        >>> worker_progress() is None
         True
     """
     q = _QUEUE["queue"]
-    return None if q is None else _QueueProgress(q, group)
+    return None if q is None else _QueueProgress(q)
 
 
 def train_members(
@@ -360,9 +357,9 @@ def train_members(
     """Train the member groups of a run in parallel processes and merge what they return.
 
     Args:
-        worker: a module-level function ``worker(config_data, root, resume, group)`` that trains
-            one group (config as plain data, its folder, whether to go on from its checkpoint,
-            its index) and returns ``{"history": dict of arrays (E, R_g), "plane": list of
+        worker: a module-level function ``worker(config_data, root, resume)`` that trains one
+            group (config as plain data, its folder, whether to go on from its checkpoint) and
+            returns ``{"history": dict of arrays (E, R_g), "plane": list of
             frames (one per estimator and layer), "gradients": frame or None,
             "capture_seconds": float}``.
         config: the run config (R members).
@@ -412,7 +409,6 @@ def train_members(
                 member_config(config, lo, hi).model_dump(mode="json"),
                 str(group_root(state_dir, lo, hi)),
                 resume,
-                g,
             ): g
             for g, (lo, hi) in enumerate(groups)
         }
@@ -437,7 +433,7 @@ def train_members(
 def _drain(q: Any, bar: Any) -> None:
     while True:
         try:
-            _group, n = q.get_nowait()
+            n = q.get_nowait()
         except queue_module.Empty:
             return
         if bar is not None:
